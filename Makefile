@@ -1,0 +1,48 @@
+# Two commands for a fresh machine:  `make run` (the app on SQLite with demo data)  and  `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+export DEMO_MODE ?= 1
+
+.PHONY: run test install install-dev chromium migrate catalogs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python -m listening migrate
+
+## The app on http://localhost:$(PORT), SQLite in data/, demo data when the database is empty.
+run: install
+	$(BIN)/python -m listening seed-demo --if-empty
+	$(BIN)/streamlit run serve.py --server.port $(PORT) --server.headless true
+
+## Debian's chromium for the real-browser test (Playwright drives it through executable_path).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## The whole suite, on SQLite and on PostgreSQL (TEST_POSTGRES_URL, default the local server's `test` database).
+test: install-dev chromium
+	$(BIN)/python -m pytest
+
+catalogs: install
+	$(BIN)/python tools/catalogs.py update
+	$(BIN)/python tools/catalogs.py missing
+
+clean:
+	rm -rf $(VENV) data/*.db data/*.db-*

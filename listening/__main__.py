@@ -1,0 +1,97 @@
+"""Command line: `python -m listening COMMAND`. The same services the app uses, without the UI."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from listening.config import get_settings
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from listening.db import migrate
+
+    migrate()
+    print("database is at the newest schema")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from listening.db import migrate, session_scope
+    from listening.demo import is_seeded, seed_demo
+
+    migrate()
+    with session_scope() as session:
+        if is_seeded(session):
+            if args.if_empty:
+                print("database already has data; demo not seeded")
+                return 0
+            print("the database already has accounts; demo data goes only into an empty database", file=sys.stderr)
+            return 1
+        counts = seed_demo(session, seed=args.seed)
+    print("demo data seeded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_create_coordinator(args: argparse.Namespace) -> int:
+    from listening.auth import create_account
+    from listening.db import migrate, session_scope
+    from listening.errors import ServiceError
+    from listening.models import Role
+    from listening.phones import normalise
+
+    migrate()
+    password = args.password or getpass.getpass("Password (10+ characters): ")
+    try:
+        with session_scope() as session:
+            phone = normalise(args.phone) if args.phone else None
+            account = create_account(session, username=args.username, password=password,
+                                     display_name=args.name or args.username, role=Role.coordinator, phone=phone)
+            print(f"coordinator account created: {account.username}")
+    except ServiceError as error:
+        print(error.translated(), file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from listening.matching import run_file
+
+    run_file(args.instance, args.output)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m listening", description="Listening Hour (倾听一小时)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(func=cmd_migrate)
+
+    seed = commands.add_parser("seed-demo", help="fill an empty database with the demo community centre")
+    seed.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if there is data already")
+    seed.add_argument("--seed", type=int, default=2026)
+    seed.set_defaults(func=cmd_seed_demo)
+
+    create = commands.add_parser("create-coordinator", help="make a coordinator account (the first one, say)")
+    create.add_argument("username")
+    create.add_argument("--name", help="display name")
+    create.add_argument("--phone", help="mobile for safeguarding alerts")
+    create.add_argument("--password", help="omit to be asked without echo")
+    create.set_defaults(func=cmd_create_coordinator)
+
+    match = commands.add_parser("match", help="run the matcher on an instance file (shared/matching-instance.md)")
+    match.add_argument("instance")
+    match.add_argument("-o", "--output", required=True)
+    match.set_defaults(func=cmd_match)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    get_settings()  # refuse to start on bad settings before doing anything
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""The communities (街道) the centre serves, kept as data in data/communities.json."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session, select
+
+from listening.config import DATA_DIR
+from listening.i18n import get_locale
+from listening.models import Community
+
+
+def sync_communities(session: Session) -> list[Community]:
+    """Insert or update the communities listed in the data file; returns them all."""
+    rows = json.loads((DATA_DIR / "communities.json").read_text(encoding="utf-8"))
+    existing = {c.code: c for c in session.exec(select(Community))}
+    for row in rows:
+        community = existing.get(row["code"]) or Community(code=row["code"], name_zh="", name_en="")
+        community.name_zh, community.name_en = row["name_zh"], row["name_en"]
+        session.add(community)
+        existing[row["code"]] = community
+    session.flush()
+    return list(existing.values())
+
+
+def all_communities(session: Session) -> list[Community]:
+    return list(session.exec(select(Community).order_by(Community.code)))
+
+
+def community_name(community: Community) -> str:
+    return community.name_zh if get_locale() == "zh_CN" else community.name_en

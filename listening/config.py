@@ -1,0 +1,89 @@
+"""One Settings object, read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: str = Field(default="development", description="development | test | production")
+    database_url: str = f"sqlite:///{DATA_DIR / 'listening.db'}"
+    timezone: str = "Asia/Shanghai"
+    secret_key: str = DEV_SECRET
+    demo_mode: bool = False
+
+    # Sign-in
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+    session_idle_minutes: int = 60
+    session_max_hours: int = 12
+
+    # SMS
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_base_url: str | None = None  # only for the local fake in tests and benchmarks
+    public_base_url: str = "http://localhost:8501"
+    quiet_hours: str = "21:00-08:00"
+    sms_rate_per_second: float = 1.0
+    centre_phone: str = "0755-2666-0000"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours_format(cls, value: str) -> str:
+        start, _, end = value.partition("-")
+        time.fromisoformat(start.strip())
+        time.fromisoformat(end.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> "Settings":
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("SECRET_KEY must be set to a random value in production")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def quiet_window(self) -> tuple[time, time]:
+        start, _, end = self.quiet_hours.partition("-")
+        return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(
+            self.twilio_account_sid
+            and self.twilio_auth_token
+            and (self.twilio_from or self.twilio_messaging_service_sid)
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)

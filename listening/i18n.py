@@ -1,0 +1,95 @@
+"""Chinese-first translations (gettext catalogs kept as Babel .po files) and locale-aware formatting.
+
+Source strings are English; `zh_CN` is the default interface language. The .po files are read directly
+(no compiled .mo to go stale), once per process.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+from contextvars import ContextVar
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date as _format_date
+from babel.dates import format_datetime as _format_datetime
+from babel.dates import format_time as _format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALES: tuple[str, ...] = ("zh_CN", "en")
+DEFAULT_LOCALE = "zh_CN"
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+_current_locale: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+@lru_cache(maxsize=None)
+def translations(locale: str) -> _gettext.NullTranslations:
+    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return _gettext.NullTranslations()
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def set_locale(locale: str) -> str:
+    """Make `locale` current for this thread of work (one Streamlit script run, one CLI call)."""
+    if locale not in LOCALES:
+        locale = DEFAULT_LOCALE
+    _current_locale.set(locale)
+    return locale
+
+
+def get_locale() -> str:
+    return _current_locale.get()
+
+
+def gettext(message: str, **params: object) -> str:
+    """Translate into the current locale; `params` fill `{name}` placeholders after translation."""
+    text = translations(get_locale()).gettext(message)
+    return text.format(**params) if params else text
+
+
+_ = gettext
+
+
+def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    text = translations(get_locale()).ngettext(singular, plural, n)
+    return text.format(n=n, **params)
+
+
+def _babel_locale() -> Locale:
+    return Locale.parse(get_locale())
+
+
+def format_datetime(value: datetime, tz: ZoneInfo, fmt: str = "medium") -> str:
+    """A timezone-aware instant, shown in the program's timezone."""
+    return _format_datetime(value.astimezone(tz), format=fmt, tzinfo=tz, locale=_babel_locale())
+
+
+def format_date(value: date, fmt: str = "medium") -> str:
+    return _format_date(value, format=fmt, locale=_babel_locale())
+
+
+def format_time(value: datetime, tz: ZoneInfo, fmt: str = "short") -> str:
+    return _format_time(value.astimezone(tz), format=fmt, tzinfo=tz, locale=_babel_locale())
+
+
+def format_number(value: float | int, fmt: str | None = None) -> str:
+    return format_decimal(value, format=fmt, locale=_babel_locale())

@@ -1,0 +1,62 @@
+"""Volunteers as coordinators see them: the list, with phone numbers masked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from listening.auth import require_role
+from listening.errors import NotFound
+from listening.i18n import N_
+from listening.models import Account, Community, Gender, Language, Role, Volunteer, VolunteerLanguage, VolunteerStatus
+from listening.phones import mask
+
+
+class VolunteerPublic(BaseModel):
+    id: int
+    full_name: str
+    gender: Gender
+    community_code: str
+    languages: list[Language]
+    status: VolunteerStatus
+    phone_masked: str
+    joined_on: date
+
+
+def languages_by_volunteer(session: Session) -> dict[int, list[Language]]:
+    result: dict[int, list[Language]] = {}
+    for row in session.exec(select(VolunteerLanguage)):
+        result.setdefault(row.volunteer_id, []).append(row.language)
+    return result
+
+
+def list_volunteers(session: Session, *, actor: Account, search: str | None = None) -> list[VolunteerPublic]:
+    require_role(actor, Role.coordinator)
+    query = select(Volunteer, Community).join(Community).order_by(col(Volunteer.full_name))
+    if search:
+        query = query.where(col(Volunteer.full_name).contains(search.strip()))
+    languages = languages_by_volunteer(session)
+    return [
+        VolunteerPublic(
+            id=volunteer.id,
+            full_name=volunteer.full_name,
+            gender=volunteer.gender,
+            community_code=community.code,
+            languages=sorted(languages.get(volunteer.id, [])),
+            status=volunteer.status,
+            phone_masked=mask(volunteer.phone),
+            joined_on=volunteer.joined_on,
+        )
+        for volunteer, community in session.exec(query)
+    ]
+
+
+def volunteer_of(session: Session, account: Account) -> Volunteer:
+    """The volunteer record behind a volunteer's account."""
+    require_role(account, Role.volunteer)
+    volunteer = session.exec(select(Volunteer).where(Volunteer.account_id == account.id)).first()
+    if volunteer is None:
+        raise NotFound(N_("No volunteer record is linked to this account. Ask a coordinator."))
+    return volunteer

@@ -1,0 +1,35 @@
+import streamlit as st
+
+from listening import reports
+from listening.db import session_scope
+from listening.i18n import _, format_number
+from listening.models import Role
+from ui import shell
+
+account = shell.require(Role.coordinator)
+st.title(_("Good to see you, {name}", name=account.display_name))
+
+with session_scope() as session:
+    overview = reports.coordinator_overview(session, actor=account)
+    by_week = reports.requests_by_week(session, actor=account)
+
+row = st.columns(4)
+row[0].metric(_("Open requests"), format_number(overview.open_requests))
+row[1].metric(_("Waiting for a match"), format_number(overview.waiting_for_match),
+              help=_("Oldest waits {days} days", days=overview.oldest_wait_days))
+row[2].metric(_("Urgent open requests"), format_number(overview.urgent_open))
+row[3].metric(_("Visits in the next 7 days"), format_number(overview.visits_next_7_days))
+row = st.columns(4)
+row[0].metric(_("Sessions in the last 30 days"), format_number(overview.sessions_last_30_days))
+row[1].metric(_("Listening hours in the last 30 days"), format_number(overview.hours_last_30_days))
+row[2].metric(_("Active volunteers"), format_number(overview.active_volunteers))
+row[3].metric(_("Open safeguarding escalations"), format_number(overview.open_escalations))
+if overview.failed_messages:
+    st.warning(_("{n} text messages failed to send.", n=overview.failed_messages))
+
+st.subheader(_("Requests per week"))
+if by_week.empty:
+    st.caption(_("No requests in the last 12 weeks."))
+else:
+    chart = by_week.pivot_table(index="week", columns="status", values="requests", fill_value=0)
+    st.bar_chart(chart)

@@ -1,0 +1,38 @@
+import streamlit as st
+
+from listening import auth
+from listening.db import session_scope
+from listening.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from listening.errors import ServiceError
+from listening.i18n import _
+from ui import shell
+
+st.title(_("Listening Hour"))
+st.caption(_("Free listening by trained volunteers of your community centre."))
+
+with st.form("sign_in"):
+    username = st.text_input(_("Username"), key="username")
+    password = st.text_input(_("Password"), type="password", key="password")
+    submitted = st.form_submit_button(_("Sign in"), type="primary")
+
+if submitted:
+    try:
+        with session_scope() as session:
+            account, new_session = auth.sign_in(session, username=username, password=password)
+    except ServiceError as error:
+        shell.show_error(error)
+    else:
+        st.session_state[shell.TOKEN_KEY] = new_session.token
+        st.success(_("Welcome, {name}.", name=account.display_name))
+        # The browser fetches its HttpOnly cookie once, so a refresh keeps it signed in.
+        shell.redirect(f"/api/auth/session?ticket={new_session.ticket}")
+        st.stop()
+
+st.info(_("Residents do not need an account: ask for a listening hour on the public request page or call the centre."))
+
+if shell.demo_mode():
+    with st.expander(_("Demo accounts"), expanded=True):
+        st.caption(_("This is a demonstration with fictional people. Password for every demo account: {password}",
+                     password=DEMO_PASSWORD))
+        st.table({_("Username"): [a.username for a in DEMO_ACCOUNTS],
+                  _("Who"): [_(a.description) for a in DEMO_ACCOUNTS]})

@@ -1,0 +1,47 @@
+import streamlit as st
+
+from listening import visits
+from listening.db import session_scope
+from listening.errors import ServiceError
+from listening.i18n import _
+from listening.models import Role
+from listening.phones import display
+from ui import shell
+from ui.format import label, local_time
+
+account = shell.require(Role.volunteer)
+st.title(_("Hello, {name}", name=account.display_name))
+
+try:
+    with session_scope() as session:
+        upcoming, past = visits.my_visits(session, actor=account)
+except ServiceError as error:
+    shell.show_error(error)
+    st.stop()
+
+st.subheader(_("My upcoming visits"))
+if not upcoming:
+    st.caption(_("No visits planned. The coordinator will let you know."))
+for visit in upcoming:
+    with st.container(border=True):
+        st.markdown(f"**{local_time(visit.starts_at, 'full')}** · {label(visit.mode)} · {label(visit.language)}")
+        st.markdown(_("Resident: {name} · {phone}", name=visit.resident_name, phone=display(visit.resident_phone)))
+        if visit.address:
+            st.markdown(_("Address: {address}", address=visit.address))
+        st.caption(label(visit.status))
+
+st.subheader(_("Recent visits"))
+st.dataframe(
+    [
+        {
+            _("When"): local_time(v.starts_at),
+            _("Mode"): label(v.mode),
+            _("Resident"): v.resident_name,
+            _("Status"): label(v.status),
+            _("Logged"): "✓" if v.logged else "",
+        }
+        for v in past
+    ],
+    hide_index=True,
+    width="stretch",
+)

@@ -1,0 +1,102 @@
+"""Fixtures: every test that touches the database runs on SQLite AND on PostgreSQL.
+
+PostgreSQL is expected at TEST_POSTGRES_URL (default: the local server, database `test`, trust auth). A missing
+server is a failure, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel
+
+os.environ.setdefault("ENVIRONMENT", "test")
+os.environ.pop("TWILIO_ACCOUNT_SID", None)  # tests never use a real provider
+
+from listening import config, db  # noqa: E402
+from listening.i18n import set_locale  # noqa: E402
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _postgres_database(worker: str) -> str:
+    """A fresh database for this test session (and xdist worker), created through the admin database."""
+    name = f"lh_test_{worker}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as error:
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {error}", pytrace=False)
+    finally:
+        admin.dispose()
+    return sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(url: str) -> None:
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def use_database(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    config.get_settings.cache_clear()
+    db.reset_engine()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    else:
+        url = _postgres_database(worker)
+    use_database(url)
+    db.migrate(url)
+    yield url
+    db.reset_engine()
+    if request.param == "postgresql":
+        _drop_postgres_database(url)
+
+
+def _empty_all_tables(engine: sa.Engine) -> None:
+    tables = [t.name for t in SQLModel.metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            for name in reversed(tables):
+                conn.exec_driver_sql(f"DELETE FROM {name}")
+
+
+@pytest.fixture
+def engine(database_url) -> Iterator[sa.Engine]:
+    """The app's engine on an empty database of the current backend."""
+    use_database(database_url)
+    engine = db.get_engine()
+    yield engine
+    _empty_all_tables(engine)
+
+
+@pytest.fixture
+def session(engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture(autouse=True)
+def _chinese_by_default() -> None:
+    set_locale("zh_CN")
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return sa.engine.make_url(database_url).get_backend_name()

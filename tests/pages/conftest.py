@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from listening.demo import DEMO_PASSWORD, seed_demo
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 60  # generous: the first run imports pandas and friends
+
+
+def app_test(path: str = "app.py") -> AppTest:
+    return AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT)
+
+
+@pytest.fixture
+def demo(session):
+    """The demo centre in the test database."""
+    counts = seed_demo(session)
+    session.commit()
+    return counts
+
+
+def sign_in(username: str, password: str = DEMO_PASSWORD, *, lang: str | None = None) -> AppTest:
+    at = app_test()
+    if lang:
+        at.query_params["lang"] = lang
+    at.run()
+    at.text_input(key="username").input(username)
+    at.text_input(key="password").input(password)
+    at.button[0].click().run()
+    assert not at.exception
+    return at

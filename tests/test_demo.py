@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlmodel import func, select
+
+from listening.demo import is_seeded, seed_demo
+from listening.models import (
+    Account,
+    ListeningRequest,
+    RequestStatus,
+    Resident,
+    SessionLog,
+    TrainingCompletion,
+    Volunteer,
+)
+from listening.phones import normalise
+
+
+def test_the_demo_centre_is_believable(session):
+    counts = seed_demo(session)
+    session.commit()
+    assert 35 <= counts["volunteers"] <= 45
+    assert 140 <= counts["requests"] <= 160
+    assert counts["session_logs"] > 100
+    statuses = Counter(session.exec(select(ListeningRequest.status)).all())
+    for status in (RequestStatus.new, RequestStatus.scheduled, RequestStatus.completed):
+        assert statuses[status] > 0, status
+    completed_modules = Counter(session.exec(select(TrainingCompletion.volunteer_id)).all())
+    volunteers = session.exec(select(Volunteer.id)).all()
+    stages = Counter(completed_modules.get(v, 0) for v in volunteers)
+    assert stages[0] >= 3 and stages[8] >= 3, "applicants and home-certified volunteers are both there"
+    assert session.exec(select(func.count()).select_from(SessionLog)).one() == counts["session_logs"]
+    for phone in session.exec(select(Resident.phone)).all():
+        assert normalise(phone) == phone and phone[6:10] == "0000"  # valid format, fictional block
+    assert {a.username for a in session.exec(select(Account))} >= {"coordinator", "volunteer", "trainee"}
+
+
+def test_demo_goes_only_into_an_empty_database(session):
+    assert not is_seeded(session)
+    seed_demo(session)
+    session.commit()
+    assert is_seeded(session)
+    with pytest.raises(RuntimeError):
+        seed_demo(session)

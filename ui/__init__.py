@@ -1,0 +1,1 @@
+"""Streamlit-side helpers shared by app.py and pages/: sign-in state, language, navigation, formatting."""

@@ -1,0 +1,44 @@
+"""Display helpers: translated enum labels and local times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from listening.config import get_settings
+from listening.i18n import N_, _, format_datetime
+from listening.models import Gender, Language, Mode, RequestStatus, VisitStatus, VolunteerStatus
+
+LABELS = {
+    Mode.centre: N_("at the centre"),
+    Mode.phone: N_("by phone"),
+    Mode.home: N_("home visit"),
+    Language.mandarin: N_("Mandarin"),
+    Language.cantonese: N_("Cantonese"),
+    Language.hakka: N_("Hakka"),
+    Language.teochew: N_("Teochew"),
+    Language.english: N_("English"),
+    Gender.female: N_("female"),
+    Gender.male: N_("male"),
+    Gender.other: N_("other"),
+    VolunteerStatus.active: N_("active"),
+    VolunteerStatus.paused: N_("paused"),
+    VolunteerStatus.left: N_("left"),
+    VisitStatus.proposed: N_("proposed"),
+    VisitStatus.scheduled: N_("scheduled"),
+    VisitStatus.confirmed: N_("confirmed"),
+    VisitStatus.completed: N_("completed"),
+    VisitStatus.cancelled: N_("cancelled"),
+    VisitStatus.no_show: N_("no-show"),
+    RequestStatus.new: N_("new"),
+    RequestStatus.matched: N_("matched"),
+}
+
+
+def label(value) -> str:
+    """The translated name of an enum value."""
+    message = LABELS.get(value)
+    return _(message) if message else str(value)
+
+
+def local_time(value: datetime, fmt: str = "medium") -> str:
+    return format_datetime(value, get_settings().tz, fmt)

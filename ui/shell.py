@@ -1,0 +1,132 @@
+"""The frame around every page: language, the signed-in account, role navigation, redirects."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import streamlit as st
+
+from listening import auth
+from listening.config import get_settings
+from listening.db import session_scope
+from listening.errors import ServiceError
+from listening.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, N_, _, set_locale
+from listening.models import Account, Role
+
+TOKEN_KEY = "auth_token"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str  # English msgid
+    icon: str
+    url_path: str
+    section: str | None = None  # English msgid of the sidebar section
+
+
+PUBLIC_PAGES = (PageSpec("pages/about.py", N_("About the programme"), "🫶", "about", N_("Public")),)
+PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
+    None: (PageSpec("pages/sign_in.py", N_("Sign in"), "🔑", "sign-in"), *PUBLIC_PAGES),
+    Role.coordinator: (
+        PageSpec("pages/coordinator_home.py", N_("Home"), "🏠", "home", N_("Overview")),
+        PageSpec("pages/volunteers.py", N_("Volunteers"), "🧑‍🤝‍🧑", "volunteers", N_("People")),
+        PageSpec("pages/audit_log.py", N_("Audit log"), "📜", "audit", N_("Oversight")),
+        *PUBLIC_PAGES,
+    ),
+    Role.volunteer: (
+        PageSpec("pages/volunteer_home.py", N_("My visits"), "🏠", "home", N_("My work")),
+        *PUBLIC_PAGES,
+    ),
+}
+
+
+def page_specs_for(signed_in: Account | None) -> tuple[PageSpec, ...]:
+    """What this role may see; the first page is the default."""
+    return PAGES_BY_ROLE[signed_in.role if signed_in else None]
+
+
+def navigation(signed_in: Account | None):
+    """st.navigation over the role's pages, grouped in sidebar sections, titles in the current language."""
+    sections: dict[str, list] = {}
+    for index, spec in enumerate(page_specs_for(signed_in)):
+        page = st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path, default=index == 0)
+        sections.setdefault(_(spec.section) if spec.section else "", []).append(page)
+    return st.navigation(sections if signed_in else [p for group in sections.values() for p in group])
+
+
+def choose_language() -> str:
+    """Chinese first; the choice lives in the URL (?lang=en) so it survives a refresh."""
+    wanted = st.query_params.get("lang", st.session_state.get("locale", DEFAULT_LOCALE))
+    locale = set_locale(wanted if wanted in LOCALES else DEFAULT_LOCALE)
+    chosen = st.sidebar.selectbox(
+        "语言 / Language", LOCALES, index=LOCALES.index(locale), format_func=LANGUAGE_NAMES.get, key="language_choice"
+    )
+    if chosen != locale:
+        locale = set_locale(chosen)
+    st.session_state["locale"] = locale
+    if st.query_params.get("lang") != locale:
+        st.query_params["lang"] = locale
+    return locale
+
+
+def current_account() -> Account | None:
+    """The account of this browser: from this Streamlit session, else from the signed session cookie."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token is None:
+        token = auth.token_from_cookie(st.context.cookies.get(auth.SESSION_COOKIE))
+    if not token:
+        return None
+    with session_scope() as session:
+        account = auth.resume(session, token=token)
+    if account is None:
+        st.session_state.pop(TOKEN_KEY, None)
+        return None
+    st.session_state[TOKEN_KEY] = token
+    return account
+
+
+def account() -> Account | None:
+    return st.session_state.get("account")
+
+
+def require(*roles: Role) -> Account:
+    """Every page starts here: a page opened by the wrong role refuses and stops."""
+    try:
+        return auth.require_role(account(), *roles)
+    except ServiceError as error:
+        st.error(error.translated())
+        st.stop()
+        raise  # unreachable: st.stop() ends the run
+
+
+def redirect(url: str) -> None:
+    """Send the browser to one of our HTTP routes (cookie set or cleared there)."""
+    st.html(f"<script>window.location.replace({json.dumps(url)});</script>", unsafe_allow_javascript=True)
+    st.link_button(_("Continue"), url)
+
+
+def sign_out_button(signed_in: Account) -> None:
+    st.sidebar.caption(_("Signed in as {name} ({role})", name=signed_in.display_name, role=role_label(signed_in.role)))
+    if st.sidebar.button(_("Sign out"), key="sign_out"):
+        token = st.session_state.pop(TOKEN_KEY, None)
+        if token:
+            with session_scope() as session:
+                auth.sign_out(session, token=token)
+        st.session_state.pop("account", None)
+        # The session is already revoked here; the route also clears the cookie in the browser.
+        redirect("/api/auth/logout")
+        st.stop()
+
+
+def role_label(role: Role) -> str:
+    return {Role.coordinator: _("coordinator"), Role.volunteer: _("volunteer")}[role]
+
+
+def show_error(error: ServiceError) -> None:
+    st.error(error.translated())
+
+
+def demo_mode() -> bool:
+    return get_settings().demo_mode
