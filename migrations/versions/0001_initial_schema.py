@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 11:02:12.430818
+Create Date: 2026-11-27 11:08:36.956827
 
 """
 from typing import Sequence, Union
