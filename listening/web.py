@@ -9,8 +9,16 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from listening import auth
+from listening.sms import inbound
 from listening.config import get_settings
 from listening.db import session_scope
+from listening.i18n import LOCALES
+
+
+def _home(request: Request) -> str:
+    """Back to the app, in the language the person was using (only a known locale goes into the URL)."""
+    lang = request.query_params.get("lang")
+    return f"/?lang={lang}" if lang in LOCALES else "/"
 
 
 def _secure_cookie() -> bool:
@@ -22,7 +30,7 @@ async def redeem_session_ticket(request: Request) -> Response:
     ticket = request.query_params.get("ticket", "")
     with session_scope() as session:
         cookie_value = auth.redeem_ticket(session, ticket=ticket) if ticket else None
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(_home(request), status_code=303)
     if cookie_value:
         response.set_cookie(
             auth.SESSION_COOKIE,
@@ -41,7 +49,7 @@ async def sign_out(request: Request) -> Response:
     if token:
         with session_scope() as session:
             auth.sign_out(session, token=token)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(_home(request), status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response
 
@@ -50,9 +58,70 @@ async def health(_request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+# -- Twilio webhooks -------------------------------------------------------------------------------------------
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+MESSAGE_SID_PREFIXES = ("SM", "MM")
+
+
+async def _signed_form(request: Request) -> dict[str, str] | Response:
+    """The form Twilio posted, or 403 when the signature does not prove it came from Twilio.
+
+    The signature covers the public URL Twilio called (PUBLIC_BASE_URL + path + query), not the URL this
+    process sees behind a proxy.
+    """
+    from twilio.request_validator import RequestValidator
+
+    settings = get_settings()
+    if not settings.twilio_auth_token:
+        return Response("SMS webhooks are not configured", status_code=403)
+    try:
+        form = {key: str(value) for key, value in (await request.form()).multi_items()}
+    except Exception:  # an unreadable body: nothing Twilio would send
+        return Response("malformed request", status_code=400)
+    url = settings.public_base_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
+        return Response("invalid signature", status_code=403)
+    return form
+
+
+def _valid_sid(value: str | None) -> bool:
+    return bool(value) and value.startswith(MESSAGE_SID_PREFIXES) and len(value) <= 64 and value.isalnum()
+
+
+async def sms_inbound(request: Request) -> Response:
+    form = await _signed_form(request)
+    if isinstance(form, Response):
+        return form
+    sid, from_phone, body = form.get("MessageSid"), form.get("From", ""), form.get("Body")
+    if not _valid_sid(sid) or not from_phone.startswith("+") or body is None or len(from_phone) > 20:
+        return Response("malformed request", status_code=400)
+    with session_scope() as session:
+        inbound.handle_inbound(session, message_sid=sid, from_phone=from_phone, body=body)
+    # Replies go through the outbox (recorded, rate-limited, never to an opted-out number), not through TwiML.
+    return Response(EMPTY_TWIML, media_type="text/xml")
+
+
+async def sms_status(request: Request) -> Response:
+    form = await _signed_form(request)
+    if isinstance(form, Response):
+        return form
+    sid, status = form.get("MessageSid"), form.get("MessageStatus")
+    if not _valid_sid(sid) or not status:
+        return Response("malformed request", status_code=400)
+    with session_scope() as session:
+        inbound.handle_status(session, message_sid=sid, status=status, error_code=form.get("ErrorCode") or None)
+    return Response(status_code=204)
+
+
 def routes() -> list[Route]:
     return [
         Route("/api/auth/session", redeem_session_ticket, methods=["GET"]),
         Route("/api/auth/logout", sign_out, methods=["GET", "POST"]),
         Route("/api/health", health, methods=["GET"]),
+        Route("/api/sms/inbound", sms_inbound, methods=["POST"]),
+        Route("/api/sms/status", sms_status, methods=["POST"]),
     ]

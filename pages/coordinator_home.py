@@ -5,6 +5,7 @@ from listening.db import session_scope
 from listening.i18n import _, format_number
 from listening.models import Role
 from ui import shell
+from ui.format import label
 
 account = shell.require(Role.coordinator)
 st.title(_("Good to see you, {name}", name=account.display_name))
@@ -31,5 +32,7 @@ st.subheader(_("Requests per week"))
 if by_week.empty:
     st.caption(_("No requests in the last 12 weeks."))
 else:
+    by_week["status"] = by_week["status"].map(label)
     chart = by_week.pivot_table(index="week", columns="status", values="requests", fill_value=0)
-    st.bar_chart(chart)
+    chart.index = chart.index.map(str)  # ISO dates: sort correctly and read the same in both languages
+    st.bar_chart(chart, x_label=_("Week starting"), y_label=_("Number of requests"))

@@ -4,7 +4,7 @@ from listening import auth
 from listening.db import session_scope
 from listening.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from listening.errors import ServiceError
-from listening.i18n import _
+from listening.i18n import _, get_locale
 from ui import shell
 
 st.title(_("Listening Hour"))
@@ -25,7 +25,7 @@ if submitted:
         st.session_state[shell.TOKEN_KEY] = new_session.token
         st.success(_("Welcome, {name}.", name=account.display_name))
         # The browser fetches its HttpOnly cookie once, so a refresh keeps it signed in.
-        shell.redirect(f"/api/auth/session?ticket={new_session.ticket}")
+        shell.redirect(f"/api/auth/session?ticket={new_session.ticket}&lang={get_locale()}")
         st.stop()
 
 st.info(_("Residents do not need an account: ask for a listening hour on the public request page or call the centre."))

@@ -1,0 +1,52 @@
+"""A newcomer signs in as the demo coordinator in a real browser, and stays signed in across a refresh."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+TIMEOUT_MS = 60_000
+
+
+def test_coordinator_signs_in_sees_home_and_survives_a_refresh(served_app, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{served_app}/?lang=zh_CN")
+    page.get_by_text("演示账号").first.wait_for()
+    page.get_by_label("用户名").fill("coordinator")
+    page.get_by_role("textbox", name="密码", exact=True).fill("listening-demo")
+    page.get_by_role("button", name="登录").click()
+
+    page.get_by_text("王芳，您好").wait_for()
+    page.get_by_text("未结申请").first.wait_for()
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies["lh_session"]["httpOnly"] is True
+
+    page.reload()
+    page.get_by_text("王芳，您好").wait_for()  # still signed in, from the cookie
+    if os.environ.get("SCREENSHOT_TO"):
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(Path(os.environ["SCREENSHOT_TO"])))
+
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_role("button", name="登录").wait_for()
+    page.reload()
+    page.get_by_role("button", name="登录").wait_for()  # the cookie is gone or revoked
+    assert page.get_by_text("王芳，您好").count() == 0
+
+
+def test_volunteer_signs_in_in_english_and_sees_only_volunteer_pages(served_app, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{served_app}/?lang=en")
+    page.get_by_label("Username").fill("volunteer")
+    page.get_by_role("textbox", name="Password", exact=True).fill("listening-demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("My upcoming visits").wait_for()
+    sidebar = page.get_by_test_id("stSidebar")
+    assert sidebar.get_by_text("My visits").count() >= 1
+    assert sidebar.get_by_text("Audit log").count() == 0
+    assert sidebar.get_by_text("Volunteers").count() == 0
