@@ -26,8 +26,11 @@ migrate: install
 	$(BIN)/python -m listening migrate
 
 ## The app on http://localhost:$(PORT), SQLite in data/, demo data when the database is empty.
+## The SMS worker runs next to the app and stops with it.
 run: install
 	$(BIN)/python -m listening seed-demo --if-empty
+	$(BIN)/python -m listening worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/streamlit run serve.py --server.port $(PORT) --server.headless true
 
 ## Debian's chromium for the real-browser test (Playwright drives it through executable_path).
@@ -38,7 +41,7 @@ chromium:
 
 ## The whole suite, on SQLite and on PostgreSQL (TEST_POSTGRES_URL, default the local server's `test` database).
 test: install-dev chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 catalogs: install
 	$(BIN)/python tools/catalogs.py update

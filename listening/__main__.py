@@ -58,8 +58,21 @@ def cmd_create_coordinator(args: argparse.Namespace) -> int:
 def cmd_match(args: argparse.Namespace) -> int:
     from listening.matching import run_file
 
-    run_file(args.instance, args.output)
+    try:
+        result = run_file(args.instance, args.output, time_limit_seconds=args.time_limit)
+    except (OSError, ValueError) as error:  # a missing file or a malformed instance: say where, no traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    served = len(result.assignments)
+    print(f"served {served} of {served + len(result.unmatched)} requests, weight {result.objective.weight}"
+          f"{'' if result.proven_optimal else ' (not proven optimal)'}, {result.seconds:.2f} s", file=sys.stderr)
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from listening.sms.worker import main as run_worker
+
+    return run_worker(once=args.once)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,7 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     match = commands.add_parser("match", help="run the matcher on an instance file (shared/matching-instance.md)")
     match.add_argument("instance")
     match.add_argument("-o", "--output", required=True)
+    match.add_argument("--time-limit", type=float, default=30.0, help="seconds for the solver (default 30)")
     match.set_defaults(func=cmd_match)
+
+    worker = commands.add_parser("worker", help="send due SMS from the outbox until SIGTERM/SIGINT")
+    worker.add_argument("--once", action="store_true", help="one pass over the due messages, then exit")
+    worker.set_defaults(func=cmd_worker)
     return parser
 
 

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     sms_rate_per_second: float = 1.0
     centre_phone: str = "0755-2666-0000"
 
+    # Safeguarding and wellbeing
+    unanswered_call_alert_after: int = Field(default=2, ge=1)  # consecutive unanswered phone visits -> alert
+    cooling_off_hours: int = Field(default=72, ge=0)  # no new matches after a session with a risk tick
+
+    # Training
+    quiz_pass_percent: int = Field(default=80, ge=1, le=100)
+    expiry_warning_days: int = Field(default=30, ge=0)  # how long before a module expires the volunteer is warned
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from listening import auth
 from listening.errors import AuthError, InvalidInput, NotAllowed
@@ -54,7 +55,7 @@ def test_lock_out_after_repeated_failures_then_unlock_after_the_wait(session):
         auth.authenticate(session, username="coord", password=factories.PASSWORD, now=NOW + timedelta(minutes=5))
     account = auth.authenticate(session, username="coord", password=factories.PASSWORD, now=NOW + timedelta(minutes=16))
     assert account.username == "coord"
-    assert session.query(AuditEvent).filter(AuditEvent.action == "account.locked").count() == 1
+    assert len(session.exec(select(AuditEvent).where(AuditEvent.action == "account.locked")).all()) == 1
 
 
 def test_sign_in_ticket_becomes_a_cookie_once(session):

@@ -11,7 +11,7 @@ from listening import auth
 from listening.config import get_settings
 from listening.db import session_scope
 from listening.errors import ServiceError
-from listening.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, N_, _, set_locale
+from listening.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, N_, _, get_locale, set_locale
 from listening.models import Account, Role
 
 TOKEN_KEY = "auth_token"
@@ -26,17 +26,29 @@ class PageSpec:
     section: str | None = None  # English msgid of the sidebar section
 
 
-PUBLIC_PAGES = (PageSpec("pages/about.py", N_("About the programme"), "🫶", "about", N_("Public")),)
+PUBLIC_PAGES = (
+    PageSpec("pages/request.py", N_("Ask for a listening hour"), ":material/chat:", "request", N_("Public")),
+    PageSpec("pages/about.py", N_("About the programme"), ":material/info:", "about", N_("Public")),
+)
 PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
-    None: (PageSpec("pages/sign_in.py", N_("Sign in"), "🔑", "sign-in"), *PUBLIC_PAGES),
+    None: (PageSpec("pages/sign_in.py", N_("Sign in"), ":material/login:", "sign-in"), *PUBLIC_PAGES),
     Role.coordinator: (
-        PageSpec("pages/coordinator_home.py", N_("Home"), "🏠", "home", N_("Overview")),
-        PageSpec("pages/volunteers.py", N_("Volunteers"), "🧑‍🤝‍🧑", "volunteers", N_("People")),
-        PageSpec("pages/audit_log.py", N_("Audit log"), "📜", "audit", N_("Oversight")),
+        PageSpec("pages/coordinator_home.py", N_("Home"), ":material/home:", "home", N_("Overview")),
+        PageSpec("pages/triage.py", N_("Requests"), ":material/inbox:", "triage", N_("Requests")),
+        PageSpec("pages/matching.py", N_("Matching"), ":material/join_inner:", "matching", N_("Requests")),
+        PageSpec("pages/volunteers.py", N_("Volunteers"), ":material/groups:", "volunteers", N_("People")),
+        PageSpec("pages/training.py", N_("Training"), ":material/school:", "training", N_("People")),
+        PageSpec("pages/safeguarding.py", N_("Safeguarding"), ":material/health_and_safety:", "safeguarding", N_("Oversight")),
+        PageSpec("pages/sms.py", N_("SMS"), ":material/sms:", "sms", N_("Oversight")),
+        PageSpec("pages/audit_log.py", N_("Audit log"), ":material/history:", "audit", N_("Oversight")),
         *PUBLIC_PAGES,
     ),
     Role.volunteer: (
-        PageSpec("pages/volunteer_home.py", N_("My visits"), "🏠", "home", N_("My work")),
+        PageSpec("pages/volunteer_home.py", N_("My visits"), ":material/event:", "home", N_("My work")),
+        PageSpec("pages/log_session.py", N_("Log a session"), ":material/edit_note:", "log-session", N_("My work")),
+        PageSpec("pages/my_hours.py", N_("My hours"), ":material/schedule:", "my-hours", N_("My work")),
+        PageSpec("pages/my_training.py", N_("My training"), ":material/school:", "my-training", N_("My work")),
+        PageSpec("pages/my_availability.py", N_("My availability"), ":material/calendar_month:", "my-availability", N_("My work")),
         *PUBLIC_PAGES,
     ),
 }
@@ -93,6 +105,8 @@ def account() -> Account | None:
 
 def require(*roles: Role) -> Account:
     """Every page starts here: a page opened by the wrong role refuses and stops."""
+    # A page can run without app.py around it (AppTest's switch_page does): keep the session's language anyway.
+    set_locale(st.session_state.get("locale", DEFAULT_LOCALE))
     try:
         return auth.require_role(account(), *roles)
     except ServiceError as error:
@@ -116,7 +130,7 @@ def sign_out_button(signed_in: Account) -> None:
                 auth.sign_out(session, token=token)
         st.session_state.pop("account", None)
         # The session is already revoked here; the route also clears the cookie in the browser.
-        redirect("/api/auth/logout")
+        redirect(f"/api/auth/logout?lang={get_locale()}")
         st.stop()
 
 

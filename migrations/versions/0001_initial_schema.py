@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 11:08:36.956827
+Create Date: 2026-11-27 11:11:07.196953
 
 """
 from typing import Sequence, Union
@@ -359,6 +359,7 @@ def upgrade() -> None:
     sa.Column('visit_id', sa.Integer(), nullable=False),
     sa.Column('volunteer_id', sa.Integer(), nullable=False),
     sa.Column('outcome', sa.Enum('held', 'no_show', 'no_answer', name='ck_outcome', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('mode', sa.Enum('centre', 'phone', 'home', name='ck_mode', native_enum=False, create_constraint=True, length=32), nullable=True),
     sa.Column('actual_start', listening.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('actual_end', listening.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('mood_before', sa.Integer(), nullable=True),

@@ -27,9 +27,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for(url: str, seconds: float) -> None:
+def _wait_for(url: str, seconds: float, server: subprocess.Popen, log_path: Path) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the app exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -54,7 +56,7 @@ def served_app(engine, database_url) -> Iterator[str]:
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{base_url}/api/health", 60)
+        _wait_for(f"{base_url}/api/health", 60, server, Path(log.name))
         yield base_url
     finally:
         server.terminate()
