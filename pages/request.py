@@ -1,0 +1,60 @@
+"""Public: a resident asks for an hour of listening. No account; consent first; crisis help at once."""
+
+import uuid
+
+import streamlit as st
+
+from listening import requests, safeguarding
+from listening.config import get_settings
+from listening.db import session_scope
+from listening.errors import ServiceError
+from listening.i18n import _, get_locale
+from listening.requests import SubmitOutcome
+from ui import shell
+from ui.request_form import crisis_card, form_fields
+
+# Counts submissions per browser session for the abuse limit; only a hash of it is ever stored.
+browser_session = st.session_state.setdefault("request_browser_session", uuid.uuid4().hex)
+
+st.title(_("Ask for a listening hour"))
+st.markdown(_("A trained volunteer from your community listens to you for an hour: at the centre, by phone or at "
+              "your home. Tell us how to reach you and when it suits you; we will text you to confirm."))
+st.info(_("The service is free. No volunteer will ever ask you for money, gifts or investments."), icon="🆓")
+
+form = form_fields("request")
+if form.topic and safeguarding.detect_risk(form.topic):
+    crisis_card()
+
+with st.expander(_("How we use your information"), expanded=False):
+    st.markdown(_(
+        "We use your name, phone number, community, the times that suit you and what you choose to tell us only "
+        "to arrange your listening hour. Only the centre's coordinators see your request; the volunteer who "
+        "meets you sees your phone number (and your address for a home visit) shortly before the visit. We "
+        "never sell or share your information, and you can ask the centre at {phone} to delete it at any time.",
+        phone=get_settings().centre_phone))
+form.sensitive_consent = st.checkbox(
+    _("I agree that the centre uses this information, including what I wrote about how I feel, to arrange my "
+      "listening hour (required)."), key="request_sensitive_consent")
+form.sms_consent = st.checkbox(
+    _("I agree to get text messages about my request and visit (optional; without it the centre will call "
+      "you)."), key="request_sms_consent")
+form.locale = get_locale()
+
+if st.button(_("Send my request"), type="primary", key="request_send"):
+    try:
+        with session_scope() as session:
+            result = requests.submit(session, form=form, browser_session=browser_session)
+    except ServiceError as error:
+        shell.show_error(error)
+    else:
+        if result.outcome == SubmitOutcome.created:
+            st.success(_("Thank you. We received your request and a coordinator will contact you soon."))
+        elif result.outcome == SubmitOutcome.updated:
+            st.success(_("You already had an open request with this phone number, so we updated it with what "
+                         "you sent now."))
+        else:
+            st.warning(_("You already have a visit booked with this phone number; we kept it and added your "
+                         "note. To change the time or cancel, please call the centre at {phone}.",
+                         phone=get_settings().centre_phone))
+        if result.risk_kinds:
+            crisis_card()

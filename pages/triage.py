@@ -1,0 +1,158 @@
+"""Coordinator: the queue of open requests, one request's history, cancelling, and entering on behalf."""
+
+import streamlit as st
+
+from listening import requests
+from listening.communities import all_communities
+from listening.db import session_scope
+from listening.errors import ServiceError
+from listening.i18n import N_, _
+from listening.models import OPEN_REQUEST_STATUSES, Language, Mode, Role
+from listening.requests import HISTORY_LABELS, SubmitOutcome, TriageSort
+from ui import shell
+from ui.format import label, local_time
+from ui.request_form import form_fields, window_text
+
+SORT_LABELS = {
+    TriageSort.priority: N_("most urgent first"),
+    TriageSort.waiting: N_("longest waiting first"),
+    TriageSort.newest: N_("newest first"),
+}
+
+
+def waiting_text(waiting) -> str:
+    days, hours = waiting.days, waiting.seconds // 3600
+    return _("{days} d {hours} h", days=days, hours=hours) if days else _("{hours} h", hours=hours)
+
+
+account = shell.require(Role.coordinator)
+st.title(_("Requests"))
+
+with session_scope() as session:
+    communities = all_communities(session)
+
+columns = st.columns(3)
+statuses = columns[0].multiselect(_("Status"), list(OPEN_REQUEST_STATUSES), format_func=label, key="triage_status")
+modes = columns[1].multiselect(_("Mode"), list(Mode), format_func=label, key="triage_mode")
+languages = columns[2].multiselect(_("Language"), list(Language), format_func=label, key="triage_language")
+columns = st.columns(3)
+community = columns[0].selectbox(_("Community"), [None, *[c.code for c in communities]],
+                                 format_func=lambda code: _("all") if code is None else code, key="triage_community")
+sort = columns[1].selectbox(_("Sort"), list(TriageSort), format_func=lambda s: _(SORT_LABELS[s]), key="triage_sort")
+urgent_only = columns[2].checkbox(_("Urgent only"), key="triage_urgent")
+
+with session_scope() as session:
+    rows = requests.open_requests(session, actor=account, statuses=statuses or None, modes=modes or None,
+                                  languages=languages or None, community_code=community, urgent_only=urgent_only,
+                                  sort=sort)
+
+st.caption(_("{n} open requests", n=len(rows)))
+st.dataframe(
+    [
+        {
+            _("No."): r.id,
+            _("Urgency"): ("⚠️ " if r.risk_flag else "") + str(r.urgency),
+            _("Waiting"): waiting_text(r.waiting),
+            _("Status"): label(r.status),
+            _("Name"): r.resident_name,
+            _("Phone"): r.phone_masked,
+            _("Community"): r.community_code,
+            _("Mode"): label(r.mode),
+            _("Language"): label(r.language),
+            _("Times"): "、".join(window_text(w) for w in r.windows[:4]) + ("…" if len(r.windows) > 4 else ""),
+        }
+        for r in rows
+    ],
+    hide_index=True,
+    width="stretch",
+)
+
+chosen = st.selectbox(_("Open a request"), [None, *[r.id for r in rows]], key="triage_open",
+                      format_func=lambda i: _("Choose") if i is None else
+                      next(f"#{r.id} {r.resident_name}" for r in rows if r.id == i))
+if chosen is not None:
+    try:
+        with session_scope() as session:
+            detail = requests.request_detail(session, actor=account, request_id=chosen)
+    except ServiceError as error:
+        shell.show_error(error)
+        st.stop()
+    request = detail.request
+    st.subheader(_("Request #{id} · {name}", id=request.id, name=detail.resident_name))
+    if request.risk_flag:
+        st.error(_("Risk words in this request: a safeguarding escalation was raised. Call the resident first."),
+                 icon="🆘")
+    facts = st.columns(4)
+    facts[0].metric(_("Status"), label(request.status))
+    facts[1].metric(_("Urgency"), str(request.urgency))
+    facts[2].metric(_("Mode"), label(request.mode))
+    facts[3].metric(_("Language"), label(request.language))
+    st.markdown(_("**Phone:** {phone} · **Community:** {community} · **SMS consent:** {sms}",
+                  phone=detail.phone_masked, community=detail.community_code,
+                  sms=_("yes") if detail.sms_consent else _("no")))
+    if st.button(_("Show the full number to call"), key="triage_reveal"):
+        with session_scope() as session:
+            st.code(requests.reveal_phone(session, actor=account, request_id=request.id))
+    if detail.consent_verbal:
+        st.caption(_("Consent given verbally, recorded by {name}.", name=detail.consent_recorded_by or "?"))
+    st.markdown(_("**When:** {times}", times="、".join(window_text(w) for w in detail.windows)))
+    if request.gender_wish:
+        st.markdown(_("**Volunteer's gender:** {gender}", gender=label(request.gender_wish)))
+    if request.wants_same_volunteer:
+        st.markdown(_("Would like the same volunteer as last time."))
+    if detail.address:
+        st.markdown(_("**Address:** {address}", address=detail.address))
+    if request.topic:
+        st.markdown(_("**Would like to talk about:** {topic}", topic=request.topic))
+    if detail.visit:
+        st.markdown(_("**Visit:** {when}, {status}", when=local_time(detail.visit.starts_at),
+                      status=label(detail.visit.status)))
+
+    st.markdown(_("**History**"))
+    st.dataframe(
+        [
+            {
+                _("When"): local_time(h.at),
+                _("What"): _(HISTORY_LABELS[h.action]) if h.action in HISTORY_LABELS else h.action,
+                _("Who"): h.actor_name or _("resident or system"),
+            }
+            for h in detail.history
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+    with st.expander(_("Cancel this request")):
+        by = st.radio(_("Who cancels?"), ["coordinator", "resident"], horizontal=True, key="triage_cancel_by",
+                      format_func=lambda b: _("the centre") if b == "coordinator" else _("the resident"))
+        reason = st.text_input(_("Reason"), max_chars=requests.REASON_MAX, key="triage_cancel_reason")
+        if st.button(_("Cancel the request"), key="triage_cancel"):
+            try:
+                with session_scope() as session:
+                    requests.cancel(session, actor=account, request_id=request.id, reason=reason, by=by)
+            except ServiceError as error:
+                shell.show_error(error)
+            else:
+                st.success(_("Request #{id} was cancelled.", id=request.id))
+
+st.divider()
+with st.expander(_("Enter a request on a resident's behalf")):
+    st.caption(_("For a resident who phoned or walked in. Read them the privacy notice and ask for their "
+                 "consent first."))
+    form = form_fields("behalf")
+    form.sms_consent = st.checkbox(_("The resident agrees to get text messages"), key="behalf_sms")
+    form.locale = "en" if form.language == Language.english else "zh_CN"  # the language of the resident's SMS
+    urgency = st.radio(_("Urgency"), [1, 2, 3], horizontal=True, key="behalf_urgency")
+    verbal = st.checkbox(_("The resident gave their consent verbally (recorded under your name)"), key="behalf_consent")
+    if st.button(_("Save the request"), key="behalf_save"):
+        try:
+            with session_scope() as session:
+                result = requests.record_on_behalf(session, actor=account, form=form, consent_verbal=verbal,
+                                                   urgency=urgency)
+        except ServiceError as error:
+            shell.show_error(error)
+        else:
+            if result.outcome == SubmitOutcome.created:
+                st.success(_("Request #{id} was saved.", id=result.request.id))
+            else:
+                st.info(_("This resident already had open request #{id}; it was updated.", id=result.request.id))

@@ -1,0 +1,77 @@
+"""The public request page, through AppTest: no sign-in, consent first, crisis help at once."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from listening.models import Language, ListeningRequest, Mode, PartOfDay, RequestSource, Resident
+from tests.pages.conftest import app_test
+
+
+def fill(at, *, phone="13812345678", topic="想聊聊家里的事"):
+    at.text_input(key="request_name").input("李阿姨")
+    at.text_input(key="request_phone").input(phone)
+    at.selectbox(key="request_community").set_value("yuehai")
+    at.radio(key="request_mode").set_value(Mode.phone)
+    at.selectbox(key="request_language").set_value(Language.cantonese)
+    at.multiselect(key="request_weekdays").set_value([0, 2])
+    at.multiselect(key="request_parts").set_value([PartOfDay.morning])
+    at.text_area(key="request_topic").input(topic)
+    return at.run()
+
+
+def test_the_page_is_public_and_says_it_is_free(demo):
+    at = app_test()
+    at.run()
+    at.switch_page("pages/request.py").run()
+    assert not at.exception
+    assert at.title[0].value == "申请一小时倾听"
+    assert any("免费" in i.value and "钱" in i.value for i in at.info)
+    consent = [c.label for c in at.checkbox]
+    assert any("必填" in c for c in consent) and any("可选" in c for c in consent)
+
+
+def test_a_resident_sends_a_request(demo, session):
+    at = fill(app_test("pages/request.py").run())
+    at.checkbox(key="request_sensitive_consent").check()
+    at.checkbox(key="request_sms_consent").check()
+    at.button(key="request_send").click().run()
+    assert not at.exception
+    assert not at.error
+    assert "收到" in at.success[0].value
+    session.rollback()  # end the test's read transaction to see what the page wrote
+    resident = session.exec(select(Resident).where(Resident.phone == "+8613812345678")).one()
+    request = session.exec(select(ListeningRequest).where(ListeningRequest.resident_id == resident.id)).one()
+    assert (request.mode, request.language, request.source) == (Mode.phone, Language.cantonese, RequestSource.online)
+    assert resident.sms_consent_at is not None
+
+    at.button(key="request_send").click().run()  # the same number again: the open request is updated
+    assert "更新" in at.success[0].value
+
+
+def test_without_consent_nothing_is_sent(demo, session):
+    before = len(session.exec(select(ListeningRequest)).all())
+    at = fill(app_test("pages/request.py").run(), phone="13912340000")
+    at.button(key="request_send").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["没有您对使用这些信息的同意，我们无法受理申请。"]
+    session.rollback()
+    assert len(session.exec(select(ListeningRequest)).all()) == before
+
+
+def test_a_bad_phone_number_gets_a_clear_message(demo):
+    at = fill(app_test("pages/request.py").run(), phone="12345")
+    at.checkbox(key="request_sensitive_consent").check()
+    at.button(key="request_send").click().run()
+    assert not at.exception
+    assert "12345" in at.error[0].value
+
+
+def test_crisis_help_appears_as_soon_as_risk_words_are_typed(demo):
+    at = app_test("pages/request.py").run()
+    assert not any("12356" in e.value for e in at.error)
+    at.text_area(key="request_topic").input("最近总觉得不想活了").run()
+    assert not at.exception
+    assert any("12356" in e.value and "110" in e.value and "120" in e.value for e in at.error)
+    at.text_area(key="request_topic").input("I want to kill myself").run()
+    assert any("12356" in e.value for e in at.error)

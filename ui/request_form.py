@@ -1,0 +1,78 @@
+"""The request form's widgets, shared by the public request page and the coordinator's entry on behalf."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import streamlit as st
+from babel.dates import get_day_names
+
+from listening import requests
+from listening.communities import all_communities, community_name
+from listening.config import get_settings
+from listening.db import session_scope
+from listening.i18n import N_, _, format_date, get_locale
+from listening.models import Gender, Language, Mode, PartOfDay
+from listening.requests import RequestForm
+from listening.safeguarding import hotlines
+from ui.format import label
+
+PART_OF_DAY_LABELS = {
+    PartOfDay.morning: N_("morning (8:00-12:00)"),
+    PartOfDay.afternoon: N_("afternoon (12:00-18:00)"),
+    PartOfDay.evening: N_("evening (18:00-21:00)"),
+}
+DATE_CHOICES_DAYS = 28
+
+
+def weekday_name(weekday: int) -> str:
+    return get_day_names("wide", locale=get_locale())[weekday]
+
+
+def window_text(window: requests.Window) -> str:
+    when = weekday_name(window.weekday) if window.weekday is not None else format_date(window.on_date)
+    return f"{when} {_(PART_OF_DAY_LABELS[window.part_of_day])}"
+
+
+def crisis_card() -> None:
+    """Shown at once when the text suggests danger: listening volunteers are not a crisis service."""
+    numbers = "\n".join(f"- **{line.number}** · {line.name} ({line.hours})" for line in hotlines())
+    st.error(_("If you or someone near you is in danger now, please call one of these numbers at once. Our "
+               "volunteers listen, but they are not a crisis service; a coordinator will also look at your "
+               "request first.") + "\n\n" + numbers, icon="🆘")
+
+
+def form_fields(prefix: str) -> RequestForm:
+    """The widgets, keyed by `prefix`; returns what was entered (checked later by the service)."""
+    with session_scope() as session:
+        communities = all_communities(session)
+    today = datetime.now(get_settings().tz).date()
+    name = st.text_input(_("Your name or a nickname"), max_chars=requests.NAME_MAX, key=f"{prefix}_name")
+    phone = st.text_input(_("Mobile number"), key=f"{prefix}_phone", placeholder="138 0000 0000")
+    community = st.selectbox(_("Your community"), [c.code for c in communities], index=None,
+                             format_func=lambda code: next(community_name(c) for c in communities if c.code == code),
+                             placeholder=_("Choose"), key=f"{prefix}_community")
+    mode = st.radio(_("How would you like to talk?"), list(Mode), format_func=label, index=None, horizontal=True,
+                    key=f"{prefix}_mode")
+    address = ""
+    if mode == Mode.home:
+        address = st.text_input(_("Address for the home visit"), max_chars=requests.ADDRESS_MAX,
+                                key=f"{prefix}_address")
+    language = st.selectbox(_("Language or dialect"), list(Language), format_func=label, index=None,
+                            placeholder=_("Choose"), key=f"{prefix}_language")
+    st.markdown(_("**When suits you?** Choose weekdays, or specific dates, and the parts of the day."))
+    weekdays = st.multiselect(_("Weekdays"), list(range(7)), format_func=weekday_name, key=f"{prefix}_weekdays")
+    dates = st.multiselect(_("Or specific dates"), [today + timedelta(days=n) for n in range(1, DATE_CHOICES_DAYS)],
+                           format_func=format_date, key=f"{prefix}_dates",
+                           max_selections=requests.MAX_DATES)
+    parts = st.multiselect(_("Parts of the day"), list(PartOfDay), format_func=lambda p: _(PART_OF_DAY_LABELS[p]),
+                           key=f"{prefix}_parts")
+    gender = st.selectbox(_("Volunteer's gender (optional)"), [None, Gender.female, Gender.male],
+                          format_func=lambda g: _("no preference") if g is None else label(g),
+                          key=f"{prefix}_gender")
+    same = st.checkbox(_("I would like to see the same volunteer as last time, if possible"), key=f"{prefix}_same")
+    topic = st.text_area(_("What would you like to talk about? (optional)"), max_chars=requests.TOPIC_MAX,
+                         key=f"{prefix}_topic")
+    return RequestForm(display_name=name, phone=phone, community_code=community or "", mode=mode,
+                       language=language, weekdays=weekdays, dates=dates, parts_of_day=parts, address=address,
+                       gender_wish=gender, wants_same_volunteer=same, topic=topic)
