@@ -1,0 +1,462 @@
+"""Session logs, volunteer hours and wellbeing (weekly hours, cooling-off after a heavy session).
+
+A volunteer logs each visit once. Any risk tick, or risk words in the note, opens a safeguarding escalation in the
+same transaction, offers the volunteer a debrief, and rests them from matching for `settings.cooling_off_hours`.
+Hours count from the actual start and end the volunteer logged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import Session, col, select
+
+from listening import audit, requests, safeguarding
+from listening.auth import require_role
+from listening.config import get_settings
+from listening.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound
+from listening.i18n import N_
+from listening.models import (
+    Account,
+    DebriefRequest,
+    DebriefStatus,
+    Escalation,
+    EscalationSource,
+    EscalationStatus,
+    ListeningRequest,
+    Mode,
+    Outcome,
+    RequestStatus,
+    Resident,
+    Role,
+    SessionLog,
+    Visit,
+    VisitStatus,
+    VisitVolunteer,
+    Volunteer,
+    utcnow,
+)
+from listening.volunteers import volunteer_of
+
+TOPICS = ("work", "family", "loneliness", "health", "study", "money", "relationships", "other")
+TOPIC_LABELS = {
+    "work": N_("work"),
+    "family": N_("family"),
+    "loneliness": N_("loneliness"),
+    "health": N_("health"),
+    "study": N_("study"),
+    "money": N_("money"),
+    "relationships": N_("relationships"),
+    "other": N_("other"),
+}
+OUTCOME_LABELS = {
+    Outcome.held: N_("the session took place"),
+    Outcome.no_show: N_("the resident was not there"),
+    Outcome.no_answer: N_("nobody answered the phone"),
+}
+NOTE_MAX = 500
+MAX_SESSION = timedelta(hours=4)
+CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock a little ahead is not "in the future"
+START_DRIFT = timedelta(hours=12)  # the actual start must be near the planned one (catches a wrong date)
+LOGGABLE_DAYS = 90
+NOT_LOGGABLE = (VisitStatus.proposed, VisitStatus.cancelled)
+OPEN_VISIT = (VisitStatus.scheduled, VisitStatus.confirmed)
+
+
+# ----- the log form -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SessionLogInput:
+    """What the volunteer enters. Times, moods and topics only count when the session was held."""
+
+    outcome: Outcome
+    mode: Mode | None = None
+    actual_start: datetime | None = None
+    actual_end: datetime | None = None
+    mood_before: int | None = None
+    mood_after: int | None = None
+    topics: list[str] = field(default_factory=list)
+    follow_up_wanted: bool = False
+    note: str = ""
+    risks: set[str] = field(default_factory=set)  # codes from safeguarding.RISK_KINDS
+
+
+@dataclass(frozen=True)
+class LogResult:
+    log: SessionLog
+    escalation: Escalation | None  # raised by a risk tick or risk words
+    debrief: DebriefRequest | None  # offered to the volunteer after a heavy session
+    unanswered_alert: Escalation | None  # raised because the resident stopped answering
+
+
+def _validate(entry: SessionLogInput, *, visit: Visit, now: datetime) -> SessionLogInput:
+    """Check every field before anything is written; returns the cleaned entry."""
+    try:
+        outcome = Outcome(entry.outcome)
+    except ValueError:
+        raise InvalidInput(N_("Choose whether the session took place."), field="outcome") from None
+    mode = Mode(entry.mode) if entry.mode else visit.mode
+    note = (entry.note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(N_("Keep the note under {n} characters (it has {length}). Summarise; do not quote."),
+                           field="note", n=NOTE_MAX, length=len(note))
+    unknown_risks = set(entry.risks) - set(safeguarding.RISK_KINDS)
+    if unknown_risks:
+        raise InvalidInput(N_("Unknown risk: {risk}."), field="risks", risk=", ".join(sorted(unknown_risks)))
+    if outcome != Outcome.held:
+        # Nobody was heard: no times, moods or topics to keep; risk ticks still count (never drop a warning).
+        return SessionLogInput(outcome=outcome, mode=mode, note=note, risks=set(entry.risks),
+                               follow_up_wanted=bool(entry.follow_up_wanted))
+    start, end = entry.actual_start, entry.actual_end
+    if start is None or end is None:
+        raise InvalidInput(N_("Enter when the session started and when it ended."), field="actual_start")
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput(N_("Enter when the session started and when it ended."), field="actual_start")
+    if end <= start:
+        raise InvalidInput(N_("The end time must be after the start time."), field="actual_end")
+    if end - start > MAX_SESSION:
+        raise InvalidInput(N_("A session cannot last more than {hours} hours. Please check the times."),
+                           field="actual_end", hours=int(MAX_SESSION.total_seconds() // 3600))
+    if end > now + CLOCK_SKEW:
+        raise InvalidInput(N_("The session cannot end in the future. Please check the times."), field="actual_end")
+    if abs(start - visit.starts_at) > START_DRIFT:
+        raise InvalidInput(N_("The start time is far from the planned time of this visit. Please check the date."),
+                           field="actual_start")
+    for name, mood in (("mood_before", entry.mood_before), ("mood_after", entry.mood_after)):
+        if mood is None or not isinstance(mood, int) or not 1 <= mood <= 5:
+            raise InvalidInput(N_("Choose the resident's mood before and after, from 1 to 5."), field=name)
+    topics = list(dict.fromkeys(entry.topics))
+    unknown = [t for t in topics if t not in TOPICS]
+    if unknown:
+        raise InvalidInput(N_("Unknown topic: {topic}."), field="topics", topic=", ".join(unknown))
+    return SessionLogInput(outcome=outcome, mode=mode, actual_start=start, actual_end=end,
+                           mood_before=entry.mood_before, mood_after=entry.mood_after,
+                           topics=[t for t in TOPICS if t in topics], follow_up_wanted=bool(entry.follow_up_wanted),
+                           note=note, risks=set(entry.risks))
+
+
+def _visit_of_volunteer(session: Session, *, visit_id: int, volunteer: Volunteer) -> Visit:
+    visit = session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound(N_("Visit {id} does not exist."), id=visit_id)
+    on_visit = session.get(VisitVolunteer, (visit.id, volunteer.id))
+    if on_visit is None:
+        raise NotAllowed(N_("Only a volunteer on this visit can log it."))
+    return visit
+
+
+def log_session(session: Session, *, actor: Account, visit_id: int, entry: SessionLogInput,
+                now: datetime | None = None) -> LogResult:
+    """The volunteer's log of one visit: validated whole, then written with its consequences in one transaction."""
+    now = now or utcnow()
+    volunteer = volunteer_of(session, actor)
+    visit = _visit_of_volunteer(session, visit_id=visit_id, volunteer=volunteer)
+    if visit.status in NOT_LOGGABLE:
+        raise IllegalTransition(N_("This visit was not held as planned ({status}); there is nothing to log."),
+                                status=visit.status.value)
+    if visit.starts_at > now:
+        raise IllegalTransition(N_("This visit has not started yet."))
+    if session.exec(select(SessionLog.id).where(SessionLog.visit_id == visit.id,
+                                                SessionLog.volunteer_id == volunteer.id)).first():
+        raise IllegalTransition(N_("You have already logged this visit."))
+    clean = _validate(entry, visit=visit, now=now)
+
+    log = SessionLog(
+        visit_id=visit.id, volunteer_id=volunteer.id, outcome=clean.outcome, mode=clean.mode,
+        actual_start=clean.actual_start, actual_end=clean.actual_end, mood_before=clean.mood_before,
+        mood_after=clean.mood_after, topics=",".join(clean.topics), follow_up_wanted=clean.follow_up_wanted,
+        note=clean.note, created_at=now,
+        **{f"risk_{code}": code in clean.risks for code in safeguarding.RISK_KINDS},
+    )
+    session.add(log)
+    session.flush()
+    word_risks = safeguarding.detect_risk(clean.note)
+    audit.record(session, actor_id=actor.id, action="session_log.created", entity="session_log", entity_id=log.id,
+                 at=now, details={"visit_id": visit.id, "outcome": clean.outcome.value,
+                                  "risk_ticks": sorted(clean.risks), "risk_words": sorted(word_risks)})
+
+    # The first volunteer to log moves the request on; a partner's later log finds it done already.
+    request = session.get(ListeningRequest, visit.request_id)
+    if visit.status in OPEN_VISIT and request.status in (RequestStatus.scheduled, RequestStatus.confirmed):
+        if clean.outcome == Outcome.held:
+            requests.complete(session, actor=actor, request_id=request.id)
+        else:
+            requests.mark_no_show(session, actor=actor, request_id=request.id)
+
+    escalation = debrief = None
+    risks = clean.risks | word_risks
+    if risks:
+        escalation = safeguarding.raise_escalation(session, source=EscalationSource.session_log, risk_kinds=risks,
+                                                   request_id=request.id, session_log_id=log.id, actor=actor, now=now)
+        debrief = safeguarding.offer_debrief(session, volunteer_id=volunteer.id, session_log_id=log.id, actor=actor,
+                                             now=now)
+    unanswered = None
+    if clean.outcome == Outcome.no_answer:
+        unanswered = check_unanswered_calls(session, resident_id=request.resident_id, actor=actor, now=now)
+    return LogResult(log=log, escalation=escalation, debrief=debrief, unanswered_alert=unanswered)
+
+
+# ----- unanswered phone visits --------------------------------------------------------------------------------
+
+
+def unanswered_run(session: Session, *, resident_id: int) -> tuple[int, list[int]]:
+    """How many of the resident's latest logged visits in a row nobody answered, and their request ids."""
+    rows = session.exec(
+        select(Visit.id, Visit.request_id, SessionLog.outcome)
+        .join(SessionLog, col(SessionLog.visit_id) == col(Visit.id))
+        .join(ListeningRequest, col(ListeningRequest.id) == col(Visit.request_id))
+        .where(ListeningRequest.resident_id == resident_id)
+        .order_by(col(Visit.starts_at).desc(), col(Visit.id).desc())
+    ).all()
+    outcomes: dict[int, set[Outcome]] = defaultdict(set)
+    request_of: dict[int, int] = {}
+    for visit_id, request_id, outcome in rows:
+        outcomes[visit_id].add(outcome)
+        request_of[visit_id] = request_id
+    run, request_ids = 0, []
+    for visit_id, seen in outcomes.items():  # newest first (dicts keep insertion order)
+        if seen != {Outcome.no_answer}:  # held by anyone, or a no-show at the door: the run ends
+            break
+        run += 1
+        request_ids.append(request_of[visit_id])
+    return run, request_ids
+
+
+def check_unanswered_calls(session: Session, *, resident_id: int, actor: Account | None = None,
+                           now: datetime | None = None) -> Escalation | None:
+    """Alert the coordinator once a resident has not answered `unanswered_call_alert_after` phone visits in a row
+    (someone who stops answering may be the one most at risk). One open alert per resident at a time."""
+    run, request_ids = unanswered_run(session, resident_id=resident_id)
+    if run < get_settings().unanswered_call_alert_after:
+        return None
+    resident_requests = session.exec(
+        select(ListeningRequest.id).where(ListeningRequest.resident_id == resident_id)
+    ).all()
+    already = session.exec(
+        select(Escalation.id)
+        .where(Escalation.source == EscalationSource.unanswered_calls)
+        .where(Escalation.status != EscalationStatus.closed)
+        .where(col(Escalation.request_id).in_(resident_requests))
+    ).first()
+    if already:
+        return None
+    return safeguarding.raise_escalation(session, source=EscalationSource.unanswered_calls,
+                                         risk_kinds={safeguarding.UNANSWERED_RISK}, request_id=request_ids[0],
+                                         actor=actor, now=now)
+
+
+# ----- what a volunteer can log -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoggableVisit:
+    visit_id: int
+    starts_at: datetime
+    ends_at: datetime
+    mode: Mode
+    resident_name: str
+
+
+def loggable_visits(session: Session, *, actor: Account, now: datetime | None = None) -> list[LoggableVisit]:
+    """My visits that have started and that I have not logged yet, newest first. A visit can be logged as soon as
+    it starts, so a volunteer who meets a crisis in the first minutes can raise it at once."""
+    now = now or utcnow()
+    volunteer = volunteer_of(session, actor)
+    logged = select(SessionLog.visit_id).where(SessionLog.volunteer_id == volunteer.id)
+    rows = session.exec(
+        select(Visit, Resident.display_name)
+        .join(VisitVolunteer, col(VisitVolunteer.visit_id) == col(Visit.id))
+        .join(ListeningRequest, col(ListeningRequest.id) == col(Visit.request_id))
+        .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
+        .where(VisitVolunteer.volunteer_id == volunteer.id)
+        .where(col(Visit.status).not_in(NOT_LOGGABLE))
+        .where(col(Visit.starts_at) <= now, col(Visit.starts_at) >= now - timedelta(days=LOGGABLE_DAYS))
+        .where(col(Visit.id).not_in(logged))
+        .order_by(col(Visit.starts_at).desc())
+    ).all()
+    return [LoggableVisit(v.id, v.starts_at, v.ends_at, v.mode, name) for v, name in rows]
+
+
+# ----- hours --------------------------------------------------------------------------------------------------
+
+
+def local_datetime(day: date, at: time) -> datetime:
+    """A local date and clock time (as a volunteer enters them) as an aware UTC instant."""
+    return datetime.combine(day, at, tzinfo=get_settings().tz).astimezone(UTC)
+
+
+def _hours(start: datetime | None, end: datetime | None) -> float:
+    return (end - start).total_seconds() / 3600 if start and end else 0.0
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=get_settings().tz).astimezone(UTC)
+
+
+def booked_hours(session: Session, *, volunteer_id: int, week_start: date) -> float:
+    """Hours the volunteer is booked for in the local week from `week_start`: proposed, scheduled and confirmed
+    visits at their planned length, held visits at the length logged (planned if not logged yet)."""
+    start, end = _local_midnight(week_start), _local_midnight(week_start + timedelta(days=7))
+    rows = session.exec(
+        select(Visit, SessionLog)
+        .join(VisitVolunteer, col(VisitVolunteer.visit_id) == col(Visit.id))
+        .join(SessionLog, (col(SessionLog.visit_id) == col(Visit.id))
+              & (col(SessionLog.volunteer_id) == volunteer_id), isouter=True)
+        .where(VisitVolunteer.volunteer_id == volunteer_id)
+        .where(col(Visit.starts_at) >= start, col(Visit.starts_at) < end)
+        .where(col(Visit.status).in_((VisitStatus.proposed, *OPEN_VISIT, VisitStatus.completed)))
+    ).all()
+    total = 0.0
+    for visit, log in rows:
+        if log is not None and log.outcome != Outcome.held:
+            continue
+        total += _hours(log.actual_start, log.actual_end) if log is not None else _hours(visit.starts_at, visit.ends_at)
+    return round(total, 2)
+
+
+@dataclass(frozen=True)
+class MonthHours:
+    month: date  # the first day of the month, local time
+    sessions: int
+    hours: float
+
+
+def _held_logs(session: Session, *, volunteer_id: int | None = None, since: datetime | None = None,
+               until: datetime | None = None):
+    query = select(SessionLog).where(SessionLog.outcome == Outcome.held, col(SessionLog.actual_start).is_not(None))
+    if volunteer_id is not None:
+        query = query.where(SessionLog.volunteer_id == volunteer_id)
+    if since is not None:
+        query = query.where(col(SessionLog.actual_start) >= since)
+    if until is not None:
+        query = query.where(col(SessionLog.actual_start) < until)
+    return session.exec(query).all()
+
+
+def my_hours_by_month(session: Session, *, actor: Account) -> list[MonthHours]:
+    """The signed-in volunteer's held sessions and hours per month (local time), newest month first."""
+    volunteer = volunteer_of(session, actor)
+    tz = get_settings().tz
+    months: dict[date, list[float]] = defaultdict(list)
+    for log in _held_logs(session, volunteer_id=volunteer.id):
+        months[log.actual_start.astimezone(tz).date().replace(day=1)].append(_hours(log.actual_start, log.actual_end))
+    return [MonthHours(m, len(h), round(sum(h), 2)) for m, h in sorted(months.items(), reverse=True)]
+
+
+@dataclass(frozen=True)
+class VolunteerHours:
+    volunteer_id: int
+    full_name: str
+    sessions: int
+    hours: float
+    heavy_sessions: int
+
+
+def _names(session: Session, volunteer_ids: list[int]) -> dict[int, str]:
+    query = select(Volunteer.id, Volunteer.full_name).where(col(Volunteer.id).in_(volunteer_ids))
+    return dict(session.exec(query).all())
+
+
+def hour_totals(session: Session, *, actor: Account, start: date, end: date) -> list[VolunteerHours]:
+    """Held sessions and hours per volunteer between two local dates (inclusive), most hours first."""
+    require_role(actor, Role.coordinator)
+    if end < start:
+        raise InvalidInput(N_("The end date must not be before the start date."), field="end")
+    heavy = _heavy_log_ids(session)
+    totals: dict[int, list] = defaultdict(lambda: [0, 0.0, 0])
+    for log in _held_logs(session, since=_local_midnight(start), until=_local_midnight(end + timedelta(days=1))):
+        row = totals[log.volunteer_id]
+        row[0] += 1
+        row[1] += _hours(log.actual_start, log.actual_end)
+        row[2] += log.id in heavy
+    names = _names(session, list(totals))
+    result = [VolunteerHours(v, names[v], n, round(h, 2), k) for v, (n, h, k) in totals.items()]
+    return sorted(result, key=lambda r: (-r.hours, r.full_name))
+
+
+# ----- wellbeing ----------------------------------------------------------------------------------------------
+
+
+def _heavy_log_ids(session: Session) -> set[int]:
+    """Session logs that raised a safeguarding escalation (a risk tick or risk words)."""
+    return set(session.exec(
+        select(Escalation.session_log_id)
+        .where(Escalation.source == EscalationSource.session_log, col(Escalation.session_log_id).is_not(None))
+    ).all())
+
+
+def _heavy_sessions(session: Session, *, since: datetime):
+    """(volunteer id, session end) of each heavy session that ended after `since`."""
+    rows = session.exec(
+        select(SessionLog.volunteer_id, SessionLog.actual_end, Visit.ends_at)
+        .join(Escalation, col(Escalation.session_log_id) == col(SessionLog.id))
+        .join(Visit, col(Visit.id) == col(SessionLog.visit_id))
+        .where(Escalation.source == EscalationSource.session_log)
+        .where(col(Visit.starts_at) >= since - MAX_SESSION - START_DRIFT)
+    ).all()
+    return [(volunteer_id, actual_end or planned_end) for volunteer_id, actual_end, planned_end in rows
+            if (actual_end or planned_end) >= since]
+
+
+def cooling_off_volunteer_ids(session: Session, *, at: datetime) -> set[int]:
+    """Volunteers resting at `at`: a session with a risk tick (or risk words) ended less than
+    `settings.cooling_off_hours` before. Matching leaves them out."""
+    rest = timedelta(hours=get_settings().cooling_off_hours)
+    return {volunteer_id for volunteer_id, ended in _heavy_sessions(session, since=at - rest)
+            if at - rest < ended <= at}
+
+
+def cooling_off_until(session: Session, *, volunteer_id: int, at: datetime | None = None) -> datetime | None:
+    at = at or utcnow()
+    rest = timedelta(hours=get_settings().cooling_off_hours)
+    ends = [ended for v, ended in _heavy_sessions(session, since=at - rest)
+            if v == volunteer_id and at - rest < ended <= at]
+    return max(ends) + rest if ends else None
+
+
+def my_rest_until(session: Session, *, actor: Account, at: datetime | None = None) -> datetime | None:
+    """When the signed-in volunteer's cooling-off ends, or None if they are not resting."""
+    return cooling_off_until(session, volunteer_id=volunteer_of(session, actor).id, at=at)
+
+
+@dataclass(frozen=True)
+class HeavyLoad:
+    volunteer_id: int
+    full_name: str
+    heavy_sessions: int
+    sessions: int
+    last_heavy_at: datetime
+    cooling_off_until: datetime | None
+    debrief_open: bool
+
+
+def heavy_load(session: Session, *, actor: Account, days: int = 30, now: datetime | None = None) -> list[HeavyLoad]:
+    """Who carried heavy sessions in the last `days`, most first: the coordinator checks on them."""
+    require_role(actor, Role.coordinator)
+    now = now or utcnow()
+    since = now - timedelta(days=days)
+    rest = timedelta(hours=get_settings().cooling_off_hours)
+    heavy: dict[int, list[datetime]] = defaultdict(list)
+    for volunteer_id, ended in _heavy_sessions(session, since=since):
+        heavy[volunteer_id].append(ended)
+    if not heavy:
+        return []
+    held = defaultdict(int)
+    for log in _held_logs(session, since=since):
+        held[log.volunteer_id] += 1
+    names = _names(session, list(heavy))
+    debriefs = set(session.exec(select(DebriefRequest.volunteer_id)
+                                .where(DebriefRequest.status == DebriefStatus.requested)).all())
+    result = []
+    for volunteer_id, ends in heavy.items():
+        last = max(ends)
+        result.append(HeavyLoad(
+            volunteer_id=volunteer_id, full_name=names[volunteer_id], heavy_sessions=len(ends),
+            sessions=max(held[volunteer_id], len(ends)), last_heavy_at=last,
+            cooling_off_until=last + rest if last <= now < last + rest else None,
+            debrief_open=volunteer_id in debriefs,
+        ))
+    return sorted(result, key=lambda r: (-r.heavy_sessions, -r.last_heavy_at.timestamp()))

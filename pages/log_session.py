@@ -1,0 +1,128 @@
+import streamlit as st
+
+from listening import safeguarding, sessions
+from listening.config import get_settings
+from listening.db import session_scope
+from listening.errors import ServiceError
+from listening.i18n import _
+from listening.models import Mode, Outcome, Role
+from listening.sessions import OUTCOME_LABELS, TOPIC_LABELS, TOPICS, SessionLogInput
+from ui import shell
+from ui.format import label, local_time
+
+account = shell.require(Role.volunteer)
+st.title(_("Log a session"))
+CARD = "log_session_card"  # what the last log raised, shown after the rerun that refreshes the list
+
+
+def crisis_card(card: dict) -> None:
+    with st.container(border=True):
+        st.error(_("Safety first: escalation #{id} has been raised ({risks}).", id=card["escalation_id"],
+                   risks="、".join(_(r) for r in safeguarding.risk_label_ids(set(card["risks"])))))
+        st.markdown("**" + _("What to do now") + "**")
+        st.markdown("\n".join(f"{n}. {_(step)}" for n, step in enumerate(safeguarding.CRISIS_STEPS, start=1)))
+        st.markdown("**" + _("Hotlines") + "**")
+        for line in safeguarding.hotlines():
+            st.markdown(f"📞 **{line.number}** · {line.name} · {line.hours}")
+        if card.get("debrief"):
+            st.info(_("A debrief with a coordinator has been arranged for you. You will not be matched for new "
+                      "visits for the next {hours} hours. Look after yourself too.", hours=card["rest_hours"]))
+
+
+def debrief_button() -> None:
+    st.divider()
+    if st.button(_("I would like to talk a session through with a coordinator"), key="ask_debrief"):
+        try:
+            with session_scope() as session:
+                safeguarding.request_debrief(session, actor=account)
+        except ServiceError as error:
+            shell.show_error(error)
+        else:
+            st.success(_("A coordinator will contact you for a debrief."))
+
+
+card = st.session_state.get(CARD)
+if card:
+    if card.get("unanswered"):
+        st.warning(_("The resident has not answered several calls in a row. The coordinator has been alerted."))
+    if card.get("escalation_id"):
+        # The crisis card stays until the volunteer says they have read it.
+        crisis_card(card)
+        if st.button(_("I have read this"), key="dismiss_card"):
+            st.session_state.pop(CARD, None)
+            st.rerun()
+    else:
+        st.success(_("Thank you. The session is logged."))
+        st.session_state.pop(CARD, None)
+
+try:
+    with session_scope() as session:
+        choices = sessions.loggable_visits(session, actor=account)
+except ServiceError as error:
+    shell.show_error(error)
+    st.stop()
+
+if not choices:
+    st.caption(_("Every visit you have held is logged. Thank you."))
+    debrief_button()
+    st.stop()
+
+by_id = {c.visit_id: c for c in choices}
+# Labels are made once, in this run's language (the format function may be called again later).
+visit_labels = {c.visit_id: f"{local_time(c.starts_at, 'short')} · {label(c.mode)} · {c.resident_name}"
+                for c in choices}
+visit_id = st.selectbox(_("Visit"), list(by_id), key="log_visit", format_func=visit_labels.get)
+chosen = by_id[visit_id]
+tz = get_settings().tz
+local_start, local_end = chosen.starts_at.astimezone(tz), chosen.ends_at.astimezone(tz)
+
+with st.form(f"log_{visit_id}"):
+    outcome_labels = {o: _(OUTCOME_LABELS[o]) for o in Outcome}
+    outcome = st.radio(_("Did the session take place?"), list(Outcome), format_func=outcome_labels.get,
+                       key="log_outcome", horizontal=True)
+    mode_labels = {m: label(m) for m in Mode}
+    mode = st.selectbox(_("How it took place"), list(Mode), index=list(Mode).index(chosen.mode),
+                        format_func=mode_labels.get, key="log_mode")
+    columns = st.columns(3)
+    day = columns[0].date_input(_("Date"), value=local_start.date(), key="log_date")
+    start = columns[1].time_input(_("Started"), value=local_start.time(), key="log_start", step=300)
+    end = columns[2].time_input(_("Ended"), value=local_end.time(), key="log_end", step=300)
+    columns = st.columns(2)
+    mood_before = columns[0].select_slider(_("Resident's mood before (1 low - 5 good)"), options=[1, 2, 3, 4, 5],
+                                           value=3, key="log_mood_before")
+    mood_after = columns[1].select_slider(_("Resident's mood after (1 low - 5 good)"), options=[1, 2, 3, 4, 5],
+                                          value=3, key="log_mood_after")
+    st.markdown(_("Topics"))
+    topic_columns = st.columns(4)
+    topics = [t for n, t in enumerate(TOPICS)
+              if topic_columns[n % 4].checkbox(_(TOPIC_LABELS[t]), key=f"log_topic_{t}")]
+    follow_up = st.checkbox(_("The resident would like another session"), key="log_follow_up")
+    note = st.text_area(_("Short note (your own words, no quotes, at most {n} characters)", n=sessions.NOTE_MAX),
+                        key="log_note", max_chars=sessions.NOTE_MAX)
+    st.markdown("**" + _("Risk checklist: tick anything you noticed") + "**")
+    risks = {code for code in safeguarding.RISK_KINDS
+             if st.checkbox(_(safeguarding.RISK_LABELS[code]), key=f"log_risk_{code}")}
+    submitted = st.form_submit_button(_("Save the log"), type="primary")
+
+if submitted:
+    entry = SessionLogInput(
+        outcome=outcome, mode=mode, actual_start=sessions.local_datetime(day, start),
+        actual_end=sessions.local_datetime(day, end), mood_before=mood_before, mood_after=mood_after,
+        topics=topics, follow_up_wanted=follow_up, note=note, risks=risks,
+    )
+    try:
+        with session_scope() as session:
+            result = sessions.log_session(session, actor=account, visit_id=visit_id, entry=entry)
+    except ServiceError as error:
+        shell.show_error(error)
+    else:
+        st.session_state[CARD] = {
+            "escalation_id": result.escalation.id if result.escalation else None,
+            "risks": sorted(result.escalation.risk_kinds.split(",")) if result.escalation else [],
+            "debrief": result.debrief is not None,
+            "rest_hours": get_settings().cooling_off_hours,
+            "unanswered": result.unanswered_alert is not None,
+        }
+        st.rerun()
+
+debrief_button()

@@ -1,0 +1,180 @@
+from datetime import time, timedelta
+
+import streamlit as st
+
+from listening import safeguarding, sessions
+from listening.config import get_settings
+from listening.db import session_scope
+from listening.errors import ServiceError
+from listening.i18n import _, format_number
+from listening.models import DebriefStatus, EscalationStatus, Role, utcnow
+from ui import shell
+from ui.format import local_time
+
+account = shell.require(Role.coordinator)
+st.title(_("Safeguarding"))
+FLASH = "safeguarding_flash"
+
+
+def act(success: str, step, **kwargs) -> None:
+    """Run one service step in its own transaction; on success rerun so every list shows the new state."""
+    try:
+        with session_scope() as session:
+            step(session, actor=account, **kwargs)
+    except ServiceError as error:
+        shell.show_error(error)
+    else:
+        st.session_state[FLASH] = success
+        st.rerun()
+
+
+def waited(minutes: int) -> str:
+    if minutes < 60:
+        return _("{minutes} min", minutes=minutes)
+    if minutes < 48 * 60:
+        return _("{hours} h {minutes} min", hours=minutes // 60, minutes=minutes % 60)
+    return _("{days} days", days=minutes // (24 * 60))
+
+
+if flash := st.session_state.pop(FLASH, None):
+    st.success(flash)
+
+now = utcnow()
+today = now.astimezone(get_settings().tz).date()
+with session_scope() as session:
+    escalations = safeguarding.open_escalations(session, actor=account, now=now)
+    times = safeguarding.response_times(session, actor=account, now=now)
+    debriefs = safeguarding.open_debriefs(session, actor=account)
+    load = sessions.heavy_load(session, actor=account, now=now)
+    rota = safeguarding.duty_rota(session, actor=account, now=now)
+    coordinators = safeguarding.coordinators(session, actor=account)
+
+row = st.columns(4)
+row[0].metric(_("Open escalations"), format_number(len(escalations)))
+row[1].metric(_("Not yet acknowledged"), format_number(sum(e.status == EscalationStatus.open for e in escalations)))
+row[2].metric(_("Median minutes to acknowledge"),
+              format_number(times.median_minutes) if times.median_minutes is not None else "–",
+              help=_("Raised to acknowledged, over the last 90 days ({n} acknowledged).", n=times.acknowledged))
+row[3].metric(_("Longest minutes to acknowledge"),
+              format_number(times.max_minutes) if times.max_minutes is not None else "–")
+
+tab_escalations, tab_debriefs, tab_load, tab_hours, tab_rota = st.tabs(
+    [_("Escalations"), _("Debriefs"), _("Heavy sessions"), _("Volunteer hours"), _("Duty rota")]
+)
+
+with tab_escalations:
+    if not escalations:
+        st.caption(_("No open escalations."))
+    for e in escalations:  # oldest first
+        with st.container(border=True):
+            risks = "、".join(_(r) for r in safeguarding.risk_label_ids(set(e.risk_kinds)))
+            st.markdown(f"**#{e.id}** · {risks} · " + _("raised {ago} ago ({when})", ago=waited(e.minutes_open),
+                                                           when=local_time(e.raised_at, "short")))
+            details = [_("From {source}", source=_(safeguarding.SOURCE_LABELS[e.source]))]
+            if e.request_id:
+                details.append(_("request #{id}", id=e.request_id))
+            if e.volunteer_name:
+                details.append(_("volunteer {name}", name=e.volunteer_name))
+            st.caption(" · ".join(details))
+            if e.status == EscalationStatus.open:
+                if st.button(_("Acknowledge: I am taking this on"), key=f"ack_{e.id}", type="primary"):
+                    act(_("Escalation #{id} acknowledged.", id=e.id), safeguarding.acknowledge, escalation_id=e.id)
+            else:
+                st.caption(_("Acknowledged by {name}", name=e.acknowledged_by or "?"))
+                action = st.text_area(_("Action taken"), value=e.action_taken or "", key=f"action_{e.id}",
+                                      max_chars=safeguarding.ACTION_MAX)
+                buttons = st.columns(2)
+                if buttons[0].button(_("Save the action"), key=f"save_{e.id}"):
+                    act(_("Action saved."), safeguarding.record_action, escalation_id=e.id, action_taken=action)
+                if buttons[1].button(_("Close the escalation"), key=f"close_{e.id}"):
+                    act(_("Escalation #{id} closed.", id=e.id), safeguarding.close, escalation_id=e.id,
+                        action_taken=action)
+
+with tab_debriefs:
+    if not debriefs:
+        st.caption(_("No volunteer is waiting for a debrief."))
+    for d in debriefs:
+        with st.container(border=True):
+            st.markdown(_("**{name}** asked for a debrief on {when}", name=d.volunteer_name,
+                          when=local_time(d.requested_at, "short")))
+            buttons = st.columns(2)
+            if buttons[0].button(_("Debrief held"), key=f"debrief_held_{d.id}"):
+                act(_("Debrief recorded."), safeguarding.handle_debrief, debrief_id=d.id, outcome=DebriefStatus.held)
+            if buttons[1].button(_("Declined by the volunteer"), key=f"debrief_declined_{d.id}"):
+                act(_("Debrief recorded."), safeguarding.handle_debrief, debrief_id=d.id,
+                    outcome=DebriefStatus.declined)
+
+with tab_load:
+    st.caption(_("Sessions that raised a risk, in the last 30 days. Check in with whoever carries many."))
+    if not load:
+        st.caption(_("No heavy sessions in the last 30 days."))
+    else:
+        st.dataframe(
+            [
+                {
+                    _("Volunteer"): h.full_name,
+                    _("Heavy sessions"): h.heavy_sessions,
+                    _("Sessions held"): h.sessions,
+                    _("Last heavy session"): local_time(h.last_heavy_at, "short"),
+                    _("Resting until"): local_time(h.cooling_off_until, "short") if h.cooling_off_until else "",
+                    _("Debrief waiting"): "✓" if h.debrief_open else "",
+                }
+                for h in load
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+
+with tab_hours:
+    columns = st.columns(2)
+    start = columns[0].date_input(_("From"), value=today.replace(day=1), key="hours_from")
+    end = columns[1].date_input(_("To"), value=today, key="hours_to")
+    try:
+        with session_scope() as session:
+            totals = sessions.hour_totals(session, actor=account, start=start, end=end)
+    except ServiceError as error:
+        shell.show_error(error)
+        totals = []
+    row = st.columns(3)
+    row[0].metric(_("Hours listened"), format_number(round(sum(t.hours for t in totals), 1)))
+    row[1].metric(_("Sessions held"), format_number(sum(t.sessions for t in totals)))
+    row[2].metric(_("Volunteers who listened"), format_number(len(totals)))
+    if totals:
+        st.dataframe(
+            [{_("Volunteer"): t.full_name, _("Sessions"): t.sessions, _("Hours"): t.hours,
+              _("Heavy sessions"): t.heavy_sessions} for t in totals],
+            hide_index=True,
+            width="stretch",
+        )
+
+with tab_rota:
+    st.caption(_("Safeguarding alerts go by SMS to the coordinator on duty; with nobody on duty, to every "
+                 "coordinator with a phone number."))
+    if rota:
+        st.dataframe(
+            [
+                {
+                    _("Coordinator"): s.coordinator_name,
+                    _("From"): local_time(s.starts_at, "short"),
+                    _("To"): local_time(s.ends_at, "short"),
+                    _("Phone on file"): "✓" if s.has_phone else _("no phone: alerts go to the others"),
+                }
+                for s in rota
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.warning(_("Nobody is on the duty rota for the next two weeks."))
+    names = {c.id: c.name for c in coordinators}
+    with st.form("add_shift"):
+        st.markdown("**" + _("Add a duty shift") + "**")
+        columns = st.columns(4)
+        who = columns[0].selectbox(_("Coordinator"), list(names), format_func=names.get, key="shift_who")
+        day = columns[1].date_input(_("Date"), value=today, key="shift_day")
+        start_time = columns[2].time_input(_("Starts"), value=time(8, 0), key="shift_start")
+        hours = columns[3].number_input(_("Hours"), min_value=1, max_value=168, value=12, step=1, key="shift_hours")
+        if st.form_submit_button(_("Add the shift")):
+            starts_at = sessions.local_datetime(day, start_time)
+            act(_("Duty shift added."), safeguarding.add_duty_shift, coordinator_id=who, starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=int(hours)))
