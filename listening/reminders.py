@@ -1,0 +1,124 @@
+"""Which SMS a request or visit causes, and when: written to the outbox in the caller's transaction.
+
+The worker that sends them is listening/sms/worker.py (`python -m listening worker`).
+
+Dedupe keys name the cause and the recipient (``visit:12:reminder_2h:volunteer:7``), so calling any of these
+twice for the same visit creates nothing new. Reminders and visit notices expire when the visit starts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from listening.models import (
+    Account,
+    ListeningRequest,
+    MessageKind,
+    OutboundMessage,
+    RecipientKind,
+    Resident,
+    Visit,
+    VisitVolunteer,
+    Volunteer,
+    utcnow,
+)
+from listening.sms import outbox, templates
+
+REMINDERS = ((MessageKind.reminder_24h, timedelta(hours=24)), (MessageKind.reminder_2h, timedelta(hours=2)))
+
+
+def _resident_of(session: Session, request: ListeningRequest) -> Resident | None:
+    """The resident, if they agreed to SMS (no consent: no message, ever)."""
+    resident = session.get(Resident, request.resident_id)
+    return resident if resident is not None and resident.sms_consent_at is not None else None
+
+
+def _volunteers_of(session: Session, visit: Visit) -> list[Volunteer]:
+    return list(
+        session.exec(
+            select(Volunteer)
+            .join(VisitVolunteer, col(VisitVolunteer.volunteer_id) == col(Volunteer.id))
+            .where(VisitVolunteer.visit_id == visit.id)
+            .order_by(col(Volunteer.id))
+        )
+    )
+
+
+def _volunteer_locale(session: Session, volunteer: Volunteer) -> str:
+    account = session.get(Account, volunteer.account_id) if volunteer.account_id else None
+    return account.locale if account else "zh_CN"
+
+
+def _recipients(session: Session, visit: Visit) -> list[tuple[RecipientKind, str, str, str]]:
+    """(kind, key suffix, phone, locale) for the resident (if they consented to SMS) and each volunteer."""
+    request = session.get(ListeningRequest, visit.request_id)
+    found: list[tuple[RecipientKind, str, str, str]] = []
+    resident = _resident_of(session, request)
+    if resident is not None:
+        found.append((RecipientKind.resident, "resident", resident.phone, resident.locale))
+    for volunteer in _volunteers_of(session, visit):
+        found.append((RecipientKind.volunteer, f"volunteer:{volunteer.id}", volunteer.phone,
+                      _volunteer_locale(session, volunteer)))
+    return found
+
+
+def _visit_message(session: Session, visit: Visit, kind: MessageKind, recipient: tuple, *, due_at: datetime,
+                   expires_at: datetime | None) -> OutboundMessage | None:
+    recipient_kind, suffix, phone, locale = recipient
+    body = templates.render(kind, locale=locale, to_phone=phone, recipient=recipient_kind.value,
+                            starts_at=visit.starts_at, mode=visit.mode)
+    return outbox.enqueue(session, kind=kind, recipient_kind=recipient_kind, to_phone=phone, body=body,
+                          dedupe_key=f"visit:{visit.id}:{kind.value}:{suffix}", locale=locale, due_at=due_at,
+                          expires_at=expires_at, request_id=visit.request_id, visit_id=visit.id)
+
+
+def on_request_received(session: Session, *, request: ListeningRequest, now: datetime | None = None) -> None:
+    """The resident hears that their request arrived."""
+    resident = _resident_of(session, request)
+    if resident is None:
+        return
+    body = templates.render(MessageKind.request_received, locale=resident.locale, to_phone=resident.phone)
+    outbox.enqueue(session, kind=MessageKind.request_received, recipient_kind=RecipientKind.resident,
+                   to_phone=resident.phone, body=body, dedupe_key=f"request:{request.id}:request_received",
+                   locale=resident.locale, due_at=now or utcnow(), request_id=request.id)
+
+
+def on_visit_scheduled(session: Session, *, visit: Visit, now: datetime | None = None) -> None:
+    """The booking notice to the resident and each volunteer, and the 24 h and 2 h reminders to all of them.
+
+    A reminder whose moment has already passed (a visit booked for this afternoon) is not written: the
+    booking notice has just told them.
+    """
+    now = now or utcnow()
+    for recipient in _recipients(session, visit):
+        _visit_message(session, visit, MessageKind.visit_scheduled, recipient, due_at=now,
+                       expires_at=visit.starts_at)
+        for kind, before in REMINDERS:
+            due_at = visit.starts_at - before
+            if due_at > now:
+                _visit_message(session, visit, kind, recipient, due_at=due_at, expires_at=visit.starts_at)
+
+
+def on_visit_cancelled(session: Session, *, visit: Visit, now: datetime | None = None) -> None:
+    """Pending messages about the visit are cancelled; everyone gets the cancellation notice (until it starts)."""
+    now = now or utcnow()
+    outbox.cancel_pending(session, visit_id=visit.id, now=now)
+    if visit.starts_at <= now:
+        return
+    for recipient in _recipients(session, visit):
+        _visit_message(session, visit, MessageKind.cancellation, recipient, due_at=now, expires_at=visit.starts_at)
+
+
+def on_no_show(session: Session, *, visit: Visit, now: datetime | None = None) -> None:
+    """A kind word to a resident who missed their hour, with the centre's number to book again."""
+    request = session.get(ListeningRequest, visit.request_id)
+    resident = _resident_of(session, request)
+    if resident is None:
+        return
+    body = templates.render(MessageKind.no_show_followup, locale=resident.locale, to_phone=resident.phone,
+                            starts_at=visit.starts_at, mode=visit.mode)
+    outbox.enqueue(session, kind=MessageKind.no_show_followup, recipient_kind=RecipientKind.resident,
+                   to_phone=resident.phone, body=body, dedupe_key=f"visit:{visit.id}:no_show_followup:resident",
+                   locale=resident.locale, due_at=now or utcnow(), request_id=request.id, visit_id=visit.id)

@@ -1,0 +1,217 @@
+"""The transactional outbox: every SMS is first a row, written in the transaction of the change that causes it.
+
+The worker (listening/reminders.py) sends the rows later. A unique `dedupe_key` (e.g. ``visit:12:reminder_2h:
+resident``) means a message can never be created twice, however often the cause is repeated. Quiet hours push a
+non-urgent message to the end of the window; `expires_at` stops a message that can no longer help (a reminder
+after the visit). A number that opted out gets a `not_sent` row, never an SMS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from listening import audit
+from listening.auth import require_role
+from listening.config import get_settings
+from listening.errors import IllegalTransition, NotFound
+from listening.i18n import N_
+from listening.models import (
+    Account,
+    MessageKind,
+    MessageStatus,
+    OutboundMessage,
+    RecipientKind,
+    Role,
+    SmsOptOut,
+    WorkerHeartbeat,
+    utcnow,
+)
+from listening.sms.segments import segment_count
+
+OPTED_OUT = "not sent: the number opted out"
+FAILED_STATUSES = (MessageStatus.failed, MessageStatus.undelivered)
+RESENDABLE_STATUSES = (MessageStatus.failed, MessageStatus.undelivered, MessageStatus.expired, MessageStatus.not_sent)
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: MessageKind,
+    recipient_kind: RecipientKind,
+    to_phone: str,
+    body: str,
+    dedupe_key: str,
+    locale: str = "zh_CN",
+    due_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    urgent: bool = False,
+    request_id: int | None = None,
+    visit_id: int | None = None,
+) -> OutboundMessage | None:
+    """Add one message to the caller's transaction; None (nothing written) if `dedupe_key` exists already."""
+    now = utcnow()
+    due_at = due_at or now
+    if due_at.tzinfo is None or (expires_at is not None and expires_at.tzinfo is None):
+        raise ValueError("due_at and expires_at must be timezone-aware")
+    if session.exec(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == dedupe_key)).first():
+        return None
+    if not urgent:
+        due_at = after_quiet_hours(due_at)
+    message = OutboundMessage(
+        dedupe_key=dedupe_key,
+        kind=kind,
+        recipient_kind=recipient_kind,
+        to_phone=to_phone,
+        body=body,
+        locale=locale,
+        urgent=urgent,
+        request_id=request_id,
+        visit_id=visit_id,
+        due_at=due_at,
+        expires_at=expires_at,
+        segments=segment_count(body),
+        created_at=now,
+        updated_at=now,
+    )
+    if is_opted_out(session, phone=to_phone):
+        message.status = MessageStatus.not_sent
+        message.error_message = OPTED_OUT
+    # A concurrent transaction may insert the same key between the check and here: the savepoint keeps the
+    # caller's transaction usable and the unique constraint decides.
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except sa.exc.IntegrityError:
+        return None
+    return message
+
+
+def is_opted_out(session: Session, *, phone: str) -> bool:
+    return session.get(SmsOptOut, phone) is not None
+
+
+def in_quiet_hours(moment: datetime) -> bool:
+    start, end = get_settings().quiet_window
+    local = moment.astimezone(get_settings().tz).time()
+    if start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end  # the window crosses midnight (21:00-08:00)
+
+
+def after_quiet_hours(moment: datetime) -> datetime:
+    """`moment`, or the end of the quiet window it falls in (local time, DST-safe through zoneinfo)."""
+    if not in_quiet_hours(moment):
+        return moment
+    settings = get_settings()
+    _start, end = settings.quiet_window
+    local = moment.astimezone(settings.tz)
+    end_today = datetime.combine(local.date(), end, tzinfo=settings.tz)
+    wake = end_today if local < end_today else end_today + timedelta(days=1)
+    return wake.astimezone(moment.tzinfo)
+
+
+# -- what coordinators see -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerState:
+    worker_id: str
+    host: str
+    pid: int
+    started_at: datetime
+    last_beat_at: datetime
+    messages_sent: int
+    alive: bool
+
+
+HEARTBEAT_STALE_AFTER = timedelta(seconds=30)
+
+
+def messages_for_review(session: Session, *, actor: Account, limit: int = 500) -> list[OutboundMessage]:
+    """Failures first (with the provider's error), then everything else, newest first."""
+    require_role(actor, Role.coordinator)
+    failures_first = sa.case((col(OutboundMessage.status).in_(FAILED_STATUSES), 0), else_=1)
+    query = (
+        select(OutboundMessage)
+        .order_by(failures_first, col(OutboundMessage.created_at).desc(), col(OutboundMessage.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def workers(session: Session, *, actor: Account, now: datetime | None = None) -> list[WorkerState]:
+    require_role(actor, Role.coordinator)
+    now = now or utcnow()
+    rows = session.exec(select(WorkerHeartbeat).order_by(col(WorkerHeartbeat.last_beat_at).desc())).all()
+    return [
+        WorkerState(
+            worker_id=row.worker_id,
+            host=row.host,
+            pid=row.pid,
+            started_at=row.started_at,
+            last_beat_at=row.last_beat_at,
+            messages_sent=row.messages_sent,
+            alive=now - row.last_beat_at < HEARTBEAT_STALE_AFTER,
+        )
+        for row in rows
+    ]
+
+
+def resend(session: Session, *, actor: Account, message_id: int, now: datetime | None = None) -> OutboundMessage:
+    """A coordinator's explicit resend of a message that did not arrive: a new outbox row, due now.
+
+    The failed row stays as the record of what happened; the new one has its own dedupe key.
+    """
+    require_role(actor, Role.coordinator)
+    now = now or utcnow()
+    original = session.get(OutboundMessage, message_id)
+    if original is None:
+        raise NotFound(N_("This message does not exist."))
+    if original.status not in RESENDABLE_STATUSES:
+        raise IllegalTransition(N_("Only a message that failed, expired or was not sent can be sent again."))
+    if original.expires_at is not None and original.expires_at <= now:
+        raise IllegalTransition(N_("This message is no longer useful: the visit it was about has begun."))
+    if is_opted_out(session, phone=original.to_phone):
+        raise IllegalTransition(N_("This number has opted out of SMS; nothing can be sent to it."))
+    previous = session.exec(
+        select(sa.func.count()).select_from(OutboundMessage).where(
+            col(OutboundMessage.dedupe_key).startswith(f"resend:{original.id}:")
+        )
+    ).one()
+    copy = enqueue(
+        session,
+        kind=original.kind,
+        recipient_kind=original.recipient_kind,
+        to_phone=original.to_phone,
+        body=original.body,
+        dedupe_key=f"resend:{original.id}:{previous + 1}",
+        locale=original.locale,
+        due_at=now,
+        expires_at=original.expires_at,
+        urgent=True,  # a person pressed the button and wants it sent now
+        request_id=original.request_id,
+        visit_id=original.visit_id,
+    )
+    if copy is None:
+        raise IllegalTransition(N_("This message is being sent again already."))
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="sms.resend", entity="outbound_message", entity_id=copy.id,
+                 details={"original_id": original.id, "kind": str(original.kind)})
+    return copy
+
+
+def cancel_pending(session: Session, *, visit_id: int, now: datetime | None = None) -> int:
+    """Queued messages about a visit that no longer happens are cancelled (a row being sent is left alone)."""
+    now = now or utcnow()
+    result = session.execute(
+        sa.update(OutboundMessage)
+        .where(col(OutboundMessage.visit_id) == visit_id, col(OutboundMessage.status) == MessageStatus.queued)
+        .values(status=MessageStatus.cancelled, updated_at=now)
+    )
+    return result.rowcount

@@ -1,0 +1,136 @@
+"""SMS bodies for every MessageKind, in the recipient's language (zh_CN or en), from the gettext catalogs.
+
+Rules every body keeps (tests/test_templates.py checks each kind in both languages):
+* it starts with the programme's signature 【倾听一小时】 (Chinese carriers expect a bracketed signature first);
+* it contains no URL (mainland carriers reject messages with links);
+* resident and volunteer messages say the service is free;
+* Twilio has no two-way SMS for +86 numbers, so a +86 number is never asked to reply: it is given the centre's
+  phone number to confirm or cancel. Other numbers may be asked to reply 1 or 2.
+* no resident's words, no emotional content, no address: a lost phone shows only a time and a phone number.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_datetime as babel_format_datetime
+
+from listening.config import get_settings
+from listening.i18n import DEFAULT_LOCALE, LOCALES, N_, translations
+from listening.models import MessageKind, Mode
+from listening.phones import is_mainland
+
+SIGNATURE = "【倾听一小时】"
+
+_FREE_RESIDENT = N_("This service is free; no volunteer will ever ask you for money.")
+_FREE_VOLUNTEER = N_("The service is free for residents; never accept money or gifts.")
+_CALL_TO_CONFIRM = N_("To confirm or cancel, please call the centre on {centre_phone}.")
+_REPLY_TO_CONFIRM = N_("Reply 1 to confirm or 2 to cancel.")
+_CALL_TO_REBOOK = N_("To ask for another time, please call the centre on {centre_phone}.")
+_CALL_WITH_QUESTIONS = N_("Questions: please call the centre on {centre_phone}.")
+
+_MODE_PHRASES = {
+    Mode.centre: N_("at the centre"),
+    Mode.phone: N_("by phone"),
+    Mode.home: N_("home visit"),
+}
+
+# (main text for a resident, main text for a volunteer or coordinator). None: that recipient never gets the kind.
+_MAIN: dict[MessageKind, tuple[str | None, str | None]] = {
+    MessageKind.request_received: (
+        N_("We have received your request for a listening hour. A coordinator will arrange a time with you soon."),
+        None,
+    ),
+    MessageKind.visit_scheduled: (
+        N_("Your listening hour is booked for {when} ({mode})."),
+        N_("You have a listening visit on {when} ({mode}). The details are in the app."),
+    ),
+    MessageKind.reminder_24h: (
+        N_("Reminder: your listening hour is tomorrow, {when} ({mode})."),
+        N_("Reminder: you have a listening visit tomorrow, {when} ({mode})."),
+    ),
+    MessageKind.reminder_2h: (
+        N_("Reminder: your listening hour starts in 2 hours, at {when} ({mode})."),
+        N_("Reminder: your listening visit starts in 2 hours, at {when} ({mode})."),
+    ),
+    MessageKind.cancellation: (
+        N_("Your listening hour on {when} has been cancelled."),
+        N_("The listening visit on {when} has been cancelled. You do not need to go."),
+    ),
+    MessageKind.no_show_followup: (
+        N_("We missed you at your listening hour on {when}. We hope you are well."),
+        None,
+    ),
+    MessageKind.safeguarding_alert: (
+        None,
+        N_("Safeguarding alert {reference}: a coordinator is needed now. Please open the app."),
+    ),
+    MessageKind.reply_help: (
+        N_("We could not read your message."),
+        None,
+    ),
+    MessageKind.reply_ack: (
+        N_("Thank you, your listening hour on {when} is confirmed."),
+        None,
+    ),
+    MessageKind.coordinator_notice: (
+        None,
+        N_("Request {reference}: the resident cancelled the visit on {when} by SMS. It is back in the queue."),
+    ),
+}
+
+RESIDENT_ONLY = frozenset(kind for kind, (resident, staff) in _MAIN.items() if staff is None)
+STAFF_ONLY = frozenset(kind for kind, (resident, staff) in _MAIN.items() if resident is None)
+
+
+def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | None = None, **params: object) -> str:
+    """The body of one SMS. `recipient` is "resident" (the default), "volunteer" or "coordinator" (the default
+    for safeguarding alerts and coordinator notices).
+
+    Params: `starts_at` (aware datetime, shown in settings.tz) and `mode` (Mode) for visit messages;
+    `escalation_id` for a safeguarding alert, `request_id` for a coordinator notice (shown as #id).
+    """
+    settings = get_settings()
+    if recipient is None:
+        recipient = "coordinator" if kind in STAFF_ONLY else "resident"
+    locale = locale if locale in LOCALES else DEFAULT_LOCALE
+    text = translations(locale).gettext
+    to_resident = recipient == "resident"
+    resident_main, staff_main = _MAIN[kind]
+    main = resident_main if to_resident else staff_main
+    if main is None:
+        raise ValueError(f"{kind} is not a message for a {recipient}")
+
+    reference = params.get("escalation_id") or params.get("request_id")
+    values: dict[str, object] = {"centre_phone": settings.centre_phone, "reference": f"#{reference}" if reference else ""}
+    starts_at = params.get("starts_at")
+    if isinstance(starts_at, datetime):
+        values["when"] = babel_format_datetime(
+            starts_at.astimezone(settings.tz), format="short", tzinfo=settings.tz, locale=locale
+        )
+    mode = params.get("mode")
+    if mode is not None:
+        values["mode"] = text(_MODE_PHRASES[Mode(mode)])
+
+    parts = [text(main).format(**values)]
+    if to_resident:
+        parts.extend(text(p).format(**values) for p in _resident_actions(kind, to_phone))
+        parts.append(text(_FREE_RESIDENT))
+    elif recipient == "volunteer":
+        parts.append(text(_FREE_VOLUNTEER))
+    separator = "" if locale == "zh_CN" else " "
+    return SIGNATURE + separator.join(parts)
+
+
+def _resident_actions(kind: MessageKind, to_phone: str) -> list[str]:
+    """What the resident can do next. A +86 number is never asked to reply (no two-way SMS there)."""
+    mainland = is_mainland(to_phone)
+    if kind in (MessageKind.visit_scheduled, MessageKind.reminder_24h, MessageKind.reminder_2h):
+        return [_CALL_TO_CONFIRM] if mainland else [_REPLY_TO_CONFIRM, _CALL_TO_CONFIRM]
+    if kind == MessageKind.reply_help:
+        return [_CALL_TO_CONFIRM] if mainland else [_REPLY_TO_CONFIRM, _CALL_TO_CONFIRM]
+    if kind in (MessageKind.cancellation, MessageKind.no_show_followup):
+        return [_CALL_TO_REBOOK]
+    if kind in (MessageKind.request_received, MessageKind.reply_ack):
+        return [_CALL_WITH_QUESTIONS]
+    return []

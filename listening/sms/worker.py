@@ -1,0 +1,437 @@
+"""The SMS worker: sends due outbox rows exactly once, or tells a coordinator why not.
+
+One pass (`Worker.run_once`):
+1. reconcile orphans: rows left in "sending" by a crashed worker, or after an ambiguous outcome (timeout, 5xx),
+   are looked up at the provider (`find_sent`, since the claim) BEFORE anything is resent;
+2. expire what can no longer help (a reminder after the visit started) and hold back opted-out numbers;
+3. claim a small batch of due rows, marking them "sending" in one committed statement
+   (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so several workers never claim the same row; SQLite: the claim is
+   a single write statement, and SQLite has a single writer);
+4. send each at the configured rate and store the sid (or the reason) at once.
+
+A row is "sending" from the claim until its outcome is stored; a crash in between leaves it "sending" with the
+claimant's id, and the claimant's heartbeat (or, on the same host, its process id) shows it is gone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from listening.config import Settings, get_settings
+from listening.models import MessageStatus, OutboundMessage, SmsOptOut, WorkerHeartbeat, utcnow
+from listening.sms import outbox
+from listening.sms.transport import (
+    TWILIO_UNSUBSCRIBED_RECIPIENT,
+    Accepted,
+    NotSent,
+    OutboxOnlyTransport,
+    ProviderLookupError,
+    Rejected,
+    Retryable,
+    Transport,
+    TwilioTransport,
+)
+
+log = logging.getLogger("listening.worker")
+
+MAX_ATTEMPTS = 6
+HEARTBEAT_EVERY = timedelta(seconds=2)
+# A claimant whose heartbeat is older than this is taken for dead (its "sending" rows get reconciled).
+CLAIMANT_DEAD_AFTER = timedelta(seconds=15)
+ERROR_MAX = 300
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min, ... capped at 30 min."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
+
+
+def transport_from_settings(settings: Settings | None = None) -> Transport:
+    settings = settings or get_settings()
+    if not settings.twilio_configured:
+        return OutboxOnlyTransport()
+    return TwilioTransport(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        from_number=None if settings.twilio_messaging_service_sid else settings.twilio_from,
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+        base_url=settings.twilio_base_url,
+    )
+
+
+def status_callback_url(settings: Settings | None = None) -> str | None:
+    """Twilio can only call a public https address back; on localhost there is no callback."""
+    settings = settings or get_settings()
+    base = settings.public_base_url.rstrip("/")
+    return f"{base}/api/sms/status" if base.startswith("https://") else None
+
+
+@dataclass
+class PassResult:
+    sent: int = 0
+    reconciled: int = 0
+    expired: int = 0
+    failed: int = 0
+    retried: int = 0
+    claimed: int = 0
+
+
+class Worker:
+    def __init__(
+        self,
+        engine: Engine,
+        transport: Transport,
+        *,
+        rate_per_second: float | None = None,
+        batch_size: int | None = None,
+        worker_id: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        idle_sleep: float = 1.0,
+    ):
+        self.engine = engine
+        self.transport = transport
+        self.rate_per_second = rate_per_second or get_settings().sms_rate_per_second
+        self.batch_size = batch_size or max(1, min(50, int(self.rate_per_second)))
+        self.host = socket.gethostname()[:100]
+        self.worker_id = worker_id or f"{self.host[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.clock = clock
+        self.idle_sleep = idle_sleep
+        self.stopping = threading.Event()
+        self.status_callback = status_callback_url()
+        self._next_send_at = time.monotonic()
+        self._last_beat: datetime | None = None
+        self._live_workers = 1
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Until `stop()` (or SIGTERM/SIGINT through `install_signal_handlers`)."""
+        self.beat(force=True)
+        log.info("worker %s started (transport %s, %.1f msg/s)", self.worker_id, self.transport.name,
+                 self.rate_per_second)
+        try:
+            while not self.stopping.is_set():
+                result = self.run_once()
+                if result.claimed or result.reconciled or result.expired:
+                    log.info("pass: %s", result)
+                if result.claimed == 0 and result.reconciled == 0:
+                    self.stopping.wait(self.idle_sleep)
+        finally:
+            self._remove_heartbeat()
+            log.info("worker %s stopped", self.worker_id)
+
+    def stop(self, *_args) -> None:
+        self.stopping.set()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+    def run_once(self) -> PassResult:
+        result = PassResult()
+        self.beat()
+        result.reconciled = self.reconcile_orphans()
+        result.expired = self.expire_and_hold()
+        claimed = self.claim()
+        result.claimed = len(claimed)
+        for index, message_id in enumerate(claimed):
+            if self.stopping.is_set():
+                # Graceful stop: rows not yet handed to the provider go back to the queue untouched.
+                self._release(claimed[index:])
+                break
+            outcome = self._send_one(message_id)
+            log.debug("message %s: %s", message_id, outcome)
+            setattr(result, outcome, getattr(result, outcome) + 1)
+            self.beat()
+        return result
+
+    # -- heartbeat ---------------------------------------------------------------------------------------------
+
+    def beat(self, *, force: bool = False) -> None:
+        now = self.clock()
+        if not force and self._last_beat is not None and now - self._last_beat < HEARTBEAT_EVERY:
+            return
+        with Session(self.engine) as session:
+            row = session.get(WorkerHeartbeat, self.worker_id)
+            if row is None:
+                row = WorkerHeartbeat(worker_id=self.worker_id, pid=os.getpid(), host=self.host, started_at=now)
+            row.last_beat_at = now
+            session.add(row)
+            session.commit()
+            # The provider's rate limit is for the account: share it among the workers that are alive.
+            self._live_workers = max(1, session.exec(
+                select(sa.func.count()).select_from(WorkerHeartbeat)
+                .where(col(WorkerHeartbeat.last_beat_at) > now - CLAIMANT_DEAD_AFTER)
+            ).one())
+        self._last_beat = now
+
+    def _count_sent(self, session: Session) -> None:
+        session.execute(
+            sa.update(WorkerHeartbeat).where(col(WorkerHeartbeat.worker_id) == self.worker_id)
+            .values(messages_sent=WorkerHeartbeat.messages_sent + 1)
+        )
+
+    def _remove_heartbeat(self) -> None:
+        with Session(self.engine) as session:
+            row = session.get(WorkerHeartbeat, self.worker_id)
+            if row is not None:
+                session.delete(row)
+                session.commit()
+
+    # -- reconcile ---------------------------------------------------------------------------------------------
+
+    def _dead_claimants(self, session: Session, now: datetime) -> set[str]:
+        alive: set[str] = set()
+        for beat in session.exec(select(WorkerHeartbeat)):
+            if beat.worker_id == self.worker_id:
+                alive.add(beat.worker_id)
+            elif now - beat.last_beat_at < CLAIMANT_DEAD_AFTER and not (
+                beat.host == self.host and not _process_alive(beat.pid)
+            ):
+                alive.add(beat.worker_id)
+        claimants = set(session.exec(
+            select(OutboundMessage.claimed_by).distinct()
+            .where(OutboundMessage.status == MessageStatus.sending, col(OutboundMessage.claimed_by).is_not(None))
+        ))
+        return claimants - alive
+
+    def reconcile_orphans(self) -> int:
+        """Rows in "sending" nobody is working on: ask the provider whether they exist before any resend."""
+        now = self.clock()
+        with Session(self.engine) as session:
+            dead = self._dead_claimants(session, now)
+            orphan_ids = list(session.exec(
+                select(OutboundMessage.id)
+                .where(OutboundMessage.status == MessageStatus.sending)
+                .where(sa.or_(col(OutboundMessage.claimed_by).is_(None), col(OutboundMessage.claimed_by).in_(dead)))
+                .where(col(OutboundMessage.due_at) <= now)
+                .order_by(col(OutboundMessage.id))
+                .limit(self.batch_size)
+            ))
+        done = 0
+        for message_id in orphan_ids:
+            if self._reconcile_one(message_id, dead):
+                done += 1
+        return done
+
+    def _reconcile_one(self, message_id: int, dead: set[str]) -> bool:
+        # Take the row over first (one conditional UPDATE), so two workers never reconcile it together.
+        now = self.clock()
+        with Session(self.engine) as session:
+            taken = session.execute(
+                sa.update(OutboundMessage)
+                .where(col(OutboundMessage.id) == message_id, OutboundMessage.status == MessageStatus.sending)
+                .where(sa.or_(col(OutboundMessage.claimed_by).is_(None), col(OutboundMessage.claimed_by).in_(dead)))
+                .values(claimed_by=self.worker_id, updated_at=now)
+            ).rowcount
+            session.commit()
+            if not taken:
+                return False
+            message = session.get(OutboundMessage, message_id)
+            known_sids = set(session.exec(
+                select(OutboundMessage.provider_sid)
+                .where(OutboundMessage.to_phone == message.to_phone, col(OutboundMessage.provider_sid).is_not(None))
+            ))
+        since = message.claimed_at or message.created_at
+        try:
+            found = [m for m in self.transport.find_sent(message.to_phone, since, message.body)
+                     if m.sid not in known_sids]
+        except ProviderLookupError as error:
+            # Cannot tell: leave it "sending" (never resend blindly) and ask again later.
+            self._store(message_id, status=MessageStatus.sending, claimed_by=None,
+                        due_at=now + backoff(message.attempts), error_message=str(error))
+            return False
+        if found:
+            match = min(found, key=lambda m: m.date_created or now)
+            self._store(message_id, status=MessageStatus.sent, provider=self.transport.name,
+                        provider_sid=match.sid, segments=match.segments or message.segments,
+                        sent_at=match.date_created or now, error_code=None, error_message=None)
+            log.info("message %s was sent before the interruption; recorded, not resent", message_id)
+            return True
+        if message.attempts >= MAX_ATTEMPTS:
+            self._store(message_id, status=MessageStatus.failed, claimed_by=None,
+                        error_message=(message.error_message or "no answer from the provider")[:ERROR_MAX])
+            return True
+        # The provider never got it: it may be sent again.
+        self._store(message_id, status=MessageStatus.queued, claimed_by=None, due_at=now)
+        return True
+
+    # -- expiry and opt-outs -----------------------------------------------------------------------------------
+
+    def expire_and_hold(self) -> int:
+        now = self.clock()
+        with Session(self.engine) as session:
+            expired = session.execute(
+                sa.update(OutboundMessage)
+                .where(OutboundMessage.status == MessageStatus.queued)
+                .where(col(OutboundMessage.expires_at).is_not(None), col(OutboundMessage.expires_at) <= now)
+                .values(status=MessageStatus.expired, updated_at=now)
+            ).rowcount
+            session.execute(
+                sa.update(OutboundMessage)
+                .where(OutboundMessage.status == MessageStatus.queued)
+                .where(col(OutboundMessage.to_phone).in_(select(SmsOptOut.phone)))
+                .values(status=MessageStatus.not_sent, error_message=outbox.OPTED_OUT, updated_at=now)
+            )
+            session.commit()
+        return expired
+
+    # -- claim and send ----------------------------------------------------------------------------------------
+
+    def claim(self) -> list[int]:
+        now = self.clock()
+        with Session(self.engine) as session:
+            due = (
+                select(OutboundMessage.id)
+                .where(OutboundMessage.status == MessageStatus.queued, col(OutboundMessage.due_at) <= now)
+                .order_by(col(OutboundMessage.urgent).desc(), col(OutboundMessage.due_at), col(OutboundMessage.id))
+                .limit(self.batch_size)
+            )
+            if outbox.in_quiet_hours(now):
+                due = due.where(col(OutboundMessage.urgent).is_(True))
+            if self.engine.dialect.name == "postgresql":
+                # Lock the batch first, skipping rows another worker holds. (Inside `UPDATE ... IN (subquery)`
+                # PostgreSQL may run the subquery more than once and claim past the LIMIT.)
+                chosen = list(session.execute(due.with_for_update(skip_locked=True)).scalars())
+                if not chosen:
+                    return []
+                target = col(OutboundMessage.id).in_(chosen)
+            else:
+                # SQLite: one write statement (the IN subquery is materialised once); SQLite has one writer.
+                target = col(OutboundMessage.id).in_(due.scalar_subquery())
+            claimed = session.execute(
+                sa.update(OutboundMessage)
+                .where(target)
+                .where(OutboundMessage.status == MessageStatus.queued)
+                .values(status=MessageStatus.sending, claimed_at=now, claimed_by=self.worker_id,
+                        attempts=OutboundMessage.attempts + 1, updated_at=now)
+                .returning(OutboundMessage.id)
+            ).scalars().all()
+            session.commit()
+        return sorted(claimed)
+
+    def _release(self, message_ids: list[int]) -> None:
+        with Session(self.engine) as session:
+            session.execute(
+                sa.update(OutboundMessage)
+                .where(col(OutboundMessage.id).in_(message_ids), OutboundMessage.status == MessageStatus.sending)
+                .where(OutboundMessage.claimed_by == self.worker_id)
+                .values(status=MessageStatus.queued, claimed_by=None, attempts=OutboundMessage.attempts - 1)
+            )
+            session.commit()
+
+    def _pace(self) -> None:
+        """Sleep until this worker's next send slot (its share of the provider's messages per second)."""
+        interval = self._live_workers / self.rate_per_second
+        now = time.monotonic()
+        if self._next_send_at > now:
+            self.stopping.wait(self._next_send_at - now)
+        self._next_send_at = max(self._next_send_at, now) + interval
+
+    def _send_one(self, message_id: int) -> str:
+        with Session(self.engine) as session:
+            message = session.get(OutboundMessage, message_id)
+            opted_out = outbox.is_opted_out(session, phone=message.to_phone)
+        if opted_out:  # the number said STOP after the claim
+            self._store(message_id, status=MessageStatus.not_sent, claimed_by=None, error_message=outbox.OPTED_OUT)
+            return "failed"
+        self._pace()
+        outcome = self.transport.send(message.to_phone, message.body, status_callback=self.status_callback)
+        now = self.clock()
+        if isinstance(outcome, Accepted):
+            self._store(message_id, status=MessageStatus.sent, provider=self.transport.name,
+                        provider_sid=outcome.provider_sid, segments=outcome.segments or message.segments,
+                        sent_at=now, error_code=None, error_message=None, count_sent=True)
+            return "sent"
+        if isinstance(outcome, NotSent):
+            self._store(message_id, status=MessageStatus.not_sent, provider=self.transport.name,
+                        error_message=outcome.reason)
+            return "failed"
+        if isinstance(outcome, Rejected):
+            self._store(message_id, status=MessageStatus.failed, provider=self.transport.name,
+                        error_code=_code(outcome.code), error_message=outcome.message[:ERROR_MAX],
+                        opt_out=outcome.code == TWILIO_UNSUBSCRIBED_RECIPIENT)
+            return "failed"
+        assert isinstance(outcome, Retryable)
+        if outcome.ambiguous:
+            # Maybe sent: stays "sending", unclaimed, and is reconciled with find_sent after the backoff.
+            self._store(message_id, status=MessageStatus.sending, claimed_by=None,
+                        due_at=now + backoff(message.attempts), error_code=_code(outcome.code),
+                        error_message=outcome.reason[:ERROR_MAX])
+            return "retried"
+        if message.attempts >= MAX_ATTEMPTS:
+            self._store(message_id, status=MessageStatus.failed, claimed_by=None, error_code=_code(outcome.code),
+                        error_message=outcome.reason[:ERROR_MAX])
+            return "failed"
+        self._store(message_id, status=MessageStatus.queued, claimed_by=None,
+                    due_at=now + backoff(message.attempts), error_code=_code(outcome.code),
+                    error_message=outcome.reason[:ERROR_MAX])
+        return "retried"
+
+    def _store(self, message_id: int, *, count_sent: bool = False, opt_out: bool = False, **values) -> None:
+        """Record an outcome, only while this worker still holds the row."""
+        with Session(self.engine) as session:
+            message = session.get(OutboundMessage, message_id)
+            if message is None or message.status != MessageStatus.sending or message.claimed_by != self.worker_id:
+                log.warning("message %s changed hands; outcome %s not stored", message_id, values.get("status"))
+                return
+            for name, value in values.items():
+                setattr(message, name, value)
+            message.updated_at = self.clock()
+            session.add(message)
+            if count_sent:
+                self._count_sent(session)
+            if opt_out and session.get(SmsOptOut, message.to_phone) is None:
+                session.add(SmsOptOut(phone=message.to_phone, source="provider"))
+            session.commit()
+
+
+def _code(code: int | None) -> str | None:
+    return None if code is None else str(code)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def main(*, once: bool = False) -> int:
+    """`python -m listening worker`: run until SIGTERM/SIGINT."""
+    from listening.db import get_engine, migrate
+
+    migrate()
+    # alembic's fileConfig disables the loggers that exist already; the worker's own log must stay on.
+    log.disabled = False
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
+    # twilio's HTTP client logs every request, phone numbers included, at INFO.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    worker = Worker(get_engine(), transport_from_settings())
+    worker.install_signal_handlers()
+    if once:
+        worker.beat(force=True)
+        try:
+            worker.run_once()
+        finally:
+            worker._remove_heartbeat()
+        return 0
+    worker.run()
+    return 0

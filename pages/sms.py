@@ -1,0 +1,67 @@
+import streamlit as st
+
+from listening.db import session_scope
+from listening.errors import ServiceError
+from listening.i18n import _
+from listening.models import Role
+from listening.phones import mask
+from listening.sms import outbox
+from ui import shell
+from ui.format import local_time
+
+STATUS_LABELS = {
+    "queued": _("queued"), "sending": _("sending"), "sent": _("sent"), "delivered": _("delivered"),
+    "undelivered": _("undelivered"), "failed": _("failed"), "expired": _("expired"), "cancelled": _("cancelled"),
+    "not_sent": _("not sent"),
+}
+
+account = shell.require(Role.coordinator)
+st.title(_("SMS"))
+st.caption(_("Every message the programme sends, failures first. Phone numbers are masked."))
+
+with session_scope() as session:
+    workers = outbox.workers(session, actor=account)
+    messages = outbox.messages_for_review(session, actor=account)
+
+alive = [w for w in workers if w.alive]
+if alive:
+    newest = alive[0]
+    st.success(_("The SMS worker is running (last heartbeat {when}; {count} sent).",
+                 when=local_time(newest.last_beat_at), count=sum(w.messages_sent for w in alive)))
+else:
+    st.warning(_("No SMS worker is running: messages wait in the outbox until one starts."))
+
+st.dataframe(
+    [
+        {
+            _("Number"): m.id,
+            _("Status"): STATUS_LABELS.get(m.status.value, m.status.value),
+            _("Kind"): m.kind.value,
+            _("To"): mask(m.to_phone),
+            _("Due"): local_time(m.due_at),
+            _("Segments"): m.segments,
+            _("Attempts"): m.attempts,
+            _("Error"): " ".join(part for part in (m.error_code, m.error_message) if part),
+        }
+        for m in messages
+    ],
+    hide_index=True,
+    width="stretch",
+)
+
+resendable = [m for m in messages if m.status in outbox.RESENDABLE_STATUSES]
+if resendable:
+    with st.form("resend"):
+        chosen = st.selectbox(
+            _("Send a message again"),
+            [m.id for m in resendable],
+            format_func=lambda i: next(f"{m.id} · {m.kind.value} · {mask(m.to_phone)}" for m in resendable if m.id == i),
+            key="resend_choice",
+        )
+        if st.form_submit_button(_("Send again")):
+            try:
+                with session_scope() as session:
+                    copy = outbox.resend(session, actor=account, message_id=chosen)
+                st.success(_("Message {id} is queued to be sent again.", id=copy.id))
+            except ServiceError as error:
+                shell.show_error(error)

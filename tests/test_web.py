@@ -1,0 +1,144 @@
+"""The Twilio webhooks on st.App's routes: signatures, malformed and repeated callbacks, and what replies do."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+from twilio.request_validator import RequestValidator
+
+from listening.config import get_settings
+from listening.models import (
+    InboundMessage,
+    ListeningRequest,
+    MessageKind,
+    MessageStatus,
+    OutboundMessage,
+    RequestStatus,
+    SmsOptOut,
+)
+from listening.web import routes
+from tests import factories
+from tests.sms_helpers import ABROAD_PHONE, scheduled_visit
+
+TOKEN = "0123456789abcdef" * 2
+PUBLIC = "https://listening.example.org"
+
+
+@pytest.fixture
+def client(engine, monkeypatch):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC)
+    get_settings.cache_clear()
+    with TestClient(Starlette(routes=routes())) as test_client:
+        yield test_client
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
+    monkeypatch.delenv("PUBLIC_BASE_URL")
+    get_settings.cache_clear()
+
+
+def post(client, path, form, *, token=TOKEN, signed_url=None):
+    signature = RequestValidator(token).compute_signature(signed_url or PUBLIC + path, form)
+    return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+
+def inbound(sid, body, phone=ABROAD_PHONE):
+    return {"MessageSid": sid, "From": phone, "To": "+15005550006", "Body": body, "AccountSid": "AC1"}
+
+
+def rows(session, table):
+    session.commit()
+    session.expire_all()
+    return list(session.exec(select(table)))
+
+
+def test_forged_or_unsigned_requests_are_refused_and_change_nothing(client, session):
+    form = inbound("SM" + "a" * 32, "STOP")
+    assert client.post("/api/sms/inbound", data=form).status_code == 403
+    assert post(client, "/api/sms/inbound", form, token="f" * 32).status_code == 403
+    assert post(client, "/api/sms/inbound", form, signed_url="https://evil.example/api/sms/inbound").status_code == 403
+    tampered = dict(form, Body="START")
+    signature = RequestValidator(TOKEN).compute_signature(PUBLIC + "/api/sms/inbound", form)
+    assert client.post("/api/sms/inbound", data=tampered, headers={"X-Twilio-Signature": signature}).status_code == 403
+    assert post(client, "/api/sms/status", {"MessageSid": "SM" + "b" * 32, "MessageStatus": "delivered"},
+                token="f" * 32).status_code == 403
+    assert rows(session, InboundMessage) == [] and rows(session, SmsOptOut) == []
+
+
+def test_malformed_requests_get_400(client, session):
+    assert post(client, "/api/sms/inbound", {"From": ABROAD_PHONE, "Body": "1"}).status_code == 400
+    assert post(client, "/api/sms/inbound", inbound("not-a-sid", "1")).status_code == 400
+    assert post(client, "/api/sms/status", {"MessageSid": "SM" + "c" * 32}).status_code == 400
+    assert rows(session, InboundMessage) == []
+
+
+def test_stop_opts_out_once_and_start_opts_back_in(client, session):
+    queued = scheduled_visit(session, phone=ABROAD_PHONE, volunteers=0)
+    from listening import reminders
+
+    reminders.on_visit_scheduled(session, visit=queued)
+    session.commit()
+    form = inbound("SM" + "1" * 32, "ｓｔｏｐ")  # full width, lower case: folded
+    assert post(client, "/api/sms/inbound", form).status_code == 200
+    assert post(client, "/api/sms/inbound", form).status_code == 200  # repeated: nothing twice
+    assert [o.phone for o in rows(session, SmsOptOut)] == [ABROAD_PHONE]
+    assert len(rows(session, InboundMessage)) == 1
+    assert {m.status for m in rows(session, OutboundMessage)} == {MessageStatus.not_sent}
+    assert post(client, "/api/sms/inbound", inbound("SM" + "2" * 32, "START")).status_code == 200
+    assert rows(session, SmsOptOut) == []
+
+
+def test_a_confirm_reply_confirms_the_visit_and_thanks_the_resident(client, session):
+    visit = scheduled_visit(session, phone=ABROAD_PHONE, locale="en", volunteers=1)
+    session.commit()
+    assert post(client, "/api/sms/inbound", inbound("SM" + "3" * 32, " Yes! ")).status_code == 200
+    assert post(client, "/api/sms/inbound", inbound("SM" + "3" * 32, " Yes! ")).status_code == 200
+    request = session.get(ListeningRequest, visit.request_id, populate_existing=True)
+    assert request.status == RequestStatus.confirmed
+    acks = [m for m in rows(session, OutboundMessage) if m.kind == MessageKind.reply_ack]
+    assert len(acks) == 1 and "is confirmed" in acks[0].body and acks[0].to_phone == ABROAD_PHONE
+
+
+def test_a_cancel_reply_requeues_and_tells_the_coordinator(client, session):
+    coordinator = factories.coordinator(session)
+    coordinator.phone = "+8613700000001"
+    session.add(coordinator)
+    visit = scheduled_visit(session, phone=ABROAD_PHONE, volunteers=1)
+    session.commit()
+    assert post(client, "/api/sms/inbound", inbound("SM" + "4" * 32, "取消")).status_code == 200
+    request = session.get(ListeningRequest, visit.request_id, populate_existing=True)
+    assert request.status == RequestStatus.new
+    sent = rows(session, OutboundMessage)
+    notices = [m for m in sent if m.kind == MessageKind.coordinator_notice]
+    assert [n.to_phone for n in notices] == [coordinator.phone] and f"#{request.id}" in notices[0].body
+    assert any(m.kind == MessageKind.cancellation and m.to_phone == ABROAD_PHONE for m in sent)
+
+
+def test_anything_else_gets_a_short_help_reply(client, session):
+    assert post(client, "/api/sms/inbound", inbound("SM" + "5" * 32, "what is this?")).status_code == 200
+    (help_reply,) = rows(session, OutboundMessage)
+    assert help_reply.kind == MessageKind.reply_help and help_reply.urgent
+
+
+def test_status_callbacks_move_forward_only_and_once(client, session):
+    from listening.sms import outbox
+    from listening.models import RecipientKind
+
+    message = outbox.enqueue(session, kind=MessageKind.reply_help, recipient_kind=RecipientKind.resident,
+                             to_phone=ABROAD_PHONE, body="x", dedupe_key="x")
+    sid = "SM" + "6" * 32
+    message.status, message.provider_sid = MessageStatus.sent, sid
+    session.commit()
+    assert post(client, "/api/sms/status", {"MessageSid": sid, "MessageStatus": "delivered"}).status_code == 204
+    assert post(client, "/api/sms/status", {"MessageSid": sid, "MessageStatus": "sent"}).status_code == 204
+    assert post(client, "/api/sms/status", {"MessageSid": sid, "MessageStatus": "delivered"}).status_code == 204
+    (row,) = rows(session, OutboundMessage)
+    assert row.status == MessageStatus.delivered
+    other = "SM" + "7" * 32
+    row.status, row.provider_sid = MessageStatus.sent, other
+    session.commit()
+    form = {"MessageSid": other, "MessageStatus": "undelivered", "ErrorCode": "30005"}
+    assert post(client, "/api/sms/status", form).status_code == 204
+    (row,) = rows(session, OutboundMessage)
+    assert (row.status, row.error_code) == (MessageStatus.undelivered, "30005")
