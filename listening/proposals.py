@@ -1,0 +1,596 @@
+"""Matching for one week, from the database: build the instance, solve it, store the proposals, review them.
+
+The instance is exactly the structure of /work/shared/matching-instance.md (the same `python -m listening match`
+reads), so any run can be reproduced outside the app. Training decides each volunteer's `modes`, availability
+decides their `slots`; proposals are stored through `requests.propose` and stay proposals until a coordinator
+approves each one (`requests.schedule` sends the SMS through the outbox in the same transaction).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time as clock
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from listening import audit, availability, matching
+from listening.auth import require_role
+from listening.errors import IllegalTransition, InvalidInput, NotFound, ServiceError
+from listening.i18n import N_, get_locale, gettext
+from listening.models import (
+    Account,
+    Community,
+    DoNotMatch,
+    Gender,
+    Language,
+    ListeningRequest,
+    Mode,
+    PartOfDay,
+    RequestStatus,
+    RequestTimeWindow,
+    Resident,
+    Role,
+    Visit,
+    VisitRole,
+    VisitStatus,
+    VisitVolunteer,
+    Volunteer,
+    VolunteerLanguage,
+    VolunteerStatus,
+    utcnow,
+)
+
+# The hours each part of the day offers as slot starts (morning 08-12, afternoon 12-18, evening 18-21).
+PART_OF_DAY_HOURS = {
+    PartOfDay.morning: range(8, 12),
+    PartOfDay.afternoon: range(12, 18),
+    PartOfDay.evening: range(18, 21),
+}
+LANGUAGE_NAMES = {
+    Language.mandarin: N_("Mandarin"),
+    Language.cantonese: N_("Cantonese"),
+    Language.hakka: N_("Hakka"),
+    Language.teochew: N_("Teochew"),
+    Language.english: N_("English"),
+}
+MAX_CHANGE_OPTIONS = 300
+CONCURRENT_CHANGE = N_("Someone else changed this at the same moment. Reload the page and try again.")
+
+
+def volunteer_key(volunteer_id: int) -> str:
+    return f"v{volunteer_id}"
+
+
+def request_key(request_id: int) -> str:
+    return f"r{request_id}"
+
+
+def _id_of(key: str) -> int:
+    return int(key[1:])
+
+
+def slot_key(moment: datetime, tz) -> str:
+    return moment.astimezone(tz).strftime(matching.SLOT_FORMAT)
+
+
+def slot_time(key: str, tz) -> datetime:
+    return datetime.strptime(key, matching.SLOT_FORMAT).replace(tzinfo=tz)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The instance, built from the database
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class WeekInstance:
+    week_start: date
+    data: dict[str, Any]  # the documented JSON structure
+    now: datetime
+
+    @property
+    def instance(self) -> matching.Instance:
+        return matching.Instance.from_dict(self.data)
+
+
+def request_slots(windows: list[RequestTimeWindow], *, week_start: date, tz, after: datetime) -> list[datetime]:
+    """The local hourly slots of a request's time windows that fall in the week and after `after`."""
+    days = [week_start + timedelta(days=i) for i in range(7)]
+    slots: set[datetime] = set()
+    for window in windows:
+        if window.on_date is not None:
+            chosen = [d for d in days if d == window.on_date]
+        else:
+            chosen = [d for d in days if d.weekday() == window.weekday]
+        for day in chosen:
+            for hour in PART_OF_DAY_HOURS[window.part_of_day]:
+                moment = datetime.combine(day, time(hour), tzinfo=tz)
+                if moment > after and availability.wall_time_exists(moment):
+                    slots.add(moment)
+    return sorted(slots)
+
+
+def _matchable_volunteers(session: Session, *, now: datetime) -> list[Volunteer]:
+    from listening import sessions
+
+    resting = sessions.cooling_off_volunteer_ids(session, at=now)
+    active = session.exec(select(Volunteer).where(Volunteer.status == VolunteerStatus.active)
+                          .order_by(col(Volunteer.id))).all()
+    return [v for v in active if v.id not in resting]
+
+
+def _previous_volunteers(session: Session, resident_ids: list[int]) -> dict[int, int]:
+    """Each resident's lead volunteer of their last completed visit."""
+    rows = session.exec(
+        select(ListeningRequest.resident_id, VisitVolunteer.volunteer_id)
+        .join(Visit, col(Visit.request_id) == col(ListeningRequest.id))
+        .join(VisitVolunteer, col(VisitVolunteer.visit_id) == col(Visit.id))
+        .where(col(ListeningRequest.resident_id).in_(resident_ids))
+        .where(Visit.status == VisitStatus.completed, VisitVolunteer.role == VisitRole.lead)
+        .order_by(col(Visit.starts_at))
+    ).all()
+    return {resident_id: volunteer_id for resident_id, volunteer_id in rows}  # the last one wins
+
+
+def _residents_with_home_visit(session: Session, resident_ids: list[int]) -> set[int]:
+    return set(session.exec(
+        select(ListeningRequest.resident_id)
+        .join(Visit, col(Visit.request_id) == col(ListeningRequest.id))
+        .where(col(ListeningRequest.resident_id).in_(resident_ids))
+        .where(Visit.status == VisitStatus.completed, Visit.mode == Mode.home)
+    ).all())
+
+
+def build_instance(session: Session, *, week_start: date, now: datetime | None = None,
+                   request_ids: list[int] | None = None) -> WeekInstance:
+    """The matching instance of the local week starting `week_start` (a Monday): every matchable volunteer and
+    every new request (or just `request_ids`), in the documented format. Only slots after `now` are offered."""
+    from listening import sessions, training
+
+    if week_start.weekday() != 0:
+        raise InvalidInput(N_("A matching week starts on a Monday."), field="week_start")
+    tz = availability.programme_tz()
+    now = now or utcnow()
+    communities = {c.id: c.code for c in session.exec(select(Community))}
+
+    volunteers = _matchable_volunteers(session, now=now)
+    ids = [v.id for v in volunteers]
+    modes = training.eligible_modes(session, on=week_start, volunteer_ids=ids)
+    languages: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        for row in session.exec(select(VolunteerLanguage).where(col(VolunteerLanguage.volunteer_id).in_(ids))
+                                .order_by(col(VolunteerLanguage.language))):
+            languages[row.volunteer_id].append(row.language.value)
+    free = availability.free_slots(session, week_start=week_start, volunteer_ids=ids)
+    volunteer_rows = []
+    for volunteer in volunteers:
+        volunteer_modes = sorted(m.value for m in modes.get(volunteer.id, set()))
+        if not volunteer_modes or not languages.get(volunteer.id):
+            continue  # not certified for anything (yet, or any more): not a candidate this week
+        booked = sessions.booked_hours(session, volunteer_id=volunteer.id, week_start=week_start)
+        volunteer_rows.append({
+            "id": volunteer_key(volunteer.id),
+            "languages": languages[volunteer.id],
+            "gender": volunteer.gender.value if volunteer.gender in (Gender.female, Gender.male) else None,
+            "modes": volunteer_modes,
+            "community": communities.get(volunteer.community_id),
+            "max_slots": max(0, volunteer.weekly_hour_cap - math.ceil(booked)),
+            "slots": [slot_key(s, tz) for s in free.get(volunteer.id, []) if s > now],
+        })
+    known = {row["id"] for row in volunteer_rows}
+
+    query = select(ListeningRequest, Resident).join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
+    if request_ids is None:
+        query = query.where(ListeningRequest.status == RequestStatus.new)
+    else:
+        query = query.where(col(ListeningRequest.id).in_(request_ids))
+    pairs = session.exec(query.order_by(col(ListeningRequest.created_at), col(ListeningRequest.id))).all()
+    request_ids = [r.id for r, _ in pairs]
+    resident_ids = sorted({res.id for _, res in pairs})
+    windows: dict[int, list[RequestTimeWindow]] = defaultdict(list)
+    avoid: dict[int, list[str]] = defaultdict(list)
+    if request_ids:
+        for window in session.exec(select(RequestTimeWindow)
+                                   .where(col(RequestTimeWindow.request_id).in_(request_ids))):
+            windows[window.request_id].append(window)
+        for row in session.exec(select(DoNotMatch).where(col(DoNotMatch.resident_id).in_(resident_ids))):
+            avoid[row.resident_id].append(volunteer_key(row.volunteer_id))
+    previous = _previous_volunteers(session, resident_ids) if resident_ids else {}
+    had_home_visit = _residents_with_home_visit(session, resident_ids) if resident_ids else set()
+    request_rows = []
+    for request, resident in pairs:
+        previous_id = None
+        if request.wants_same_volunteer:
+            previous_id = request.previous_volunteer_id or previous.get(resident.id)
+        previous_ref = volunteer_key(previous_id) if previous_id else None
+        request_rows.append({
+            "id": request_key(request.id),
+            "mode": request.mode.value,
+            "language": request.language.value,
+            "gender_wish": request.gender_wish.value if request.gender_wish in (Gender.female, Gender.male)
+            else None,
+            "community": communities.get(resident.community_id),
+            "urgency": request.urgency,
+            "waiting_days": max(0, (now - request.created_at).days),
+            "previous_volunteer": previous_ref if previous_ref in known else None,
+            "avoid": sorted(set(avoid.get(resident.id, []))),
+            "needs_pair": request.mode == Mode.home and resident.id not in had_home_visit,
+            "slots": [slot_key(s, tz) for s in request_slots(windows[request.id], week_start=week_start, tz=tz,
+                                                             after=now)],
+        })
+    data = {"timezone": str(tz.key), "slot_minutes": availability.SLOT_MINUTES,
+            "volunteers": volunteer_rows, "requests": request_rows}
+    return WeekInstance(week_start=week_start, data=data, now=now)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Running the matcher and storing its proposals
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    request_id: int
+    code: str
+    params: dict
+
+    def text(self, translate: Callable[..., str] = gettext) -> str:
+        return matching.reason_text(self.code, self.params, gettext=translate)
+
+
+@dataclass(frozen=True)
+class Figures:
+    served: int
+    weight: int
+    continuity: int | None = None
+    max_load: int | None = None
+
+
+@dataclass
+class MatchingRun:
+    week_start: date
+    requests: int
+    volunteers: int
+    optimum: Figures
+    baseline: Figures  # the first-come greedy matcher, what a sign-up sheet would do
+    proven_optimal: bool
+    seconds: float
+    proposed: list[int] = field(default_factory=list)  # request ids now matched
+    unmatched: list[Unmatched] = field(default_factory=list)
+    conflicts: list[int] = field(default_factory=list)  # request ids whose proposal someone else took meanwhile
+
+
+def _figures(result) -> Figures:
+    objective = result.objective
+    get = objective.get if isinstance(objective, dict) else lambda k, d=None: getattr(objective, k, d)
+    return Figures(served=len(result.assignments), weight=int(get("weight", 0) or 0),
+                   continuity=get("continuity"), max_load=get("max_load"))
+
+
+def _assignment_parts(assignment) -> tuple[str, list[str], str]:
+    if isinstance(assignment, dict):
+        return assignment["request"], list(assignment["volunteers"]), assignment["slot"]
+    return assignment.request, list(assignment.volunteers), assignment.slot
+
+
+def _unmatched_parts(item) -> tuple[str, str, dict]:
+    if isinstance(item, dict):
+        return item["request"], item["code"], dict(item.get("params") or {})
+    return item.request, item.code, dict(item.params or {})
+
+
+def run_matching(session: Session, *, actor: Account, week_start: date, now: datetime | None = None,
+                 progress: Callable[[float, str], None] | None = None) -> MatchingRun:
+    """Match every new request of the week and store the proposals (request new -> matched).
+
+    `progress(fraction, english_msgid)` is told where the run is. A proposal that someone else's concurrent run
+    already took (the database refuses the double booking) is left out and listed in `conflicts`.
+    """
+    require_role(actor, Role.coordinator)
+    report = progress or (lambda _fraction, _message: None)
+    started = clock.perf_counter()
+    report(0.1, N_("Reading volunteers, availability and requests"))
+    week = build_instance(session, week_start=week_start, now=now)
+    instance = week.instance
+    report(0.4, N_("Solving"))
+    result = matching.solve(instance)
+    baseline = matching.greedy(instance)
+    if problems := matching.check_assignment(instance, result):  # never store a proposal that breaks a hard rule
+        raise RuntimeError(f"the matcher broke a hard rule: {problems[:3]}")
+    report(0.8, N_("Saving the proposals"))
+    tz = availability.programme_tz()
+    run = MatchingRun(week_start=week_start, requests=len(instance.requests), volunteers=len(instance.volunteers),
+                      optimum=_figures(result), baseline=_figures(baseline),
+                      proven_optimal=bool(result.proven_optimal), seconds=0.0)
+    _refused_concurrently(lambda: _store(session, actor, result, run, tz))
+    for item in result.unmatched:
+        request_ref, code, params = _unmatched_parts(item)
+        run.unmatched.append(Unmatched(request_id=_id_of(request_ref), code=code, params=params))
+    run.seconds = round(clock.perf_counter() - started, 3)
+    audit.record(session, actor_id=actor.id, action="matching.run", entity="week", entity_id=week_start.isoformat(),
+                 details={"requests": run.requests, "volunteers": run.volunteers, "proposed": len(run.proposed),
+                          "unmatched": len(run.unmatched), "conflicts": len(run.conflicts),
+                          "weight": run.optimum.weight, "greedy_weight": run.baseline.weight,
+                          "proven_optimal": run.proven_optimal})
+    report(1.0, N_("Done"))
+    return run
+
+
+def _store(session: Session, actor: Account, result, run: MatchingRun, tz) -> None:
+    for assignment in result.assignments:
+        request_ref, volunteer_refs, slot = _assignment_parts(assignment)
+        request_id = _id_of(request_ref)
+        try:
+            with session.begin_nested():
+                requests_module().propose(session, actor=actor, request_id=request_id,
+                                          volunteer_ids=[_id_of(v) for v in volunteer_refs],
+                                          starts_at=slot_time(slot, tz).astimezone(UTC))
+        except IllegalTransition:  # another coordinator's run took this request or volunteer meanwhile
+            run.conflicts.append(request_id)
+            continue
+        run.proposed.append(request_id)
+
+
+def requests_module():
+    from listening import requests
+
+    return requests
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Review: proposals with their reasons; approve, change, reject
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reason:
+    message: str  # English msgid
+    params: dict = field(default_factory=dict)
+    translated_params: tuple[str, ...] = ()  # params that are msgids themselves (a language's name)
+
+    def text(self, translate: Callable[..., str] = gettext) -> str:
+        params = {k: (translate(v) if k in self.translated_params else v) for k, v in self.params.items()}
+        return translate(self.message, **params)
+
+
+@dataclass(frozen=True)
+class ProposedVolunteer:
+    id: int
+    name: str
+    role: VisitRole
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    request_id: int
+    visit_id: int
+    starts_at: datetime
+    mode: Mode
+    language: Language
+    urgency: int
+    waiting_days: int
+    community: str | None
+    needs_pair: bool
+    volunteers: tuple[ProposedVolunteer, ...]
+
+
+def _proposed_visits(session: Session, week_start: date) -> list[tuple[Visit, ListeningRequest, Resident]]:
+    start, end = availability.local_week_bounds(week_start)
+    return list(session.exec(
+        select(Visit, ListeningRequest, Resident)
+        .join(ListeningRequest, col(ListeningRequest.id) == col(Visit.request_id))
+        .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
+        .where(Visit.status == VisitStatus.proposed, ListeningRequest.status == RequestStatus.matched)
+        .where(col(Visit.starts_at) >= start, col(Visit.starts_at) < end)
+        .order_by(col(Visit.starts_at), col(Visit.id))
+    ).all())
+
+
+def proposals(session: Session, *, actor: Account, week_start: date, now: datetime | None = None) -> list[Proposal]:
+    """The week's proposed visits awaiting approval, each volunteer with the reasons for the match."""
+    require_role(actor, Role.coordinator)
+    now = now or utcnow()
+    rows = _proposed_visits(session, week_start)
+    if not rows:
+        return []
+    visit_ids = [visit.id for visit, _, _ in rows]
+    bookings: dict[int, list[VisitVolunteer]] = defaultdict(list)
+    for booking in session.exec(select(VisitVolunteer).where(col(VisitVolunteer.visit_id).in_(visit_ids))
+                                .order_by(col(VisitVolunteer.role))):
+        bookings[booking.visit_id].append(booking)
+    volunteer_ids = sorted({b.volunteer_id for bs in bookings.values() for b in bs})
+    volunteers = {v.id: v for v in session.exec(select(Volunteer).where(col(Volunteer.id).in_(volunteer_ids)))}
+    from listening import sessions
+
+    hours = {v: sessions.booked_hours(session, volunteer_id=v, week_start=week_start) for v in volunteer_ids}
+    resident_ids = sorted({resident.id for _, _, resident in rows})
+    previous = _previous_volunteers(session, resident_ids)
+    had_home_visit = _residents_with_home_visit(session, resident_ids)
+    communities = {c.id: c for c in session.exec(select(Community))}
+    result = []
+    for visit, request, resident in rows:
+        previous_id = (request.previous_volunteer_id or previous.get(resident.id)) if request.wants_same_volunteer \
+            else None
+        needs_pair = visit.mode == Mode.home and resident.id not in had_home_visit
+        people = []
+        for booking in bookings[visit.id]:
+            volunteer = volunteers[booking.volunteer_id]
+            reasons = [Reason(N_("Speaks {language}"), {"language": LANGUAGE_NAMES[request.language]},
+                              ("language",))]
+            if previous_id and booking.volunteer_id == previous_id:
+                reasons.append(Reason(N_("The volunteer the resident saw last time, as they wished")))
+            elif previous_id:
+                reasons.append(Reason(N_("The resident asked for their previous volunteer, who is not free then")))
+            if visit.mode in (Mode.centre, Mode.home):
+                community = communities.get(volunteer.community_id)
+                name = (community.name_zh if get_locale() == "zh_CN" else community.name_en) if community else ""
+                reasons.append(Reason(N_("Lives in the resident's community ({community})"), {"community": name}))
+            reasons.append(Reason(N_("Load: {hours} of {cap} hours this week with this visit"),
+                                  {"hours": _hours_text(hours.get(volunteer.id, 0.0)),
+                                   "cap": volunteer.weekly_hour_cap}))
+            if needs_pair:
+                reasons.append(Reason(N_("First home visit: two volunteers go together")))
+            people.append(ProposedVolunteer(id=volunteer.id, name=volunteer.full_name, role=booking.role,
+                                            reasons=tuple(reasons)))
+        result.append(Proposal(
+            request_id=request.id, visit_id=visit.id, starts_at=visit.starts_at, mode=visit.mode,
+            language=request.language, urgency=request.urgency,
+            waiting_days=max(0, (now - request.created_at).days),
+            community=communities[resident.community_id].code if resident.community_id in communities else None,
+            needs_pair=needs_pair, volunteers=tuple(people)))
+    return result
+
+
+def _hours_text(hours: float) -> str:
+    return str(int(hours)) if float(hours).is_integer() else f"{hours:.1f}"
+
+
+def _refused_concurrently(action: Callable[[], Any]) -> Any:
+    """Run `action`; a write the database refused because of a concurrent change becomes a clear error."""
+    try:
+        return action()
+    except (sa.exc.IntegrityError, sa.exc.OperationalError) as error:
+        if isinstance(error, sa.exc.OperationalError) and "lock" not in str(error).lower() \
+                and "serializ" not in str(error).lower():
+            raise
+        raise IllegalTransition(CONCURRENT_CHANGE) from None
+
+
+def approve(session: Session, *, actor: Account, request_id: int):
+    """matched -> scheduled: the visit and its SMS (outbox rows) are written in the caller's one transaction."""
+    return _refused_concurrently(lambda: requests_module().schedule(session, actor=actor, request_id=request_id))
+
+
+@dataclass
+class ApproveAllOutcome:
+    approved: list[int] = field(default_factory=list)
+    failed: list[tuple[int, ServiceError]] = field(default_factory=list)
+
+
+def approve_all(session: Session, *, actor: Account, week_start: date) -> ApproveAllOutcome:
+    """Approve every proposal of the week; one that fails (changed meanwhile) is reported, the rest go ahead."""
+    require_role(actor, Role.coordinator)
+    outcome = ApproveAllOutcome()
+    for visit, request, _resident in _proposed_visits(session, week_start):
+        try:
+            with session.begin_nested():
+                approve(session, actor=actor, request_id=request.id)
+        except ServiceError as error:
+            outcome.failed.append((request.id, error))
+            continue
+        outcome.approved.append(request.id)
+    return outcome
+
+
+def reject(session: Session, *, actor: Account, request_id: int, reason: str) -> None:
+    """matched -> new: the proposal is dropped and the request waits for the next run."""
+    _refused_concurrently(lambda: requests_module().reject_proposal(session, actor=actor, request_id=request_id,
+                                                                    reason=reason))
+
+
+@dataclass(frozen=True)
+class ChangeOption:
+    starts_at: datetime
+    volunteer_ids: tuple[int, ...]
+    volunteer_names: tuple[str, ...]
+
+
+def _options(session: Session, week: WeekInstance, request_id: int) -> list[ChangeOption]:
+    instance = week.instance
+    request = instance.request(request_key(request_id))
+    if request is None:
+        return []
+    tz = availability.programme_tz()
+    names = dict(session.exec(select(Volunteer.id, Volunteer.full_name)).all())
+    wanted = set(request.slots)
+    fitting = [v for v in instance.volunteers if v.max_slots >= 1 and matching.fits(request, v)]
+    if request.previous_volunteer:  # the previous volunteer first, then by id
+        fitting.sort(key=lambda v: (v.id != request.previous_volunteer, _id_of(v.id)))
+    options = []
+    for slot in sorted(wanted):
+        free = [v for v in fitting if slot in v.slots]
+        groups = itertools.combinations(free, 2) if request.needs_pair else ((v,) for v in free)
+        for group in groups:
+            ids = tuple(_id_of(v.id) for v in group)
+            options.append(ChangeOption(starts_at=slot_time(slot, tz), volunteer_ids=ids,
+                                        volunteer_names=tuple(names.get(i, "") for i in ids)))
+            if len(options) >= MAX_CHANGE_OPTIONS:
+                return options
+    return options
+
+
+def _week_of_visit(visit: Visit) -> date:
+    return availability.week_start_of(visit.starts_at.astimezone(availability.programme_tz()).date())
+
+
+def _with_proposal_released(session: Session, request_id: int, action: Callable[[], Any]) -> Any:
+    """Run `action` as if the request's proposal were rejected, then put everything back (a savepoint)."""
+    savepoint = session.begin_nested()
+    try:
+        visit = session.exec(select(Visit).where(Visit.request_id == request_id,
+                                                 Visit.status == VisitStatus.proposed)).first()
+        if visit is not None:
+            for booking in session.exec(select(VisitVolunteer).where(VisitVolunteer.visit_id == visit.id)):
+                booking.live = False
+                session.add(booking)
+            visit.status = VisitStatus.cancelled
+            request = session.get(ListeningRequest, request_id)
+            request.status = RequestStatus.new
+            session.add_all([visit, request])
+            session.flush()
+        return action()
+    finally:
+        savepoint.rollback()
+        session.expire_all()
+
+
+def change_options(session: Session, *, actor: Account, request_id: int,
+                   now: datetime | None = None) -> list[ChangeOption]:
+    """Every (slot, volunteer or pair) the proposal could be changed to, under the same hard rules."""
+    require_role(actor, Role.coordinator)
+    visit = session.exec(select(Visit).where(Visit.request_id == request_id,
+                                             Visit.status == VisitStatus.proposed)).first()
+    if visit is None:
+        raise NotFound(N_("This request has no proposal to change."))
+    week_start = _week_of_visit(visit)
+    return _with_proposal_released(
+        session, request_id,
+        lambda: _options(session, build_instance(session, week_start=week_start, now=now, request_ids=[request_id]),
+                         request_id))
+
+
+def change(session: Session, *, actor: Account, request_id: int, volunteer_ids: list[int], starts_at: datetime,
+           now: datetime | None = None):
+    """Replace a proposal by another volunteer (or pair) and/or slot; checked against the same hard rules."""
+    require_role(actor, Role.coordinator)
+    if starts_at.tzinfo is None or starts_at.utcoffset() is None:
+        raise InvalidInput(N_("The start time needs a time zone."), field="starts_at")
+    visit = session.exec(select(Visit).where(Visit.request_id == request_id,
+                                             Visit.status == VisitStatus.proposed)).first()
+    if visit is None:
+        raise NotFound(N_("This request has no proposal to change."))
+    tz = availability.programme_tz()
+    week_start = availability.week_start_of(starts_at.astimezone(tz).date())
+    requests = requests_module()
+
+    def replace() -> Visit:
+        requests.reject_proposal(session, actor=actor, request_id=request_id,
+                                 reason=gettext(N_("changed by a coordinator")))
+        session.flush()
+        week = build_instance(session, week_start=week_start, now=now, request_ids=[request_id])
+        allowed = {(o.starts_at, tuple(sorted(o.volunteer_ids))) for o in _options(session, week, request_id)}
+        if (starts_at.astimezone(tz), tuple(sorted(volunteer_ids))) not in allowed:
+            raise InvalidInput(N_("That volunteer is not free then, or does not fit this request (language, mode, "
+                                  "community, gender wish, weekly cap)."), field="volunteer_ids")
+        return requests.propose(session, actor=actor, request_id=request_id, volunteer_ids=list(volunteer_ids),
+                                starts_at=starts_at.astimezone(UTC))
+
+    return _refused_concurrently(replace)

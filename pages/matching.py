@@ -1,0 +1,125 @@
+from datetime import timedelta
+
+import streamlit as st
+
+from listening import availability, proposals
+from listening.db import session_scope
+from listening.errors import ServiceError
+from listening.i18n import _, format_date, format_number
+from listening.models import Role, VisitRole, utcnow
+from ui import shell
+from ui.format import label, local_time
+
+account = shell.require(Role.coordinator)
+st.title(_("Matching"))
+st.caption(_("The matcher serves as many residents as possible, weighted by urgency and waiting time, then keeps "
+             "residents with the volunteer they saw before, then spreads the load. Nothing is sent until you "
+             "approve a proposal."))
+
+FLASH, RUNS = "matching_flash", "matching_runs"
+if flash := st.session_state.pop(FLASH, None):
+    kind, message = flash
+    (st.success if kind == "ok" else st.warning)(message)
+
+
+def act(action, done) -> None:
+    """One service call in one transaction; a refusal is shown, a success reruns the page with a message."""
+    try:
+        with session_scope() as session:
+            outcome = action(session)
+    except ServiceError as error:
+        shell.show_error(error)
+        return
+    st.session_state[FLASH] = done(outcome) if callable(done) else ("ok", done)
+    st.rerun()
+
+
+this_week = availability.week_start_of(utcnow().astimezone(availability.programme_tz()).date())
+week_start = st.selectbox(_("Week"), [this_week + timedelta(weeks=i) for i in range(6)], key="week",
+                          format_func=lambda d: _("Week of {date}", date=format_date(d)))
+
+if st.button(_("Run matching for this week"), type="primary", key="run"):
+    with st.status(_("Matching…"), expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            with session_scope() as session:
+                run = proposals.run_matching(session, actor=account, week_start=week_start,
+                                             progress=lambda fraction, message: bar.progress(fraction, _(message)))
+        except ServiceError as error:
+            status.update(label=_("Matching stopped"), state="error")
+            shell.show_error(error)
+            st.stop()
+        st.session_state.setdefault(RUNS, {})[week_start] = run
+        status.update(label=_("{n} proposals made in {seconds} s", n=len(run.proposed),
+                              seconds=format_number(run.seconds)), state="complete", expanded=False)
+
+run = st.session_state.get(RUNS, {}).get(week_start)
+if run is not None:
+    cols = st.columns(4)
+    cols[0].metric(_("Requests served"), f"{run.optimum.served} / {run.requests}",
+                   delta=run.optimum.served - run.baseline.served, help=_("Compared with first come, first served"))
+    cols[1].metric(_("Weight served"), format_number(run.optimum.weight),
+                   delta=run.optimum.weight - run.baseline.weight,
+                   help=_("Urgency × 100 + days waited (up to 30), summed over the requests served"))
+    cols[2].metric(_("First come, first served would serve"), f"{run.baseline.served} / {run.requests}")
+    cols[3].metric(_("Volunteers available"), format_number(run.volunteers))
+    st.caption(_("Proven optimal by the solver.") if run.proven_optimal
+               else _("The solver did not prove this optimal within its time limit."))
+    if run.conflicts:
+        st.warning(_("{n} proposals were taken by another coordinator meanwhile; run matching again.",
+                     n=len(run.conflicts)))
+    if run.unmatched:
+        st.subheader(_("Not matched ({n})", n=len(run.unmatched)))
+        st.dataframe([{_("Request"): f"#{item.request_id}", _("Why"): item.text(_)} for item in run.unmatched],
+                     hide_index=True, width="stretch")
+
+try:
+    with session_scope() as session:
+        pending = proposals.proposals(session, actor=account, week_start=week_start)
+except ServiceError as error:
+    shell.show_error(error)
+    st.stop()
+
+st.subheader(_("Proposals awaiting approval ({n})", n=len(pending)))
+if not pending:
+    st.caption(_("No proposals for this week. Run matching to make some."))
+elif st.button(_("Approve all {n}", n=len(pending)), key="approve_all"):
+    act(lambda s: proposals.approve_all(s, actor=account, week_start=week_start),
+        lambda outcome: ("ok" if not outcome.failed else "warn",
+                         _("{approved} approved; {failed} could not be approved (changed meanwhile).",
+                           approved=len(outcome.approved), failed=len(outcome.failed))))
+
+for proposal in pending:
+    rid = proposal.request_id
+    with st.container(border=True):
+        st.markdown(_("**Request #{id}** · {when} · {mode} · {language} · urgency {urgency} · waiting {days} days",
+                      id=rid, when=local_time(proposal.starts_at, "full"), mode=label(proposal.mode),
+                      language=label(proposal.language), urgency=proposal.urgency, days=proposal.waiting_days))
+        for volunteer in proposal.volunteers:
+            role = _("partner") if volunteer.role == VisitRole.partner else _("lead")
+            st.markdown(f"- **{volunteer.name}** ({role}): " + "; ".join(r.text(_) for r in volunteer.reasons))
+        cols = st.columns([1, 1, 3])
+        if cols[0].button(_("Approve"), key=f"approve_{rid}", type="primary"):
+            act(lambda s, rid=rid: proposals.approve(s, actor=account, request_id=rid),
+                _("Request #{id} is scheduled; the text messages are queued.", id=rid))
+        reason = cols[2].text_input(_("Reason for rejecting"), key=f"reject_reason_{rid}",
+                                    placeholder=_("e.g. the resident is in hospital this week"))
+        if cols[1].button(_("Reject"), key=f"reject_{rid}"):
+            act(lambda s, rid=rid, reason=reason: proposals.reject(s, actor=account, request_id=rid, reason=reason),
+                _("The proposal for request #{id} is rejected; the request waits for the next run.", id=rid))
+        if st.toggle(_("Change this match"), key=f"change_{rid}"):
+            with session_scope() as session:
+                options = proposals.change_options(session, actor=account, request_id=rid)
+            if not options:
+                st.caption(_("No other volunteer fits this request in the wished times."))
+            else:
+                choice = st.selectbox(
+                    _("Another volunteer or time"), range(len(options)), key=f"change_choice_{rid}",
+                    format_func=lambda i, options=options: f"{local_time(options[i].starts_at, 'full')} · "
+                                                           + " + ".join(options[i].volunteer_names))
+                if st.button(_("Save the change"), key=f"change_save_{rid}"):
+                    option = options[choice]
+                    act(lambda s, rid=rid, option=option: proposals.change(
+                        s, actor=account, request_id=rid, volunteer_ids=list(option.volunteer_ids),
+                        starts_at=option.starts_at),
+                        _("The proposal for request #{id} is changed.", id=rid))

@@ -1,0 +1,121 @@
+"""The coordinator's matching page, through the real app script with AppTest, on the demo centre."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import func, select
+
+from listening.i18n import set_locale
+from listening.models import (
+    Account,
+    ListeningRequest,
+    MessageKind,
+    OutboundMessage,
+    RequestStatus,
+    Visit,
+    VisitStatus,
+)
+from tests.pages.conftest import app_test, sign_in
+
+PAGE = "pages/matching.py"
+
+
+def open_page(lang: str = "en"):
+    set_locale(lang)  # AppTest formats option labels (format_func) in this thread
+    at = sign_in("coordinator", lang=lang)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def run_next_week(at):
+    weeks = at.selectbox(key="week")
+    weeks.set_value(weeks.value + timedelta(weeks=1)).run()
+    at.button(key="run").click().run()
+    assert not at.exception
+    return at
+
+
+def proposed(session) -> list[Visit]:
+    session.rollback(); session.expire_all()  # a fresh snapshot: the app committed in its own transaction
+    return list(session.exec(select(Visit).where(Visit.status == VisitStatus.proposed).order_by(Visit.id)))
+
+
+def status_of(session, request_id: int) -> RequestStatus:
+    session.rollback(); session.expire_all()  # a fresh snapshot: the app committed in its own transaction
+    return session.get(ListeningRequest, request_id).status
+
+
+def test_a_run_shows_figures_reasons_and_proposals(demo, session):
+    at = open_page()
+    assert at.title[0].value == "Matching"
+    run_next_week(at)
+    labels = [m.label for m in at.metric]
+    assert "Requests served" in labels and "First come, first served would serve" in labels
+    visits = proposed(session)
+    assert visits, "the demo has new requests that the demo volunteers can take"
+    assert any(m.value.startswith("**Request #") for m in at.markdown)
+    assert any("Speaks " in m.value for m in at.markdown)  # each match's reasons
+    assert any(s.value.startswith("Proposals awaiting approval") for s in at.subheader)
+    assert at.button(key=f"approve_{visits[0].request_id}")
+    new_left = session.exec(select(func.count()).select_from(ListeningRequest)
+                            .where(ListeningRequest.status == RequestStatus.new)).one()
+    if new_left:  # the ones the week could not serve are listed with a reason
+        assert any(s.value.startswith("Not matched") for s in at.subheader)
+
+
+def test_approve_reject_and_change_from_the_page(demo, session):
+    at = run_next_week(open_page())
+    visits = proposed(session)
+    assert len(visits) >= 2
+    first, second = visits[0].request_id, visits[1].request_id
+
+    at.button(key=f"approve_{first}").click().run()
+    assert not at.exception
+    assert status_of(session, first) == RequestStatus.scheduled
+    notices = session.exec(select(OutboundMessage).join(Visit, Visit.id == OutboundMessage.visit_id)
+                           .where(Visit.request_id == first, OutboundMessage.kind == MessageKind.visit_scheduled)).all()
+    assert notices, "approval queued the booking notices in the same transaction"
+    assert any("is scheduled" in s.value for s in at.success)
+
+    at.button(key=f"reject_{second}").click().run()
+    assert [e.value for e in at.error] == ["Please give a reason."]
+    assert status_of(session, second) == RequestStatus.matched
+    at.text_input(key=f"reject_reason_{second}").input("The resident is away this week")
+    at.button(key=f"reject_{second}").click().run()
+    assert not at.exception
+    assert status_of(session, second) == RequestStatus.new
+
+    remaining = proposed(session)
+    if remaining:
+        rid = remaining[0].request_id
+        at.toggle(key=f"change_{rid}").set_value(True).run()
+        assert not at.exception
+        choices = [s for s in at.selectbox if s.key == f"change_choice_{rid}"]
+        if choices:
+            before = remaining[0].id
+            choices[0].set_value(len(choices[0].options) - 1).run()
+            at.button(key=f"change_save_{rid}").click().run()
+            assert not at.exception
+            assert status_of(session, rid) == RequestStatus.matched
+            assert session.get(Visit, before).status == VisitStatus.cancelled
+
+
+def test_approve_all(demo, session):
+    at = run_next_week(open_page("zh_CN"))
+    visits = proposed(session)
+    at.button(key="approve_all").click().run()
+    assert not at.exception
+    assert proposed(session) == []
+    assert all(status_of(session, v.request_id) == RequestStatus.scheduled for v in visits)
+
+
+def test_a_volunteer_cannot_open_the_matching_page(demo, session):
+    volunteer = session.exec(select(Account).where(Account.username == "volunteer")).one()
+    at = app_test(PAGE)
+    at.session_state["account"] = volunteer
+    at.run()
+    assert not at.exception
+    assert at.error and not at.button
