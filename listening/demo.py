@@ -13,21 +13,23 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from listening import audit
+from listening import audit, reminders
 from listening.auth import create_account
 from listening.communities import sync_communities
 from listening.config import get_settings
 from listening.i18n import N_
 from listening.models import (
     Account,
+    AvailabilityException,
     AvailabilityRule,
     CompletionMethod,
     Gender,
     Language,
     ListeningRequest,
     Mode,
+    OutboundMessage,
     Outcome,
     PartOfDay,
     RequestSource,
@@ -46,7 +48,7 @@ from listening.models import (
     VolunteerLanguage,
     VolunteerStatus,
 )
-from listening.training import curriculum, sync_curriculum
+from listening.training import curriculum, sync_curriculum, valid_through
 
 DEMO_PASSWORD = "listening-demo"
 
@@ -169,9 +171,12 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
         start = joined + timedelta(days=3)
         for step, code in enumerate(done):
             completed_on = min(start + timedelta(days=7 * step), today - timedelta(days=1))
+            module = module_by_code[code]
             if stage == "expired_crisis" and code == "crisis":
                 completed_on = today - timedelta(days=400)
-            module = module_by_code[code]
+            elif module.valid_months and valid_through(completed_on, module.valid_months) < today:
+                # a refresher was taken since (a few fall inside the expiry warning window)
+                completed_on = today - timedelta(days=rng.randint(15, 28 * module.valid_months))
             method = (CompletionMethod.signoff if module.requires_signoff
                       else CompletionMethod.quiz if module.requires_quiz else CompletionMethod.attendance)
             session.add(TrainingCompletion(volunteer_id=volunteer.id, module_id=module.id, completed_on=completed_on,
@@ -182,10 +187,15 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
     listeners = [v for v, stage in volunteers if stage in ("active", "home_certified")]
     home_listeners = [v for v, stage in volunteers if stage == "home_certified"]
     for volunteer, stage in volunteers:
-        if stage == "shadowing":
-            for k in range(rng.randint(0, curriculum().shadow_sessions_required - 1)):
-                session.add(ShadowSession(volunteer_id=volunteer.id, mentor_id=rng.choice(listeners).id,
-                                          observed_on=today - timedelta(days=7 * (k + 1)),
+        if stage in ("shadowing", "active", "home_certified", "expired_crisis"):
+            required = curriculum().shadow_sessions_required
+            observed = rng.randint(0, required - 1) if stage == "shadowing" else required
+            mentors = [v for v in listeners if v.id != volunteer.id]
+            for k in range(observed):
+                session.add(ShadowSession(volunteer_id=volunteer.id, mentor_id=rng.choice(mentors).id,
+                                          observed_on=today - timedelta(days=7 * (k + 1)) if stage == "shadowing"
+                                          else min(volunteer.joined_on + timedelta(days=60 + 7 * k),
+                                                   today - timedelta(days=1 + k)),
                                           signed_off_by=coordinator.id))
         if stage in ("active", "home_certified", "shadowing", "expired_crisis"):
             for weekday in rng.sample(range(7), rng.randint(2, 4)):
@@ -193,6 +203,10 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
                 session.add(AvailabilityRule(volunteer_id=volunteer.id, weekday=weekday, start_time=time(start_hour),
                                              end_time=time(min(start_hour + rng.choice([2, 3]), 21)),
                                              valid_from=today - timedelta(weeks=14)))
+    # The demo volunteer has a few days off coming up, so her availability calendar shows time off.
+    leave_from = today + timedelta(days=16)
+    session.add(AvailabilityException(volunteer_id=volunteers[0][0].id, starts_at=_at(leave_from, 0, tz),
+                                      ends_at=_at(leave_from + timedelta(days=3), 0, tz), reason="回老家探亲"))
 
     languages_of: dict[int, set[Language]] = {}
     for row in session.exec(select(VolunteerLanguage)):
@@ -298,7 +312,79 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
             ))
             counts["session_logs"] += 1
 
+    counts["escalations"] = _seed_safeguarding(session, now=now, tz=tz, seed=seed)
+    # Upcoming visits get their booking notices and reminders through the real outbox, as approval would write
+    # them; without SMS credentials the worker records them as not sent.
+    upcoming = session.exec(select(Visit).where(col(Visit.status).in_((VisitStatus.scheduled, VisitStatus.confirmed)),
+                                                col(Visit.starts_at) > now)).all()
+    for visit in upcoming:
+        reminders.on_visit_scheduled(session, visit=visit, now=now)
+    counts["messages"] = session.exec(select(func.count()).select_from(OutboundMessage)).one()
     audit.record(session, actor_id=None, action="demo.seeded", entity="database", details=counts)
     session.flush()
     counts["volunteers"] = len(volunteers)
     return counts
+
+
+def _seed_safeguarding(session: Session, *, now: datetime, tz: ZoneInfo, seed: int) -> int:
+    """A duty rota for the coming week, and a few escalations and debriefs at every step (a separate random
+    stream, so the rest of the demo stays as it was). The demo volunteer 陈静 is never put in cooling-off."""
+    from listening.models import (
+        DebriefRequest,
+        DebriefStatus,
+        DutyShift,
+        Escalation,
+        EscalationSource,
+        EscalationStatus,
+    )
+
+    rng = random.Random(seed + 7)
+    today = now.astimezone(tz).date()
+    wang, liu = (session.exec(select(Account).where(Account.username == name)).one()
+                 for name in ("coordinator", "coordinator2"))
+    for day in range(-1, 7):
+        on = today + timedelta(days=day)
+        day_coordinator, night_coordinator = (wang, liu) if day % 2 == 0 else (liu, wang)
+        session.add(DutyShift(coordinator_id=day_coordinator.id, starts_at=_at(on, 8, tz), ends_at=_at(on, 20, tz)))
+        session.add(DutyShift(coordinator_id=night_coordinator.id, starts_at=_at(on, 20, tz),
+                              ends_at=_at(on + timedelta(days=1), 8, tz)))
+    demo_volunteer = session.exec(select(Volunteer.id).join(Account).where(Account.username == "volunteer")).one()
+    held = session.exec(
+        select(SessionLog).where(SessionLog.outcome == Outcome.held, SessionLog.volunteer_id != demo_volunteer)
+        .where(SessionLog.actual_end < now - timedelta(hours=4)).order_by(SessionLog.actual_end.desc())
+    ).all()
+    # One closed within the hour, one taken on, and the newest still open (its volunteer is now resting).
+    plans = [("risk_suicide", "suicide", EscalationStatus.closed),
+             ("risk_abuse", "abuse", EscalationStatus.acknowledged),
+             ("risk_medical", "medical", EscalationStatus.open)]
+    created = 0
+    for (column, code, state), log in zip(plans, [held[k] for k in (20, 6, 0) if k < len(held)]):
+        setattr(log, column, True)
+        session.add(log)
+        raised = log.created_at = log.actual_end + timedelta(minutes=rng.randint(5, 40))
+        visit = session.get(Visit, log.visit_id)
+        escalation = Escalation(source=EscalationSource.session_log, request_id=visit.request_id,
+                                session_log_id=log.id, risk_kinds=code, raised_at=raised)
+        if state != EscalationStatus.open:
+            escalation.status, escalation.acknowledged_by = state, wang.id
+            escalation.acknowledged_at = raised + timedelta(minutes=rng.randint(6, 25))
+            escalation.action_taken = "已回电志愿者并联系居民，提供 12356 热线。"
+        if state == EscalationStatus.closed:
+            escalation.closed_by, escalation.closed_at = wang.id, escalation.acknowledged_at + timedelta(hours=3)
+        session.add(escalation)
+        session.add(DebriefRequest(volunteer_id=log.volunteer_id, session_log_id=log.id, requested_at=raised,
+                                   status=DebriefStatus.held if state == EscalationStatus.closed
+                                   else DebriefStatus.requested,
+                                   handled_by=wang.id if state == EscalationStatus.closed else None,
+                                   handled_at=raised + timedelta(days=1) if state == EscalationStatus.closed else None))
+        created += 1
+    unanswered = session.exec(
+        select(SessionLog).where(SessionLog.outcome == Outcome.no_answer).order_by(SessionLog.created_at.desc())
+    ).first()
+    if unanswered is not None:
+        visit = session.get(Visit, unanswered.visit_id)
+        session.add(Escalation(source=EscalationSource.unanswered_calls, request_id=visit.request_id,
+                               risk_kinds="no_answer", raised_at=now - timedelta(hours=5)))
+        created += 1
+    session.flush()
+    return created
