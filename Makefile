@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
-export DEMO_MODE ?= 1
 
 .PHONY: run test install install-dev chromium migrate catalogs clean
 
@@ -31,7 +30,7 @@ run: install
 	$(BIN)/python -m listening seed-demo --if-empty
 	$(BIN)/python -m listening worker & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	$(BIN)/streamlit run serve.py --server.port $(PORT) --server.headless true
+	DEMO_MODE=1 $(BIN)/streamlit run serve.py --server.port $(PORT) --server.headless true
 
 ## Debian's chromium for the real-browser test (Playwright drives it through executable_path).
 chromium:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from sqlmodel import Session, select
 
@@ -11,9 +12,14 @@ from listening.i18n import get_locale
 from listening.models import Community
 
 
+@lru_cache(maxsize=1)
+def _rows() -> tuple[dict, ...]:
+    return tuple(json.loads((DATA_DIR / "communities.json").read_text(encoding="utf-8")))
+
+
 def sync_communities(session: Session) -> list[Community]:
     """Insert or update the communities listed in the data file; returns them all."""
-    rows = json.loads((DATA_DIR / "communities.json").read_text(encoding="utf-8"))
+    rows = _rows()
     existing = {c.code: c for c in session.exec(select(Community))}
     for row in rows:
         community = existing.get(row["code"]) or Community(code=row["code"], name_zh="", name_en="")
@@ -30,3 +36,9 @@ def all_communities(session: Session) -> list[Community]:
 
 def community_name(community: Community) -> str:
     return community.name_zh if get_locale() == "zh_CN" else community.name_en
+
+
+def name_of(code: str) -> str:
+    """A community's name in the current language, from its code (the code itself if it is unknown)."""
+    key = "name_zh" if get_locale() == "zh_CN" else "name_en"
+    return next((row[key] for row in _rows() if row["code"] == code), code)

@@ -7,7 +7,7 @@ from listening.models import Role
 from listening.phones import mask
 from listening.sms import outbox
 from ui import shell
-from ui.format import local_time
+from ui.format import label, local_time
 
 STATUS_LABELS = {
     "queued": _("queued"), "sending": _("sending"), "sent": _("sent"), "delivered": _("delivered"),
@@ -36,7 +36,7 @@ st.dataframe(
         {
             _("Number"): m.id,
             _("Status"): STATUS_LABELS.get(m.status.value, m.status.value),
-            _("Kind"): m.kind.value,
+            _("Kind"): label(m.kind),
             _("To"): mask(m.to_phone),
             _("Due"): local_time(m.due_at),
             _("Segments"): m.segments,
@@ -55,7 +55,7 @@ if resendable:
         chosen = st.selectbox(
             _("Send a message again"),
             [m.id for m in resendable],
-            format_func=lambda i: next(f"{m.id} · {m.kind.value} · {mask(m.to_phone)}" for m in resendable if m.id == i),
+            format_func=lambda i: next(f"{m.id} · {label(m.kind)} · {mask(m.to_phone)}" for m in resendable if m.id == i),
             key="resend_choice",
         )
         if st.form_submit_button(_("Send again")):

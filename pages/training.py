@@ -48,7 +48,7 @@ overview, one, record, import_tab, applicant, shadow = st.tabs(
 with overview:
     left, middle, right = st.columns([2, 2, 1])
     search = left.text_input(_("Search by name or phone"), key="training_search")
-    stages = middle.multiselect(_("Stage"), list(Stage), format_func=stage_label, key="training_stages")
+    stages = middle.multiselect(_("Stage"), list(Stage), format_func=stage_label, key="training_stages", placeholder=_("Choose"))
     attention = right.checkbox(_("Expired or expiring only"), key="training_attention")
     with session_scope() as session:
         rows = training.training_overview(session, actor=account, on=today, search=search or None,
@@ -104,8 +104,8 @@ with one:
 
 with record:
     with st.form("record_completions"):
-        who = st.multiselect(_("Volunteers"), list(names), format_func=names.get, key="record_volunteers")
-        which = st.multiselect(_("Modules"), list(module_names), format_func=module_names.get, key="record_modules")
+        who = st.multiselect(_("Volunteers"), list(names), format_func=names.get, key="record_volunteers", placeholder=_("Choose"))
+        which = st.multiselect(_("Modules"), list(module_names), format_func=module_names.get, key="record_modules", placeholder=_("Choose"))
         when = st.date_input(_("Completed on"), value=today, max_value=today, key="record_date")
         if st.form_submit_button(_("Record completions")):
             try:
@@ -145,7 +145,7 @@ with applicant:
         community = st.selectbox(_("Community"), [c for c, _name in communities],
                                  format_func=dict(communities).get, key="applicant_community")
         languages = st.multiselect(_("Languages"), list(Language), default=[Language.mandarin], format_func=label,
-                                   key="applicant_languages")
+                                   key="applicant_languages", placeholder=_("Choose"))
         if st.form_submit_button(_("Add applicant")):
             try:
                 with session_scope() as session:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from listening import requests
-from listening.communities import all_communities
+from listening.communities import all_communities, name_of
 from listening.db import session_scope
 from listening.errors import ServiceError
 from listening.i18n import N_, _
@@ -32,12 +32,12 @@ with session_scope() as session:
     communities = all_communities(session)
 
 columns = st.columns(3)
-statuses = columns[0].multiselect(_("Status"), list(OPEN_REQUEST_STATUSES), format_func=label, key="triage_status")
-modes = columns[1].multiselect(_("Mode"), list(Mode), format_func=label, key="triage_mode")
-languages = columns[2].multiselect(_("Language"), list(Language), format_func=label, key="triage_language")
+statuses = columns[0].multiselect(_("Status"), list(OPEN_REQUEST_STATUSES), format_func=label, key="triage_status", placeholder=_("Choose"))
+modes = columns[1].multiselect(_("Mode"), list(Mode), format_func=label, key="triage_mode", placeholder=_("Choose"))
+languages = columns[2].multiselect(_("Language"), list(Language), format_func=label, key="triage_language", placeholder=_("Choose"))
 columns = st.columns(3)
 community = columns[0].selectbox(_("Community"), [None, *[c.code for c in communities]],
-                                 format_func=lambda code: _("all") if code is None else code, key="triage_community")
+                                 format_func=lambda code: _("all") if code is None else name_of(code), key="triage_community")
 sort = columns[1].selectbox(_("Sort"), list(TriageSort), format_func=lambda s: _(SORT_LABELS[s]), key="triage_sort")
 urgent_only = columns[2].checkbox(_("Urgent only"), key="triage_urgent")
 
@@ -56,7 +56,7 @@ st.dataframe(
             _("Status"): label(r.status),
             _("Name"): r.resident_name,
             _("Phone"): r.phone_masked,
-            _("Community"): r.community_code,
+            _("Community"): name_of(r.community_code),
             _("Mode"): label(r.mode),
             _("Language"): label(r.language),
             _("Times"): "、".join(window_text(w) for w in r.windows[:4]) + ("…" if len(r.windows) > 4 else ""),
@@ -88,7 +88,7 @@ if chosen is not None:
     facts[2].metric(_("Mode"), label(request.mode))
     facts[3].metric(_("Language"), label(request.language))
     st.markdown(_("**Phone:** {phone} · **Community:** {community} · **SMS consent:** {sms}",
-                  phone=detail.phone_masked, community=detail.community_code,
+                  phone=detail.phone_masked, community=name_of(detail.community_code),
                   sms=_("yes") if detail.sms_consent else _("no")))
     if st.button(_("Show the full number to call"), key="triage_reveal"):
         with session_scope() as session:

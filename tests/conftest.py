@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 os.environ.setdefault("ENVIRONMENT", "test")
+os.environ["DEMO_MODE"] = "0"  # tests that want the demo sign-in page turn it on themselves
 os.environ.pop("TWILIO_ACCOUNT_SID", None)  # tests never use a real provider
 
 from listening import config, db  # noqa: E402

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from listening.config import get_settings
 from listening.i18n import N_, _, format_datetime
-from listening.models import Gender, Language, Mode, RequestStatus, VisitStatus, VolunteerStatus
+from listening.models import Gender, Language, MessageKind, Mode, RequestStatus, VisitStatus, VolunteerStatus
 
 LABELS = {
     Mode.centre: N_("at the centre"),
@@ -30,6 +30,16 @@ LABELS = {
     VisitStatus.cancelled: N_("cancelled"),
     VisitStatus.no_show: N_("no-show"),
     RequestStatus.new: N_("new"),
+    MessageKind.request_received: N_("request received"),
+    MessageKind.visit_scheduled: N_("visit booked"),
+    MessageKind.reminder_24h: N_("reminder 24 h before"),
+    MessageKind.reminder_2h: N_("reminder 2 h before"),
+    MessageKind.cancellation: N_("cancellation"),
+    MessageKind.no_show_followup: N_("no-show follow-up"),
+    MessageKind.safeguarding_alert: N_("safeguarding alert"),
+    MessageKind.reply_help: N_("help reply"),
+    MessageKind.reply_ack: N_("reply acknowledgement"),
+    MessageKind.coordinator_notice: N_("notice to the coordinator"),
     RequestStatus.matched: N_("matched"),
 }
 

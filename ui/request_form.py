@@ -60,13 +60,15 @@ def form_fields(prefix: str) -> RequestForm:
                                 key=f"{prefix}_address")
     language = st.selectbox(_("Language or dialect"), list(Language), format_func=label, index=None,
                             placeholder=_("Choose"), key=f"{prefix}_language")
-    st.markdown(_("**When suits you?** Choose weekdays, or specific dates, and the parts of the day."))
-    weekdays = st.multiselect(_("Weekdays"), list(range(7)), format_func=weekday_name, key=f"{prefix}_weekdays")
+    st.markdown(f"**{_('When suits you?')}**")
+    st.caption(_("Choose weekdays, or specific dates, and the parts of the day."))
+    weekdays = st.multiselect(_("Weekdays"), list(range(7)), format_func=weekday_name, key=f"{prefix}_weekdays",
+                              placeholder=_("Choose"))
     dates = st.multiselect(_("Or specific dates"), [today + timedelta(days=n) for n in range(1, DATE_CHOICES_DAYS)],
                            format_func=format_date, key=f"{prefix}_dates",
-                           max_selections=requests.MAX_DATES)
+                           max_selections=requests.MAX_DATES, placeholder=_("Choose"))
     parts = st.multiselect(_("Parts of the day"), list(PartOfDay), format_func=lambda p: _(PART_OF_DAY_LABELS[p]),
-                           key=f"{prefix}_parts")
+                           key=f"{prefix}_parts", placeholder=_("Choose"))
     gender = st.selectbox(_("Volunteer's gender (optional)"), [None, Gender.female, Gender.male],
                           format_func=lambda g: _("no preference") if g is None else label(g),
                           key=f"{prefix}_gender")
