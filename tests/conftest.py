@@ -101,3 +101,22 @@ def _chinese_by_default() -> None:
 @pytest.fixture
 def backend(database_url) -> str:
     return sa.engine.make_url(database_url).get_backend_name()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say how many tests ran on each database, so a run that quietly missed PostgreSQL shows it."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            params = getattr(report, "nodeid", "").partition("[")[2]
+            backend = next((b for b in BACKENDS if b in params.replace("]", "-").split("-")), None)
+            if backend and getattr(report, "when", "call") in ("call", "setup"):
+                if outcome == "passed" and report.when != "call":
+                    continue
+                counts.setdefault(backend, {}).setdefault(outcome, 0)
+                counts[backend][outcome] += 1
+    if counts:
+        terminalreporter.section("tests by database")
+        for backend in BACKENDS:
+            tally = counts.get(backend, {})
+            terminalreporter.write_line(f"{backend}: " + ", ".join(f"{n} {o}" for o, n in sorted(tally.items())))
