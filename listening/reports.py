@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from listening import audit
 from listening.auth import require_role
 from listening.config import get_settings
+from listening.errors import InvalidInput
+from listening.i18n import N_
 from listening.models import (
     OPEN_REQUEST_STATUSES,
     Account,
@@ -21,8 +25,10 @@ from listening.models import (
     MessageStatus,
     OutboundMessage,
     RequestStatus,
+    Resident,
     Role,
     SessionLog,
+    Community,
     Visit,
     VisitStatus,
     Volunteer,
@@ -114,3 +120,96 @@ def requests_by_week(session: Session, *, actor: Account, weeks: int = 12, now: 
     frame["week"] = (local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.date
     frame["status"] = frame["status"].map(str)
     return frame.groupby(["week", "status"]).size().reset_index(name="requests")
+
+
+# ----- session report and export ------------------------------------------------------------------------------
+
+SESSION_COLUMNS = ("date", "mode", "language", "community", "volunteer", "outcome", "hours", "mood_before",
+                   "mood_after", "topics", "follow_up_wanted")
+MAX_REPORT_DAYS = 370
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    """Logged sessions between two local dates, without residents' names, phones or the volunteers' notes."""
+
+    sessions: pd.DataFrame  # one row per logged session, SESSION_COLUMNS
+    residents_heard: int  # distinct residents with at least one held session
+
+    @property
+    def held(self) -> pd.DataFrame:
+        return self.sessions[self.sessions["outcome"] == "held"]
+
+
+def session_report(session: Session, *, actor: Account, start: date, end: date,
+                   tz: ZoneInfo | None = None) -> SessionReport:
+    require_role(actor, Role.coordinator)
+    if end < start:
+        raise InvalidInput(N_("The end date must not be before the start date."), field="end")
+    if (end - start).days > MAX_REPORT_DAYS:
+        raise InvalidInput(N_("Choose at most {days} days for one report."), field="end", days=MAX_REPORT_DAYS)
+    tz = tz or get_settings().tz
+    since = datetime.combine(start, time(0), tzinfo=tz)
+    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz)
+    rows = session.exec(
+        select(SessionLog, Visit, ListeningRequest.language, ListeningRequest.resident_id, Community.code,
+               Volunteer.full_name)
+        .join(Visit, col(Visit.id) == col(SessionLog.visit_id))
+        .join(ListeningRequest, col(ListeningRequest.id) == col(Visit.request_id))
+        .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
+        .join(Community, col(Community.id) == col(Resident.community_id))
+        .join(Volunteer, col(Volunteer.id) == col(SessionLog.volunteer_id))
+        .where(col(Visit.starts_at) >= since, col(Visit.starts_at) < until)
+        .order_by(col(Visit.starts_at))
+    ).all()
+    records, heard = [], set()
+    for log, visit, language, resident_id, community, volunteer in rows:
+        held = log.actual_start is not None and log.actual_end is not None
+        if log.outcome.value == "held":
+            heard.add(resident_id)
+        records.append({
+            "date": visit.starts_at.astimezone(tz).date(),
+            "mode": (log.mode or visit.mode).value,
+            "language": language.value,
+            "community": community,
+            "volunteer": volunteer,
+            "outcome": log.outcome.value,
+            "hours": round((log.actual_end - log.actual_start).total_seconds() / 3600, 2) if held else 0.0,
+            "mood_before": log.mood_before,
+            "mood_after": log.mood_after,
+            "topics": log.topics,
+            "follow_up_wanted": log.follow_up_wanted,
+        })
+    frame = pd.DataFrame.from_records(records, columns=list(SESSION_COLUMNS))
+    frame["mood_before"] = frame["mood_before"].astype("Int64")
+    frame["mood_after"] = frame["mood_after"].astype("Int64")
+    return SessionReport(sessions=frame, residents_heard=len(heard))
+
+
+def topic_counts(report: SessionReport) -> pd.Series:
+    """How often each topic came up in held sessions, most frequent first."""
+    topics = report.held["topics"].str.split(",").explode()
+    topics = topics[topics.notna() & (topics != "")]
+    return topics.value_counts()
+
+
+def by_community(report: SessionReport) -> pd.DataFrame:
+    held = report.held
+    if held.empty:
+        return pd.DataFrame(columns=["community", "sessions", "hours", "mood_change"])
+    change = (held["mood_after"] - held["mood_before"]).astype("Float64")
+    grouped = held.assign(mood_change=change).groupby("community")
+    return (grouped.agg(sessions=("hours", "size"), hours=("hours", "sum"), mood_change=("mood_change", "mean"))
+            .round({"hours": 1, "mood_change": 2}).reset_index().sort_values("sessions", ascending=False))
+
+
+def excel_workbook(session: Session, *, actor: Account, sheets: dict[str, pd.DataFrame]) -> bytes:
+    """The report as an .xlsx file (openpyxl); the export itself is audited."""
+    require_role(actor, Role.coordinator)
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    audit.record(session, actor_id=actor.id, action="report.exported", entity="report",
+                 details={"sheets": list(sheets), "rows": {name: len(frame) for name, frame in sheets.items()}})
+    return buffer.getvalue()

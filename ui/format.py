@@ -6,7 +6,7 @@ from datetime import datetime
 
 from listening.config import get_settings
 from listening.i18n import N_, _, format_datetime
-from listening.models import Gender, Language, MessageKind, Mode, RequestStatus, VisitStatus, VolunteerStatus
+from listening.models import Gender, Language, MessageKind, Mode, Outcome, RequestStatus, VisitStatus, VolunteerStatus
 
 LABELS = {
     Mode.centre: N_("at the centre"),
@@ -30,6 +30,8 @@ LABELS = {
     VisitStatus.cancelled: N_("cancelled"),
     VisitStatus.no_show: N_("no-show"),
     RequestStatus.new: N_("new"),
+    Outcome.held: N_("held"),
+    Outcome.no_answer: N_("no answer"),
     MessageKind.request_received: N_("request received"),
     MessageKind.visit_scheduled: N_("visit booked"),
     MessageKind.reminder_24h: N_("reminder 24 h before"),

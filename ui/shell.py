@@ -40,6 +40,7 @@ PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
         PageSpec("pages/training.py", N_("Training"), ":material/school:", "training", N_("People")),
         PageSpec("pages/safeguarding.py", N_("Safeguarding"), ":material/health_and_safety:", "safeguarding", N_("Oversight")),
         PageSpec("pages/sms.py", N_("SMS"), ":material/sms:", "sms", N_("Oversight")),
+        PageSpec("pages/reports.py", N_("Reports"), ":material/bar_chart:", "reports", N_("Oversight")),
         PageSpec("pages/audit_log.py", N_("Audit log"), ":material/history:", "audit", N_("Oversight")),
         *PUBLIC_PAGES,
     ),

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from tests.pages.conftest import app_test, sign_in
+
+
+def test_coordinator_reads_the_report_and_exports_it(demo):
+    at = sign_in("coordinator")
+    at.run()  # the page after the sign-in registers the coordinator's pages
+    at.switch_page("pages/reports.py").run()
+    assert not at.exception
+    assert at.title[0].value == "报告"
+    labels = [m.label for m in at.metric]
+    assert labels[:3] == ["已进行的倾听", "倾听时长（小时）", "被倾听的居民"]
+    assert int(at.metric[0].value) > 0
+    at.button(key="prepare_export").click().run()
+    assert not at.exception
+    assert at.session_state["report_xlsx"][:2] == b"PK"  # an .xlsx is a zip file
+
+
+def test_a_volunteer_cannot_open_reports(demo, session):
+    from sqlmodel import select
+
+    from listening.models import Account
+
+    at = app_test("pages/reports.py")
+    at.session_state["account"] = session.exec(select(Account).where(Account.username == "volunteer")).one()
+    at.run()
+    assert [e.value for e in at.error] == ["您的角色无权访问此页面。"]

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from sqlmodel import select
+
+from listening import reports
+from listening.demo import seed_demo
+from listening.errors import InvalidInput, NotAllowed
+from listening.models import Account, AuditEvent, Resident
+from listening.training import today
+
+
+@pytest.fixture
+def centre(session):
+    seed_demo(session)
+    session.commit()
+    accounts = {a.username: a for a in session.exec(select(Account))}
+    return accounts["coordinator"], accounts["volunteer"]
+
+
+def test_the_session_report_counts_what_was_logged_and_leaves_out_who_said_what(session, centre):
+    coordinator, _ = centre
+    report = reports.session_report(session, actor=coordinator, start=today() - timedelta(days=120), end=today())
+    frame = report.sessions
+    assert list(frame.columns) == list(reports.SESSION_COLUMNS)
+    assert len(frame) > 100 and 0 < len(report.held) < len(frame)
+    assert (report.held["hours"] > 0.5).all() and (frame.loc[frame["outcome"] != "held", "hours"] == 0).all()
+    assert 0 < report.residents_heard <= len(report.held)
+    # Nothing that identifies a resident or repeats their words.
+    text = frame.to_csv()
+    for resident in session.exec(select(Resident)):
+        assert resident.phone not in text and resident.display_name not in text
+    assert "note" not in frame.columns
+
+
+def test_topics_and_communities_add_up(session, centre):
+    coordinator, _ = centre
+    report = reports.session_report(session, actor=coordinator, start=today() - timedelta(days=120), end=today())
+    topics = reports.topic_counts(report)
+    assert topics.sum() == sum(len([t for t in s.split(",") if t]) for s in report.held["topics"])
+    community = reports.by_community(report)
+    assert community["sessions"].sum() == len(report.held)
+    assert community["hours"].sum() == pytest.approx(report.held["hours"].sum(), abs=0.5)
+
+
+def test_the_dates_are_checked_and_only_coordinators_may_read(session, centre):
+    coordinator, volunteer = centre
+    with pytest.raises(InvalidInput):
+        reports.session_report(session, actor=coordinator, start=date(2026, 5, 2), end=date(2026, 5, 1))
+    with pytest.raises(InvalidInput):
+        reports.session_report(session, actor=coordinator, start=date(2024, 1, 1), end=date(2026, 1, 1))
+    with pytest.raises(NotAllowed):
+        reports.session_report(session, actor=volunteer, start=date(2026, 5, 1), end=date(2026, 5, 2))
+
+
+def test_an_empty_period_is_an_empty_report(session, centre):
+    coordinator, _ = centre
+    report = reports.session_report(session, actor=coordinator, start=date(2020, 1, 1), end=date(2020, 1, 31))
+    assert report.sessions.empty and report.residents_heard == 0
+    assert reports.topic_counts(report).empty and reports.by_community(report).empty
+
+
+def test_the_excel_export_reads_back_and_is_audited(session, centre):
+    coordinator, _ = centre
+    report = reports.session_report(session, actor=coordinator, start=today() - timedelta(days=120), end=today())
+    content = reports.excel_workbook(session, actor=coordinator, sheets={"Sessions": report.sessions})
+    session.commit()
+    back = pd.read_excel(io.BytesIO(content), sheet_name="Sessions", engine="openpyxl")
+    assert len(back) == len(report.sessions) and list(back.columns) == list(reports.SESSION_COLUMNS)
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "report.exported")).one()
