@@ -1072,7 +1072,8 @@ def _plan_at_cap(
         nonlocal best
         score = _score(network, found)
         if _better(score, best.score):
-            best = _Plan(found, score, bound, weight_proven=False)
+            # A proven weight cannot be beaten, so a better matching found later keeps the proof.
+            best = _Plan(found, score, bound, weight_proven=best.weight_proven and score[0] == best.score[0])
 
     def whole_network_mip(weight2_known: int | None = None) -> None:
         outcome = _solve_network_mip(
@@ -1085,16 +1086,66 @@ def _plan_at_cap(
         whole_network_mip()
     else:
         decided = _decide_pairs_around(network, load_cap, deadline, flows, units, broken, consider)
+        # The uncapped plan's weight is the one claimed proven (capped plans must merely reach it): tighten the
+        # relaxation's bound by branching on broken pairs, half-served ones first (dropping or completing them
+        # is what usually costs weight). One tightening first, so the re-solves below know when to stop trying
+        # for weight; the other pairs afterwards, only if the weight still falls short.
+        pending = sorted(broken, key=lambda r: (len(units.get(r, [])), r)) if reach is None else []
+
+        def tighten(first_only: bool) -> None:
+            nonlocal weight_bound
+            while pending and best.score[0] < weight_bound and time.perf_counter() < deadline:
+                r = pending.pop(0)
+                branched = _branch_bound(network, load_cap, deadline, r, units, weight_bound, consider)
+                if branched < weight_bound:
+                    weight_bound = branched
+                    if first_only:
+                        return
+
+        weight_bound = bound[0]
+        tighten(first_only=True)
         if best.score[:2] < bound[:2]:
-            # Worth every choice while the weight falls short; for continuity alone, a few re-solves.
-            trials = None if best.score[0] < bound[0] else CONTINUITY_RETRIES
-            _try_other_choices(network, load_cap, deadline, decided, units, bound, consider, lambda: best.score,
-                               trials)
+            _try_other_choices(network, load_cap, deadline, decided, units, bound, weight_bound, consider,
+                               lambda: best.score)
+        tighten(first_only=False)
+        best.weight_proven |= best.score[0] >= weight_bound
         affordable = time.perf_counter() + network.num_arcs * WHOLE_MIP_SECONDS_PER_ARC < deadline
-        if best.score[0] < bound[0] and reach is None and affordable:
+        if not best.weight_proven and reach is None and affordable:
             whole_network_mip(best.score[0])  # the only way left to prove (or find) the best weight
     best.weight_proven |= best.score[0] == bound[0]
     return best
+
+
+def _branch_bound(
+    network: _Network, load_cap: int | None, deadline: float, r: int, units: Mapping[int, list[tuple[int, int]]],
+    ceiling: int, consider: Callable[[dict], None],
+) -> int:
+    """An upper bound on the doubled weight of any matching, by branching on pair request r (at most `ceiling`).
+
+    Every matching leaves r unserved or serves it whole in one of its usable slots, so its weight is at most
+    the largest of the flow relaxations with r decided each of those ways. The weight-only flow suffices for a
+    bound and is about twice as fast. As soon as a branch reaches `ceiling`, r cannot tighten it: r's relaxed
+    slots, the likeliest to, are tried first. A branch flow that keeps every pair whole is a valid matching,
+    offered to `consider`.
+    """
+    relaxed = sorted({t for t, _ in units.get(r, [])})
+    options: list[int | None] = [
+        *relaxed, *(t for t, _ in network.candidates.usable_slots(r) if t not in relaxed), None]
+    branched = 0
+    for option in options:
+        if time.perf_counter() >= deadline:
+            return ceiling
+        flows = network.solve_flow(load_cap, weight_only=True, pair_slots={r: option})
+        if flows is None:
+            continue  # no matching decides r this way
+        weight2 = network.score(flows)[0]
+        if weight2 >= ceiling:
+            return ceiling
+        branch_units = network.units(flows)
+        if not network.broken_pairs(branch_units):
+            consider(branch_units)
+        branched = max(branched, weight2)
+    return branched
 
 
 def _decide_pairs_around(
@@ -1129,22 +1180,28 @@ def _decide_pairs_around(
 
 def _try_other_choices(
     network: _Network, load_cap: int | None, deadline: float, decided: dict[int, int | None],
-    relaxed_units: Mapping[int, list[tuple[int, int]]], bound: tuple[int, int, int],
-    consider: Callable[[dict], None], best_score: Callable[[], tuple[int, int, int]], max_trials: int | None,
+    relaxed_units: Mapping[int, list[tuple[int, int]]], bound: tuple[int, int, int], weight_bound: int,
+    consider: Callable[[dict], None], best_score: Callable[[], tuple[int, int, int]],
 ) -> None:
-    """One decided pair at a time, try leaving it out or its other relaxed slots, the rest re-solved exactly."""
-    trials = 0
+    """One decided pair at a time, try leaving it out or its other relaxed slots, the rest re-solved exactly.
+
+    Every choice is worth a re-solve while the weight falls short of `weight_bound` (no matching exceeds it);
+    once there, only continuity can improve, and a few re-solves at most are spent on it.
+    """
+    retries = CONTINUITY_RETRIES
     seen = {frozenset(decided.items())}
     for r in list(decided):
         options = [None] + sorted({t for t, _ in relaxed_units.get(r, [])})
         for option in options:
-            if best_score()[:2] == bound[:2] or time.perf_counter() >= deadline or trials == max_trials:
+            score = best_score()
+            if score[:2] == bound[:2] or time.perf_counter() >= deadline or (score[0] >= weight_bound and retries == 0):
                 return
             trial = {**decided, r: option}
             if frozenset(trial.items()) in seen:
                 continue
             seen.add(frozenset(trial.items()))
-            trials += 1
+            if score[0] >= weight_bound:
+                retries -= 1
             flows = network.solve_flow(load_cap, pair_slots=trial)
             if flows is None:
                 continue
