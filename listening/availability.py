@@ -18,7 +18,8 @@ import pandas as pd
 from dateutil.rrule import WEEKLY, rrule
 from sqlmodel import Session, col, select
 
-from listening import audit
+from listening import audit, clock
+from listening.clock import day_bounds
 from listening.config import get_settings
 from listening.errors import InvalidInput, NotAllowed, NotFound
 from listening.i18n import N_
@@ -62,10 +63,7 @@ def week_start_of(day: date) -> date:
 
 def local_week_bounds(week_start: date, tz: ZoneInfo | None = None) -> tuple[datetime, datetime]:
     """[Monday 00:00, next Monday 00:00) in local time, as aware datetimes."""
-    tz = tz or programme_tz()
-    start = datetime.combine(week_start, time(0), tzinfo=tz)
-    end = datetime.combine(week_start + timedelta(days=7), time(0), tzinfo=tz)
-    return start, end
+    return day_bounds(week_start, week_start + timedelta(days=6), tz)
 
 
 def wall_time_exists(moment: datetime) -> bool:
@@ -220,7 +218,7 @@ def add_rule(session: Session, *, actor: Account, weekday: int, start_time: time
              volunteer_id: int | None = None) -> AvailabilityRule:
     """A new weekly window. Refuses one that overlaps a window the volunteer already has on that day."""
     volunteer = target_volunteer(session, actor=actor, volunteer_id=volunteer_id)
-    valid_from = valid_from or utcnow().astimezone(programme_tz()).date()
+    valid_from = valid_from or clock.today()
     _check_rule(weekday, start_time, end_time, valid_from, valid_until)
     for other in session.exec(select(AvailabilityRule).where(AvailabilityRule.volunteer_id == volunteer.id,
                                                              AvailabilityRule.weekday == weekday)):
@@ -281,9 +279,7 @@ def add_time_off(session: Session, *, actor: Account, first_day: date, last_day:
     """Whole local days off, `first_day` to `last_day` inclusive."""
     if last_day < first_day:
         raise InvalidInput(N_("The last day must not be before the first day."), field="last_day")
-    tz = programme_tz()
-    starts_at = datetime.combine(first_day, time(0), tzinfo=tz)
-    ends_at = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
+    starts_at, ends_at = day_bounds(first_day, last_day)
     return add_exception(session, actor=actor, starts_at=starts_at, ends_at=ends_at, reason=reason,
                          volunteer_id=volunteer_id)
 
@@ -378,8 +374,7 @@ def preview(session: Session, *, actor: Account, weeks: int = 4, volunteer_id: i
             today: date | None = None) -> list[tuple[date, pd.DataFrame]]:
     """The coming `weeks` weeks (this one first) as calendar grids, for the availability page."""
     volunteer = target_volunteer(session, actor=actor, volunteer_id=volunteer_id)
-    today = today or utcnow().astimezone(programme_tz()).date()
-    first = week_start_of(today)
+    first = week_start_of(today or clock.today())
     return [(first + timedelta(weeks=i),
              week_calendar(session, volunteer_id=volunteer.id, week_start=first + timedelta(weeks=i)))
             for i in range(max(1, min(weeks, 12)))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from listening import audit
 from listening.auth import require_role
+from listening.clock import day_bounds
 from listening.config import get_settings
 from listening.errors import InvalidInput
 from listening.i18n import N_
@@ -149,8 +150,7 @@ def session_report(session: Session, *, actor: Account, start: date, end: date,
     if (end - start).days > MAX_REPORT_DAYS:
         raise InvalidInput(N_("Choose at most {days} days for one report."), field="end", days=MAX_REPORT_DAYS)
     tz = tz or get_settings().tz
-    since = datetime.combine(start, time(0), tzinfo=tz)
-    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz)
+    since, until = day_bounds(start, end, tz)
     rows = session.exec(
         select(SessionLog, Visit, ListeningRequest.language, ListeningRequest.resident_id, Community.code,
                Volunteer.full_name)

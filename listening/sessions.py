@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from listening import audit, requests, safeguarding
 from listening.auth import require_role
+from listening.clock import day_bounds
 from listening.config import get_settings
 from listening.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound
 from listening.i18n import N_
@@ -283,23 +284,14 @@ def loggable_visits(session: Session, *, actor: Account, now: datetime | None = 
 # ----- hours --------------------------------------------------------------------------------------------------
 
 
-def local_datetime(day: date, at: time) -> datetime:
-    """A local date and clock time (as a volunteer enters them) as an aware UTC instant."""
-    return datetime.combine(day, at, tzinfo=get_settings().tz).astimezone(UTC)
-
-
 def _hours(start: datetime | None, end: datetime | None) -> float:
     return (end - start).total_seconds() / 3600 if start and end else 0.0
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=get_settings().tz).astimezone(UTC)
 
 
 def booked_hours(session: Session, *, volunteer_id: int, week_start: date) -> float:
     """Hours the volunteer is booked for in the local week from `week_start`: proposed, scheduled and confirmed
     visits at their planned length, held visits at the length logged (planned if not logged yet)."""
-    start, end = _local_midnight(week_start), _local_midnight(week_start + timedelta(days=7))
+    start, end = day_bounds(week_start, week_start + timedelta(days=6))
     rows = session.exec(
         select(Visit, SessionLog)
         .join(VisitVolunteer, col(VisitVolunteer.visit_id) == col(Visit.id))
@@ -367,7 +359,8 @@ def hour_totals(session: Session, *, actor: Account, start: date, end: date) -> 
         raise InvalidInput(N_("The end date must not be before the start date."), field="end")
     heavy = _heavy_log_ids(session)
     totals: dict[int, list] = defaultdict(lambda: [0, 0.0, 0])
-    for log in _held_logs(session, since=_local_midnight(start), until=_local_midnight(end + timedelta(days=1))):
+    since, until = day_bounds(start, end)
+    for log in _held_logs(session, since=since, until=until):
         row = totals[log.volunteer_id]
         row[0] += 1
         row[1] += _hours(log.actual_start, log.actual_end)

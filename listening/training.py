@@ -30,6 +30,7 @@ from sqlmodel import Session, col, delete, select
 
 from listening import audit
 from listening.auth import require_role
+from listening.clock import local_date, today
 from listening.config import DATA_DIR, get_settings
 from listening.errors import InvalidInput, NotFound
 from listening.i18n import N_, format_date, gettext, get_locale
@@ -136,17 +137,6 @@ def module_summary(module: TrainingModule) -> str:
 
 
 # ----- dates --------------------------------------------------------------------------------------------------
-
-
-def local_date(at: datetime) -> date:
-    """The programme's day (settings.timezone) of an instant."""
-    if at.tzinfo is None:
-        raise ValueError(f"naive datetime refused: {at!r}")
-    return at.astimezone(get_settings().tz).date()
-
-
-def today() -> date:
-    return local_date(datetime.now(UTC))
 
 
 def valid_through(completed_on: date, valid_months: int | None) -> date | None:

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from listening import safeguarding, sessions
+from listening import clock, safeguarding, sessions
 from listening.config import get_settings
 from listening.db import session_scope
 from listening.errors import ServiceError
@@ -106,8 +106,8 @@ with st.form(f"log_{visit_id}"):
 
 if submitted:
     entry = SessionLogInput(
-        outcome=outcome, mode=mode, actual_start=sessions.local_datetime(day, start),
-        actual_end=sessions.local_datetime(day, end), mood_before=mood_before, mood_after=mood_after,
+        outcome=outcome, mode=mode, actual_start=clock.local_datetime(day, start),
+        actual_end=clock.local_datetime(day, end), mood_before=mood_before, mood_after=mood_after,
         topics=topics, follow_up_wanted=follow_up, note=note, risks=risks,
     )
     try:

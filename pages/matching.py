@@ -2,11 +2,11 @@ from datetime import timedelta
 
 import streamlit as st
 
-from listening import availability, proposals
+from listening import availability, clock, proposals
 from listening.db import session_scope
 from listening.errors import ServiceError
 from listening.i18n import _, format_date, format_number
-from listening.models import Role, VisitRole, utcnow
+from listening.models import Role, VisitRole
 from ui import shell
 from ui.format import label, local_time
 
@@ -34,7 +34,7 @@ def act(action, done) -> None:
     st.rerun()
 
 
-this_week = availability.week_start_of(utcnow().astimezone(availability.programme_tz()).date())
+this_week = availability.week_start_of(clock.today())
 week_start = st.selectbox(_("Week"), [this_week + timedelta(weeks=i) for i in range(6)], key="week",
                           format_func=lambda d: _("Week of {date}", date=format_date(d)))
 

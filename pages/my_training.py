@@ -1,6 +1,6 @@
 import streamlit as st
 
-from listening import training
+from listening import clock, training
 from listening.db import session_scope
 from listening.errors import ServiceError
 from listening.i18n import _, format_date
@@ -13,7 +13,7 @@ account = shell.require(Role.volunteer)
 st.title(_("My training"))
 FLASH = "quiz_flash"
 
-today = training.today()
+today = clock.today()
 try:
     with session_scope() as session:
         status = training.my_training(session, actor=account, on=today)

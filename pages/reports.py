@@ -3,13 +3,12 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from listening import reports, sessions
+from listening import clock, reports, sessions
 from listening.communities import name_of
 from listening.db import session_scope
 from listening.errors import ServiceError
 from listening.i18n import _, format_number
 from listening.models import Language, Mode, Outcome, Role
-from listening.training import today
 from ui import shell
 from ui.format import label
 
@@ -18,8 +17,8 @@ st.title(_("Reports"))
 st.caption(_("Logged sessions without residents' names, numbers or the volunteers' notes."))
 
 columns = st.columns(2)
-start = columns[0].date_input(_("From"), value=today() - timedelta(days=90), key="report_start")
-end = columns[1].date_input(_("To"), value=today(), key="report_end")
+start = columns[0].date_input(_("From"), value=clock.today() - timedelta(days=90), key="report_start")
+end = columns[1].date_input(_("To"), value=clock.today(), key="report_end")
 
 try:
     with session_scope() as session:

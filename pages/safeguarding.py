@@ -2,7 +2,7 @@ from datetime import time, timedelta
 
 import streamlit as st
 
-from listening import safeguarding, sessions
+from listening import clock, safeguarding, sessions
 from listening.config import get_settings
 from listening.db import session_scope
 from listening.errors import ServiceError
@@ -175,6 +175,6 @@ with tab_rota:
         start_time = columns[2].time_input(_("Starts"), value=time(8, 0), key="shift_start")
         hours = columns[3].number_input(_("Hours"), min_value=1, max_value=168, value=12, step=1, key="shift_hours")
         if st.form_submit_button(_("Add the shift")):
-            starts_at = sessions.local_datetime(day, start_time)
+            starts_at = clock.local_datetime(day, start_time)
             act(_("Duty shift added."), safeguarding.add_duty_shift, coordinator_id=who, starts_at=starts_at,
                 ends_at=starts_at + timedelta(hours=int(hours)))

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from listening import training
+from listening import clock, training
 from listening.communities import all_communities, community_name
 from listening.db import session_scope
 from listening.errors import ServiceError
@@ -33,7 +33,7 @@ def modules_text(statuses, with_date: bool = False) -> str:
                     for m in statuses)
 
 
-today = training.today()
+today = clock.today()
 with session_scope() as session:
     everyone = training.training_overview(session, actor=account, on=today)
     modules = training.training_modules(session)

@@ -11,7 +11,7 @@ from listening import reports
 from listening.demo import seed_demo
 from listening.errors import InvalidInput, NotAllowed
 from listening.models import Account, AuditEvent, Resident
-from listening.training import today
+from listening.clock import today
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
-from listening import training
+from listening import clock, training
 from listening.errors import InvalidInput, NotAllowed
 from listening.i18n import set_locale
 from listening.models import (
@@ -19,7 +19,6 @@ from listening.models import (
     QuizAttempt,
     ShadowSession,
     TrainingCompletion,
-    TrainingModule,
     VolunteerStatus,
 )
 from listening.training import ModuleState, Stage
@@ -133,10 +132,10 @@ def test_an_expired_module_takes_the_volunteer_down_on_the_boundary_day_in_shang
     # 16:30 UTC on 31 March is already 00:30 on 1 April in Shanghai: the module has expired there
     late_evening_utc = datetime(2026, 3, 31, 16, 30, tzinfo=UTC)
     assert late_evening_utc.date() == last_valid
-    assert training.local_date(late_evening_utc) == first_expired
-    assert training.eligible_modes(session, on=training.local_date(late_evening_utc),
+    assert clock.local_date(late_evening_utc) == first_expired
+    assert training.eligible_modes(session, on=clock.local_date(late_evening_utc),
                                    volunteer_ids=[mentor.id])[mentor.id] == set()
-    assert training.local_date(datetime(2026, 3, 31, 15, 59, tzinfo=UTC)) == last_valid
+    assert clock.local_date(datetime(2026, 3, 31, 15, 59, tzinfo=UTC)) == last_valid
 
 
 def test_a_module_expiring_inside_the_warning_window_is_flagged_but_still_counts(session, coord):
@@ -332,7 +331,7 @@ def test_a_quiz_for_a_module_that_needs_sign_off_does_not_complete_it_alone(sess
     result = training.submit_quiz(session, actor=account, module_code="crisis", answers=answers("crisis"))
     assert result.passed and not result.completion_recorded
     assert session.exec(select(func.count()).select_from(TrainingCompletion)).one() == 0
-    status = training.training_status(session, volunteer_id=volunteer.id, on=training.today())
+    status = training.training_status(session, volunteer_id=volunteer.id, on=clock.today())
     crisis = next(m for m in status.modules if m.module.code == "crisis")
     assert crisis.state == ModuleState.missing and crisis.quiz_passed
     set_locale("en")
@@ -357,8 +356,8 @@ def test_the_demo_has_volunteers_at_every_stage(session):
 
     seed_demo(session)
     coordinator = session.exec(select(training.Account).where(training.Account.username == "coordinator")).one()
-    statuses = training.training_overview(session, actor=coordinator, on=training.today())
+    statuses = training.training_overview(session, actor=coordinator, on=clock.today())
     assert {s.stage for s in statuses} == set(Stage)
     assert any(s.expired for s in statuses)
-    eligible = training.eligible_modes(session, on=training.today())
+    eligible = training.eligible_modes(session, on=clock.today())
     assert sum(1 for modes in eligible.values() if Mode.home in modes) >= 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from listening import training
+from listening import clock, training
 from listening.models import Account, QuizAttempt, TrainingCompletion, TrainingModule
 from tests.pages.conftest import app_test, sign_in
 
@@ -54,7 +54,7 @@ def test_a_trainee_takes_a_quiz_and_the_module_is_completed(demo, session):
     submit.click().run()
     assert "100%，已通过。该模块已记录为完成。" in [s.value for s in at.success]
     session.rollback()  # end the test's read transaction: see what the page wrote
-    volunteer_id = training.my_training(session, actor=trainee, on=training.today()).volunteer.id
+    volunteer_id = training.my_training(session, actor=trainee, on=clock.today()).volunteer.id
     attempts = session.exec(select(QuizAttempt).where(QuizAttempt.volunteer_id == volunteer_id)).all()
     assert sorted(a.score_percent for a in attempts) == [67, 100]
     assert session.exec(select(TrainingCompletion).where(TrainingCompletion.volunteer_id == volunteer_id,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
-from listening import training
+from listening import clock, training
 from listening.models import Account, TrainingCompletion, Volunteer
 from tests.pages.conftest import app_test, sign_in
 
@@ -44,7 +44,7 @@ def test_a_coordinator_takes_a_new_applicant_to_active_through_the_page_alone(de
     click(at, "记录完成情况")
     assert "已记录 7 条完成记录。" in [s.value for s in at.success]
 
-    today = training.today()
+    today = clock.today()
     mentor = next(v for v, modes in training.eligible_modes(session, on=today).items() if modes)
     for k in range(3):
         at.selectbox(key="shadow_volunteer").set_value(volunteer.id)
