@@ -17,6 +17,7 @@ from listening.clock import day_bounds
 from listening.config import get_settings
 from listening.errors import InvalidInput
 from listening.i18n import N_
+from listening.sessions import duration_hours
 from listening.models import (
     OPEN_REQUEST_STATUSES,
     Account,
@@ -70,7 +71,7 @@ def coordinator_overview(session: Session, *, actor: Account, now: datetime | No
             col(SessionLog.actual_start) >= now - timedelta(days=30)
         )
     ).all()
-    hours = sum((end - start).total_seconds() for start, end in logs if start and end) / 3600
+    hours = sum(duration_hours(start, end) for start, end in logs)
     return Overview(
         open_requests=_count(session, select(func.count()).select_from(ListeningRequest).where(open_filter)),
         waiting_for_match=_count(
@@ -164,7 +165,6 @@ def session_report(session: Session, *, actor: Account, start: date, end: date,
     ).all()
     records, heard = [], set()
     for log, visit, language, resident_id, community, volunteer in rows:
-        held = log.actual_start is not None and log.actual_end is not None
         if log.outcome.value == "held":
             heard.add(resident_id)
         records.append({
@@ -174,7 +174,7 @@ def session_report(session: Session, *, actor: Account, start: date, end: date,
             "community": community,
             "volunteer": volunteer,
             "outcome": log.outcome.value,
-            "hours": round((log.actual_end - log.actual_start).total_seconds() / 3600, 2) if held else 0.0,
+            "hours": round(duration_hours(log.actual_start, log.actual_end), 2),
             "mood_before": log.mood_before,
             "mood_after": log.mood_after,
             "topics": log.topics,

@@ -284,7 +284,8 @@ def loggable_visits(session: Session, *, actor: Account, now: datetime | None = 
 # ----- hours --------------------------------------------------------------------------------------------------
 
 
-def _hours(start: datetime | None, end: datetime | None) -> float:
+def duration_hours(start: datetime | None, end: datetime | None) -> float:
+    """Hours between two instants; 0 when either is missing (a session that was not held)."""
     return (end - start).total_seconds() / 3600 if start and end else 0.0
 
 
@@ -305,7 +306,7 @@ def booked_hours(session: Session, *, volunteer_id: int, week_start: date) -> fl
     for visit, log in rows:
         if log is not None and log.outcome != Outcome.held:
             continue
-        total += _hours(log.actual_start, log.actual_end) if log is not None else _hours(visit.starts_at, visit.ends_at)
+        total += duration_hours(log.actual_start, log.actual_end) if log is not None else duration_hours(visit.starts_at, visit.ends_at)
     return round(total, 2)
 
 
@@ -334,7 +335,7 @@ def my_hours_by_month(session: Session, *, actor: Account) -> list[MonthHours]:
     tz = get_settings().tz
     months: dict[date, list[float]] = defaultdict(list)
     for log in _held_logs(session, volunteer_id=volunteer.id):
-        months[log.actual_start.astimezone(tz).date().replace(day=1)].append(_hours(log.actual_start, log.actual_end))
+        months[log.actual_start.astimezone(tz).date().replace(day=1)].append(duration_hours(log.actual_start, log.actual_end))
     return [MonthHours(m, len(h), round(sum(h), 2)) for m, h in sorted(months.items(), reverse=True)]
 
 
@@ -363,7 +364,7 @@ def hour_totals(session: Session, *, actor: Account, start: date, end: date) -> 
     for log in _held_logs(session, since=since, until=until):
         row = totals[log.volunteer_id]
         row[0] += 1
-        row[1] += _hours(log.actual_start, log.actual_end)
+        row[1] += duration_hours(log.actual_start, log.actual_end)
         row[2] += log.id in heavy
     names = _names(session, list(totals))
     result = [VolunteerHours(v, names[v], n, round(h, 2), k) for v, (n, h, k) in totals.items()]
