@@ -1,17 +1,34 @@
-"""The one engine, session scope, SQLite pragmas, and migrations."""
+"""The one engine, write and read transactions, SQLite pragmas, and migrations.
+
+SQLite allows one writer at a time. A transaction that begins deferred, reads, and then writes cannot wait for the
+writer before it (in WAL mode the lock upgrade fails at once and the busy timeout never applies), so every write
+transaction here begins IMMEDIATE: it takes the write lock up front and waits its turn within the busy timeout.
+Reads (`read_scope`) begin deferred and run beside the writer. PostgreSQL needs neither; the options are ignored.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from listening.config import PROJECT_ROOT, get_settings
+from listening.errors import Busy
+
+log = logging.getLogger("listening.db")
+T = TypeVar("T")
+BUSY_TIMEOUT_SECONDS = 10
+# The execution option that makes a connection's transactions begin IMMEDIATE on SQLite.
+_BEGIN_OPTION = "listening_sqlite_begin"
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 
@@ -21,7 +38,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -31,14 +48,35 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
+                               hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; emit it ourselves so a transaction's reads and
-        # writes are one unit (SQLAlchemy's documented recipe).
+        # writes are one unit (SQLAlchemy's documented recipe), IMMEDIATE for a write transaction.
         event.listen(engine, "connect", lambda conn, _rec: setattr(conn, "isolation_level", None))
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True)
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(_BEGIN_OPTION, 'DEFERRED')}")
+
+
+def for_writing(engine: Engine) -> Engine:
+    """The same engine (and pool) whose transactions take SQLite's write lock when they begin."""
+    return engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+
+
+def is_busy(error: BaseException) -> bool:
+    """A lock that could not be had in time (SQLite busy or locked; PostgreSQL lock timeout, deadlock or
+    serialization failure): the same work can succeed when tried again."""
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if getattr(error.orig, "sqlstate", None) in ("40001", "40P01", "55P03"):
+        return True
+    text = str(error.orig).lower()
+    return "database is locked" in text or "database is busy" in text or "database table is locked" in text
 
 
 @lru_cache(maxsize=1)
@@ -55,14 +93,44 @@ def reset_engine() -> None:
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error, so nothing is half-written."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    """One unit of work that may write: commit on success, roll back on any error, so nothing is half-written.
+
+    A lock that could not be had within the busy timeout becomes `Busy` ("busy, try again"); `transaction`
+    retries it once first.
+    """
+    with Session(for_writing(get_engine()), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as error:
             session.rollback()
+            if is_busy(error):
+                log.warning("write transaction gave up waiting for a lock (%s)", type(error.orig).__name__)
+                raise Busy() from None
             raise
+
+
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    """A read-only unit of work; on SQLite it runs beside a writer instead of waiting for it."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session  # closing the session ends the transaction; the objects read stay loaded
+
+
+def transaction(work: Callable[[Session], T], *, attempts: int = 2, pause: float = 0.05) -> T:
+    """`work(session)` in one write transaction; a lock timeout is tried again (once by default), then `Busy`.
+
+    `work` must be safe to run again: it is, since a failed attempt was rolled back whole.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope() as session:
+                return work(session)
+        except Busy:
+            if attempt == attempts:
+                raise
+            time.sleep(pause * attempt)
+    raise AssertionError("unreachable")
 
 
 def alembic_config(url: str | None = None):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from listening.i18n import gettext
+from listening.i18n import N_, gettext
 
 
 class ServiceError(Exception):
@@ -38,3 +38,10 @@ class NotFound(ServiceError):
 
 class AuthError(ServiceError):
     pass
+
+
+class Busy(ServiceError):
+    """Another person's change held the database longer than we wait; nothing was stored."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("The system is busy right now and nothing was saved. Please try again in a moment."))

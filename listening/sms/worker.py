@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from listening.config import Settings, get_settings
+from listening.db import for_writing, is_busy
 from listening.models import MessageStatus, OutboundMessage, SmsOptOut, WorkerHeartbeat, utcnow
 from listening.sms import outbox
 from listening.sms.transport import (
@@ -101,7 +102,7 @@ class Worker:
         clock: Callable[[], datetime] = utcnow,
         idle_sleep: float = 1.0,
     ):
-        self.engine = engine
+        self.engine = for_writing(engine)  # every pass writes: take SQLite's lock up front, wait for it in turn
         self.transport = transport
         self.rate_per_second = rate_per_second or get_settings().sms_rate_per_second
         self.batch_size = batch_size or max(1, min(50, int(self.rate_per_second)))
@@ -124,7 +125,14 @@ class Worker:
                  self.rate_per_second)
         try:
             while not self.stopping.is_set():
-                result = self.run_once()
+                try:
+                    result = self.run_once()
+                except sa.exc.DBAPIError as error:
+                    # A busy or restarting database is no reason to stop sending: wait, then try the pass again.
+                    log.warning("pass interrupted by the database (%s%s); retrying", type(error.orig).__name__,
+                                ", busy" if is_busy(error) else "")
+                    self.stopping.wait(self.idle_sleep)
+                    continue
                 if result.claimed or result.reconciled or result.expired:
                     log.info("pass: %s", result)
                 if result.claimed == 0 and result.reconciled == 0:
