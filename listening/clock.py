@@ -1,4 +1,7 @@
-"""The programme's local time (settings.timezone, Asia/Shanghai): days as people in the centre count them."""
+"""The one clock, and the programme's local time (settings.timezone, Asia/Shanghai): days as people count them.
+
+Product code takes "now" only from here (`now()`, `today()`); tests pin it (time-machine, see tests/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +18,14 @@ def local_date(at: datetime) -> date:
     return at.astimezone(get_settings().tz).date()
 
 
+def now() -> datetime:
+    """This instant, aware, in UTC."""
+    return datetime.now(UTC)
+
+
 def today() -> date:
-    return local_date(datetime.now(UTC))
+    """The programme's local day now (at 00:30 in Shenzhen the UTC date is still yesterday's)."""
+    return local_date(now())
 
 
 def local_datetime(day: date, at: time) -> datetime:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from listening import audit, reminders
+from listening import audit, clock, reminders
 from listening.auth import create_account
 from listening.communities import sync_communities
 from listening.config import get_settings
@@ -104,7 +104,7 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
         raise RuntimeError("the database already has accounts; demo data goes only into an empty database")
     rng = random.Random(seed)
     tz = get_settings().tz
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     today = now.astimezone(tz).date()
     communities = sync_communities(session)
     modules = sync_curriculum(session)

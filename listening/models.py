@@ -14,9 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from listening.clock import now as utcnow  # the one clock; models use it for their default timestamps
 
 
 class UTCDateTime(TypeDecorator):

@@ -22,13 +22,13 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, delete, select
 
-from listening import audit
+from listening import audit, clock
 from listening.auth import require_role
 from listening.clock import local_date, today
 from listening.config import DATA_DIR, get_settings
@@ -690,7 +690,7 @@ def submit_quiz(session: Session, *, actor: Account, module_code: str, answers: 
     """A volunteer answers a module's quiz. Every attempt is kept; passing records the completion unless the module
     also needs a coordinator's sign-off (then the coordinator records it, seeing the passed quiz)."""
     require_role(actor, Role.volunteer)
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     volunteer = session.exec(select(Volunteer).where(Volunteer.account_id == actor.id)).first()
     if volunteer is None:
         raise NotFound(N_("No volunteer record is linked to this account. Ask a coordinator."))

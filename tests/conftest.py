@@ -1,7 +1,12 @@
-"""Fixtures: every test that touches the database runs on SQLite AND on PostgreSQL.
+"""Fixtures: every test that touches the database runs on SQLite AND on PostgreSQL, at a pinned instant.
 
 PostgreSQL is expected at TEST_POSTGRES_URL (default: the local server, database `test`, trust auth). A missing
 server is a failure, never a silent skip.
+
+The clock: no test reads the wall clock. Every test starts at the same instant (`--at`, default DEFAULT_AT, an
+ordinary weekday morning in Shenzhen) and time moves on from there as the test runs, so `make test` gives the same
+answer at any hour. `pytest --at=2026-12-31T23:30+08:00 -m instant` runs the tests whose outcome depends on the
+instant at a hard one (.ci/run does: local midnight, quiet hours, just before they end, the year's end).
 """
 
 from __future__ import annotations
@@ -9,9 +14,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from sqlmodel import Session, SQLModel
 
 os.environ.setdefault("ENVIRONMENT", "test")
@@ -20,6 +27,36 @@ os.environ.pop("TWILIO_ACCOUNT_SID", None)  # tests never use a real provider
 
 from listening import config, db  # noqa: E402
 from listening.i18n import set_locale  # noqa: E402
+
+DEFAULT_AT = "2026-12-01T10:00:00+08:00"
+HARD_INSTANTS = ("2026-12-02T00:30:00+08:00", "2026-12-01T21:30:00+08:00", "2026-12-02T07:59:00+08:00",
+                 "2026-12-31T23:30:00+08:00")
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--at", default=DEFAULT_AT, type=_aware_instant,
+                     help=f"the instant every test starts at (ISO 8601 with an offset; default {DEFAULT_AT})")
+
+
+def _aware_instant(value: str) -> datetime:
+    instant = datetime.fromisoformat(value)
+    if instant.tzinfo is None:
+        raise ValueError(f"--at needs an offset, e.g. {DEFAULT_AT}")
+    return instant
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "instant: the outcome depends on the instant; CI reruns it at hard instants")
+    # Module-level constants (NOW = clock.now()) are computed at collection: pin them too.
+    time_machine.travel(config.getoption("--at"), tick=False).start()
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(request) -> Iterator[time_machine.Coordinates]:
+    """Each test starts at `--at`; its clock then ticks, so timeouts and waits still work."""
+    with time_machine.travel(request.config.getoption("--at"), tick=True) as traveller:
+        yield traveller
+
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")
