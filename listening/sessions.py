@@ -139,7 +139,7 @@ def _validate(entry: SessionLogInput, *, visit: Visit, now: datetime) -> Session
                            note=note, risks=set(entry.risks))
 
 
-def _visit_of_volunteer(session: Session, *, visit_id: int, volunteer: Volunteer) -> Visit:
+def visit_of_volunteer(session: Session, *, visit_id: int, volunteer: Volunteer) -> Visit:
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound(N_("Visit {id} does not exist."), id=visit_id)
@@ -154,7 +154,7 @@ def log_session(session: Session, *, actor: Account, visit_id: int, entry: Sessi
     """The volunteer's log of one visit: validated whole, then written with its consequences in one transaction."""
     now = now or utcnow()
     volunteer = volunteer_of(session, actor)
-    visit = _visit_of_volunteer(session, visit_id=visit_id, volunteer=volunteer)
+    visit = visit_of_volunteer(session, visit_id=visit_id, volunteer=volunteer)
     if visit.status in NOT_LOGGABLE:
         raise IllegalTransition(N_("This visit was not held as planned ({status}); there is nothing to log."),
                                 status=visit.status.value)
@@ -190,8 +190,17 @@ def log_session(session: Session, *, actor: Account, visit_id: int, entry: Sessi
     escalation = debrief = None
     risks = clean.risks | word_risks
     if risks:
-        escalation = safeguarding.raise_escalation(session, source=EscalationSource.session_log, risk_kinds=risks,
-                                                   request_id=request.id, session_log_id=log.id, actor=actor, now=now)
+        # A save that failed earlier raised this log's escalation on its own (log_saving): link it, don't repeat it.
+        escalation = session.exec(select(Escalation).where(
+            Escalation.request_id == request.id, Escalation.source == EscalationSource.session_log,
+            col(Escalation.session_log_id).is_(None))).first()
+        if escalation is not None:
+            escalation.session_log_id = log.id
+            session.add(escalation)
+        else:
+            escalation = safeguarding.raise_escalation(session, source=EscalationSource.session_log,
+                                                       risk_kinds=risks, request_id=request.id,
+                                                       session_log_id=log.id, actor=actor, now=now)
         debrief = safeguarding.offer_debrief(session, volunteer_id=volunteer.id, session_log_id=log.id, actor=actor,
                                              now=now)
     unanswered = None

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from listening import clock, safeguarding, sessions
+from listening import clock, log_saving, safeguarding, sessions
 from listening.config import get_settings
 from listening.db import session_scope
 from listening.errors import ServiceError
@@ -111,8 +111,7 @@ if submitted:
         topics=topics, follow_up_wanted=follow_up, note=note, risks=risks,
     )
     try:
-        with session_scope() as session:
-            result = sessions.log_session(session, actor=account, visit_id=visit_id, entry=entry)
+        result = log_saving.save_log(actor=account, visit_id=visit_id, entry=entry)
     except ServiceError as error:
         shell.show_error(error)
     else:
