@@ -108,7 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     get_settings()  # refuse to start on bad settings before doing anything
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    from listening.db import SchemaMismatch
+
+    try:
+        return args.func(args)
+    except SchemaMismatch as error:  # every command that migrates: one line for the operator, no traceback
+        print(error.translated(), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

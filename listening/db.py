@@ -1,4 +1,4 @@
-"""The one engine, write and read transactions, SQLite pragmas, and migrations.
+"""The one engine, write and read transactions, SQLite pragmas, and migrations (checked against the models).
 
 SQLite allows one writer at a time. A transaction that begins deferred, reads, and then writes cannot wait for the
 writer before it (in WAL mode the lock upgrade fails at once and the busy timeout never applies), so every write
@@ -18,11 +18,12 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlmodel import Session, SQLModel, create_engine
 
 from listening.config import PROJECT_ROOT, get_settings
-from listening.errors import Busy
+from listening.errors import Busy, ServiceError
+from listening.i18n import N_
 
 log = logging.getLogger("listening.db")
 T = TypeVar("T")
@@ -142,8 +143,51 @@ def alembic_config(url: str | None = None):
     return cfg
 
 
+class SchemaMismatch(ServiceError):
+    """The database is at the newest revision, yet its tables differ from the models: a revision is missing."""
+
+
 def migrate(url: str | None = None) -> None:
-    """Bring the database to the newest schema."""
+    """Bring the database to the newest schema, then prove its tables match the models (or raise SchemaMismatch)."""
     from alembic import command
 
+    url = url or get_settings().database_url
     command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            differences = schema_differences(conn)
+    finally:
+        engine.dispose()
+    if differences:
+        raise SchemaMismatch(N_("The database is at the newest migration but its tables differ from this version of "
+                                "the app, so a migration is missing: {differences}"),
+                             differences="; ".join(differences))
+
+
+def schema_differences(conn: Connection) -> list[str]:
+    """What a migration would have to change for the live tables to match the models, by table and column name."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import listening.models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+    context = MigrationContext.configure(conn, opts={"compare_type": True})
+    return [_describe(diff) for diff in compare_metadata(context, SQLModel.metadata)]
+
+
+def _describe(diff) -> str:
+    # compare_metadata's diffs: ("add_column", schema, table, Column), ("remove_table", Table),
+    # ("add_index" | "add_fk" | "remove_constraint" ..., item), or a list of one column's ("modify_type", schema,
+    # table, column, ...) tuples. Only names are shown, never a default's value.
+    if isinstance(diff, list):
+        return ", ".join(f"{kind.replace('_', ' ')} {table}.{column}" for kind, _schema, table, column, *_ in diff)
+    kind, *rest = diff
+    if kind in ("add_column", "remove_column"):
+        name = f"{rest[1]}.{rest[2].name}"
+    elif isinstance(rest[0], sa.Table):
+        name = rest[0].name
+    else:  # an index or a constraint
+        item = rest[0]
+        name = f"{item.table.name}.{item.name}" if item.name else f"{item.table.name}({', '.join(item.columns.keys())})"
+    return f"{kind.replace('_', ' ')} {name}"

@@ -1,5 +1,8 @@
 """initial schema
 
+The first release's schema, frozen: never edit this file. Every later schema change is a new revision made with
+`alembic revision --autogenerate -m "..."` (then read and trim it) on top of the newest one.
+
 Revision ID: 0001
 Revises: 
 Create Date: 2026-11-27 11:11:07.196953
