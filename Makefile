@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test install install-dev chromium migrate catalogs clean
+.PHONY: run test test-instants install install-dev chromium migrate catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ chromium:
 ## The whole suite, on SQLite and on PostgreSQL (TEST_POSTGRES_URL, default the local server's `test` database).
 test: install-dev chromium
 	$(BIN)/python -m pytest -n auto
+
+## The tests marked `instant` again at the hard instants: 00:30 in Shenzhen (the UTC date is still yesterday's),
+## 21:30 (quiet hours), 07:59 (a minute before they end) and 23:30 on the last day of the year.
+HARD_INSTANTS := 2026-12-02T00:30+08:00 2026-12-01T21:30+08:00 2026-12-02T07:59+08:00 2026-12-31T23:30+08:00
+test-instants: install-dev
+	@for at in $(HARD_INSTANTS); do \
+	  echo "== the time-sensitive tests at $$at"; \
+	  $(BIN)/python -m pytest -n auto -q -m instant --at=$$at || exit 1; \
+	done
 
 catalogs: install
 	$(BIN)/python tools/catalogs.py update

@@ -127,7 +127,8 @@ with tab_load:
 
 with tab_hours:
     columns = st.columns(2)
-    start = columns[0].date_input(_("From"), value=today.replace(day=1), key="hours_from")
+    # The last 30 days, not "this month": on the 1st, this month has nothing to show yet.
+    start = columns[0].date_input(_("From"), value=today - timedelta(days=29), key="hours_from")
     end = columns[1].date_input(_("To"), value=today, key="hours_to")
     try:
         with session_scope() as session:

@@ -6,7 +6,7 @@ server is a failure, never a silent skip.
 The clock: no test reads the wall clock. Every test starts at the same instant (`--at`, default DEFAULT_AT, an
 ordinary weekday morning in Shenzhen) and time moves on from there as the test runs, so `make test` gives the same
 answer at any hour. `pytest --at=2026-12-31T23:30+08:00 -m instant` runs the tests whose outcome depends on the
-instant at a hard one (.ci/run does: local midnight, quiet hours, just before they end, the year's end).
+instant at a hard one (`make test-instants` does, from .ci/run: local midnight, quiet hours, just before they end, the year's end).
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ from listening import config, db  # noqa: E402
 from listening.i18n import set_locale  # noqa: E402
 
 DEFAULT_AT = "2026-12-01T10:00:00+08:00"
-HARD_INSTANTS = ("2026-12-02T00:30:00+08:00", "2026-12-01T21:30:00+08:00", "2026-12-02T07:59:00+08:00",
-                 "2026-12-31T23:30:00+08:00")
 
 
 def pytest_addoption(parser) -> None:

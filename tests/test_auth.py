@@ -10,6 +10,8 @@ from listening.errors import AuthError, InvalidInput, NotAllowed
 from listening.models import AuditEvent, AuthSession, Role
 from tests import factories
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
 

@@ -29,6 +29,8 @@ from listening.models import (
 )
 from tests import factories
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 SHENZHEN = ZoneInfo("Asia/Shanghai")
 WEEK = date(2026, 11, 30)  # a Monday
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)

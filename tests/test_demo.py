@@ -17,6 +17,8 @@ from listening.models import (
 )
 from listening.phones import normalise
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 
 def test_the_demo_centre_is_believable(session):
     counts = seed_demo(session)

@@ -16,6 +16,8 @@ from listening.sessions import SessionLogInput
 from tests import factories
 from tests.session_factories import NOW, coordinator, visit
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 
 @pytest.fixture
 def ready(session):

@@ -14,6 +14,8 @@ from listening.sms import outbox
 from tests import factories
 from tests.sms_helpers import RESIDENT_PHONE
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 NOON_SHENZHEN = datetime(2026, 3, 5, 4, 0, tzinfo=UTC)
 TEN_PM_SHENZHEN = datetime(2026, 3, 5, 14, 0, tzinfo=UTC)
 

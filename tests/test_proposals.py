@@ -47,6 +47,8 @@ from listening.models import (
 from listening.training import curriculum, sync_curriculum
 from tests import factories
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 SHENZHEN = ZoneInfo("Asia/Shanghai")
 NOW = datetime.now(UTC).replace(microsecond=0)
 WEEK = availability.week_start_of(NOW.astimezone(SHENZHEN).date()) + timedelta(weeks=2)  # a Monday to come

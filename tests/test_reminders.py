@@ -15,6 +15,8 @@ from listening.sms.worker import Worker
 from tests.fake_twilio import FakeTwilio
 from tests.sms_helpers import RESIDENT_PHONE, scheduled_visit
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 
 
 def _last_noon_in_shenzhen() -> datetime:

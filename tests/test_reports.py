@@ -13,6 +13,8 @@ from listening.errors import InvalidInput, NotAllowed
 from listening.models import Account, AuditEvent, Resident
 from listening.clock import today
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 
 @pytest.fixture
 def centre(session):

@@ -33,6 +33,8 @@ from listening.models import (
 from listening.requests import RequestForm, SubmitOutcome, TriageSort
 from tests import factories
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 NOW = datetime.now(UTC).replace(microsecond=0)
 TODAY = NOW.date()
 

@@ -34,6 +34,8 @@ from listening.sessions import SessionLogInput
 from tests import factories
 from tests.session_factories import NOW, coordinator, resident, visit
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 RISK_DATA = json.loads((DATA_DIR / "risk_words.json").read_text(encoding="utf-8"))
 ALL_WORDS = [(code, lang, word) for code in safeguarding.RISK_KINDS for lang, words in RISK_DATA[code].items()
              for word in words]

@@ -23,6 +23,8 @@ from listening.sessions import SessionLogInput
 from tests import factories
 from tests.session_factories import NOW, coordinator, visit
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 
 def held(start: datetime, minutes: int = 55, **overrides) -> SessionLogInput:
     values = dict(outcome=Outcome.held, actual_start=start, actual_end=start + timedelta(minutes=minutes),

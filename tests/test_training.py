@@ -24,6 +24,8 @@ from listening.models import (
 from listening.training import ModuleState, Stage
 from tests import factories
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 DAY = date(2026, 3, 2)
 CORE = ["programme", "active_listening", "empathic_responses", "boundaries_fraud", "crisis", "phone_listening",
         "self_care"]

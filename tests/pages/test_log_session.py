@@ -21,6 +21,8 @@ from tests import factories
 from tests.pages.conftest import app_test, sign_in
 from tests.session_factories import coordinator, visit
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 
 @pytest.fixture
 def ready(session):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from datetime import timedelta
 
 from sqlmodel import func, select
@@ -17,6 +18,8 @@ from listening.models import (
     VisitStatus,
 )
 from tests.pages.conftest import app_test, sign_in
+
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
 PAGE = "pages/matching.py"
 

@@ -11,6 +11,8 @@ from listening.i18n import set_locale
 from listening.models import Account, AvailabilityException, AvailabilityRule, Volunteer
 from tests.pages.conftest import app_test, sign_in
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 PAGE = "pages/my_availability.py"
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from listening import clock, training
 from listening.models import Account, QuizAttempt, TrainingCompletion, TrainingModule
 from tests.pages.conftest import app_test, sign_in
+
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
 
 def my_training(username: str):  # switch_page runs the page alone, in Chinese

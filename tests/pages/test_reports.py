@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import pytest
+
 from tests.pages.conftest import app_test, sign_in
+
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
 
 def test_coordinator_reads_the_report_and_exports_it(demo):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from listening.models import Language, ListeningRequest, Mode, PartOfDay, RequestSource, Resident
 from tests.pages.conftest import app_test
+
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
 
 def fill(at, *, phone="13812345678", topic="想聊聊家里的事"):

@@ -23,6 +23,8 @@ from tests import factories
 from tests.pages.conftest import app_test, sign_in
 from tests.session_factories import coordinator
 
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
+
 
 @pytest.fixture
 def raised(session):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from listening.models import MessageKind, MessageStatus, OutboundMessage, RecipientKind, WorkerHeartbeat, utcnow
 from listening.sms import outbox
 from tests.pages.conftest import sign_in
+
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
 
 def _messages(session):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from datetime import timedelta
 
 from sqlmodel import func, select
@@ -9,6 +10,8 @@ from sqlmodel import func, select
 from listening import clock, training
 from listening.models import Account, TrainingCompletion, Volunteer
 from tests.pages.conftest import app_test, sign_in
+
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
 CORE = ["programme", "active_listening", "empathic_responses", "boundaries_fraud", "crisis", "phone_listening",
         "self_care"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from datetime import UTC, datetime
 
 from sqlmodel import select
@@ -10,6 +11,8 @@ from listening import requests
 from listening.models import Account, AuditEvent, Language, ListeningRequest, Mode, PartOfDay, RequestStatus, Resident
 from listening.requests import RequestForm
 from tests.pages.conftest import app_test
+
+pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
 
 def as_user(session, username: str, page: str = "pages/triage.py"):
