@@ -6,13 +6,14 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.pinned import pinned_command
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -45,13 +46,12 @@ def _wait_for(url: str, seconds: float, server: subprocess.Popen, log_path: Path
 def served_app(engine, database_url) -> Iterator[str]:
     """The demo centre served on a free port; yields its base URL."""
     env = {**os.environ, "DATABASE_URL": database_url, "DEMO_MODE": "1", "PYTHONUNBUFFERED": "1"}
-    subprocess.run([sys.executable, "-m", "listening", "seed-demo"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(pinned_command("listening", "seed-demo"), cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     log = open(ROOT / "data" / f"e2e-{port}.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port), "--server.headless",
-         "true", "--browser.gatherUsageStats", "false"],
+        pinned_command("streamlit", "run", "serve.py", "--server.port", str(port), "--server.headless", "true",
+                       "--browser.gatherUsageStats", "false"),
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlmodel import Session, select
 from listening.models import MessageKind, MessageStatus, OutboundMessage, RecipientKind
 from listening.sms import outbox
 from tests.fake_twilio import FakeTwilio
+from tests.pinned import pinned_command
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
@@ -43,7 +43,7 @@ def worker_env(fake: FakeTwilio, *, rate: float) -> dict[str, str]:
 
 
 def start_worker(fake: FakeTwilio, log: Path, *, rate: float = 50) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "listening", "worker"], cwd=ROOT, env=worker_env(fake, rate=rate),
+    return subprocess.Popen(pinned_command("listening", "worker"), cwd=ROOT, env=worker_env(fake, rate=rate),
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
