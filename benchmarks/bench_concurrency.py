@@ -31,7 +31,7 @@ import tempfile
 import time
 import traceback
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -239,11 +239,9 @@ def seed(rounds: list[list[str]]) -> list[list[Job]]:
                    for i in range(most["log_session"])]
         jobs: list[list[Job]] = []
         for r, kinds in enumerate(rounds):
-            taken: Counter = Counter()
             round_jobs = []
-            for kind in kinds:
-                i = taken[kind]
-                taken[kind] += 1
+            for position, kind in enumerate(kinds):
+                i = kinds[:position].count(kind)  # the i-th call of its kind in this round
                 if kind == "submit":
                     round_jobs.append(Job(kind, f"+86139{r:02d}{i:06d}"))
                 elif kind == "sign_in":
@@ -339,16 +337,12 @@ def percentile(values: list[float], share: float) -> float:
 
 def print_table(title: str, results: list[Result], broken: Counter, sms_crashes: list[str], walls: list[float],
                 outbox: Counter) -> None:
-    by_kind: dict[str, list[Result]] = defaultdict(list)
-    for r in results:
-        by_kind[r.kind].append(r)
     print(f"\n{title}")
     header = f"{'call':<12} {'attempts':>8} {'ok':>5} {'failed':>6} {'p50 ms':>8} {'p99 ms':>8} {'violations':>10}  " \
              "failures by class"
-    print(header)
-    print("-" * len(header))
+    print(header, "-" * len(header), sep="\n")
     for kind in (*KINDS, "all"):
-        rows = results if kind == "all" else by_kind.get(kind, [])
+        rows = results if kind == "all" else [r for r in results if r.kind == kind]
         failures = Counter(r.error for r in rows if r.error)
         ms = [r.seconds * 1000 for r in rows]
         bad = sum(broken.values()) if kind == "all" else broken[kind]
@@ -396,8 +390,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.writers < 1 or args.rounds < 1:
         parser.error("--writers and --rounds must be at least 1")
-    kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
-    for kind in kinds:
+    for kind in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
         bench(kind, args)  # a setup that fails raises: exit 1 with its traceback (scratch data only)
     return 0
 
