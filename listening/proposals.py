@@ -20,9 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from listening import audit, availability, matching
+from listening import audit, availability, db, matching
 from listening.auth import require_role
-from listening.errors import IllegalTransition, InvalidInput, NotFound, ServiceError
+from listening.errors import Busy, IllegalTransition, InvalidInput, NotFound, ServiceError
 from listening.i18n import N_, get_locale, gettext
 from listening.models import (
     Account,
@@ -457,11 +457,13 @@ def _refused_concurrently(action: Callable[[], Any]) -> Any:
     """Run `action`; a write the database refused because of a concurrent change becomes a clear error."""
     try:
         return action()
-    except (sa.exc.IntegrityError, sa.exc.OperationalError) as error:
-        if isinstance(error, sa.exc.OperationalError) and "lock" not in str(error).lower() \
-                and "serializ" not in str(error).lower():
-            raise
+    except sa.exc.IntegrityError:
         raise IllegalTransition(CONCURRENT_CHANGE) from None
+    except sa.exc.DBAPIError as error:
+        # A lock not had in time says nothing about the proposal: "busy, try again", not "changed meanwhile".
+        if db.is_busy(error):
+            raise Busy() from None
+        raise
 
 
 def approve(session: Session, *, actor: Account, request_id: int):
