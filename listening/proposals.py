@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from listening import audit, availability, db, matching
+from listening import audit, availability, db, matching, reminders
 from listening.auth import require_role
 from listening.errors import Busy, IllegalTransition, InvalidInput, NotFound, ServiceError
 from listening.i18n import N_, get_locale, gettext
@@ -466,29 +466,43 @@ def _refused_concurrently(action: Callable[[], Any]) -> Any:
         raise
 
 
-def approve(session: Session, *, actor: Account, request_id: int):
-    """matched -> scheduled: the visit and its SMS (outbox rows) are written in the caller's one transaction."""
-    return _refused_concurrently(lambda: requests_module().schedule(session, actor=actor, request_id=request_id))
+@dataclass(frozen=True)
+class Approval:
+    visit: Visit
+    phone_calls: tuple[reminders.PhoneCall, ...] = ()  # quiet hours last until the visit: phone them now
+
+
+def approve(session: Session, *, actor: Account, request_id: int, now: datetime | None = None) -> Approval:
+    """matched -> scheduled: the visit and its SMS (outbox rows) are written in the caller's one transaction.
+
+    Whoever quiet hours keep from hearing of the booking before it begins comes back in `phone_calls`."""
+    def schedule() -> Approval:
+        visit = requests_module().schedule(session, actor=actor, request_id=request_id, now=now)
+        return Approval(visit, tuple(reminders.phone_calls(session, actor=actor, visit=visit)))
+    return _refused_concurrently(schedule)
 
 
 @dataclass
 class ApproveAllOutcome:
     approved: list[int] = field(default_factory=list)
     failed: list[tuple[int, ServiceError]] = field(default_factory=list)
+    phone_calls: list[reminders.PhoneCall] = field(default_factory=list)
 
 
-def approve_all(session: Session, *, actor: Account, week_start: date) -> ApproveAllOutcome:
+def approve_all(session: Session, *, actor: Account, week_start: date,
+                now: datetime | None = None) -> ApproveAllOutcome:
     """Approve every proposal of the week; one that fails (changed meanwhile) is reported, the rest go ahead."""
     require_role(actor, Role.coordinator)
     outcome = ApproveAllOutcome()
     for visit, request, _resident in _proposed_visits(session, week_start):
         try:
             with session.begin_nested():
-                approve(session, actor=actor, request_id=request.id)
+                approval = approve(session, actor=actor, request_id=request.id, now=now)
         except ServiceError as error:
             outcome.failed.append((request.id, error))
             continue
         outcome.approved.append(request.id)
+        outcome.phone_calls.extend(approval.phone_calls)
     return outcome
 
 

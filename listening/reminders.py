@@ -4,21 +4,30 @@ The worker that sends them is listening/sms/worker.py (`python -m listening work
 
 Dedupe keys name the cause and the recipient (``visit:12:reminder_2h:volunteer:7``), so calling any of these
 twice for the same visit creates nothing new. Reminders and visit notices expire when the visit starts.
+
+Quiet hours (21:00-08:00) push a non-urgent message to the window's end; one they would hold until the visit
+starts is written `not_sent` with its reason (listening/sms/outbox.py), and `phone_calls` tells the coordinator
+who must be phoned instead.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from listening import audit
+from listening.auth import require_role
 from listening.models import (
     Account,
     ListeningRequest,
     MessageKind,
+    MessageStatus,
     OutboundMessage,
     RecipientKind,
     Resident,
+    Role,
     Visit,
     VisitVolunteer,
     Volunteer,
@@ -64,14 +73,20 @@ def _recipients(session: Session, visit: Visit) -> list[tuple[RecipientKind, str
     return found
 
 
+def _dedupe_key(visit: Visit, kind: MessageKind, suffix: str) -> str:
+    return f"visit:{visit.id}:{kind.value}:{suffix}"
+
+
 def _visit_message(session: Session, visit: Visit, kind: MessageKind, recipient: tuple, *, due_at: datetime,
-                   expires_at: datetime | None) -> OutboundMessage | None:
+                   expires_at: datetime | None, now: datetime,
+                   skip_reason: str | None = None) -> OutboundMessage | None:
     recipient_kind, suffix, phone, locale = recipient
     body = templates.render(kind, locale=locale, to_phone=phone, recipient=recipient_kind.value,
                             starts_at=visit.starts_at, mode=visit.mode)
     return outbox.enqueue(session, kind=kind, recipient_kind=recipient_kind, to_phone=phone, body=body,
-                          dedupe_key=f"visit:{visit.id}:{kind.value}:{suffix}", locale=locale, due_at=due_at,
-                          expires_at=expires_at, request_id=visit.request_id, visit_id=visit.id)
+                          dedupe_key=_dedupe_key(visit, kind, suffix), locale=locale, due_at=due_at,
+                          expires_at=expires_at, request_id=visit.request_id, visit_id=visit.id, now=now,
+                          skip_reason=skip_reason)
 
 
 def on_request_received(session: Session, *, request: ListeningRequest, now: datetime | None = None) -> None:
@@ -79,26 +94,34 @@ def on_request_received(session: Session, *, request: ListeningRequest, now: dat
     resident = _resident_of(session, request)
     if resident is None:
         return
+    now = now or utcnow()
     body = templates.render(MessageKind.request_received, locale=resident.locale, to_phone=resident.phone)
     outbox.enqueue(session, kind=MessageKind.request_received, recipient_kind=RecipientKind.resident,
                    to_phone=resident.phone, body=body, dedupe_key=f"request:{request.id}:request_received",
-                   locale=resident.locale, due_at=now or utcnow(), request_id=request.id)
+                   locale=resident.locale, due_at=now, request_id=request.id, now=now)
 
 
 def on_visit_scheduled(session: Session, *, visit: Visit, now: datetime | None = None) -> None:
     """The booking notice to the resident and each volunteer, and the 24 h and 2 h reminders to all of them.
 
     A reminder whose moment has already passed (a visit booked for this afternoon) is not written: the
-    booking notice has just told them.
+    booking notice has just told them. Quiet hours push each to the earliest moment outside them; a reminder
+    they push to (or before) the booking notice's moment is written `not_sent` (REMINDER_REDUNDANT), and a
+    message they hold until the visit is `not_sent` with its reason (the coordinator phones: `phone_calls`).
     """
     now = now or utcnow()
+    notice_at = outbox.earliest_send(now, now=now, expires_at=visit.starts_at)  # None: quiet until the visit
     for recipient in _recipients(session, visit):
         _visit_message(session, visit, MessageKind.visit_scheduled, recipient, due_at=now,
-                       expires_at=visit.starts_at)
+                       expires_at=visit.starts_at, now=now)
         for kind, before in REMINDERS:
             due_at = visit.starts_at - before
-            if due_at > now:
-                _visit_message(session, visit, kind, recipient, due_at=due_at, expires_at=visit.starts_at)
+            if due_at <= now:
+                continue
+            moment = outbox.earliest_send(due_at, now=now, expires_at=visit.starts_at)
+            redundant = moment is not None and notice_at is not None and moment <= notice_at
+            _visit_message(session, visit, kind, recipient, due_at=due_at, expires_at=visit.starts_at, now=now,
+                           skip_reason=outbox.REMINDER_REDUNDANT if redundant else None)
 
 
 def on_visit_cancelled(session: Session, *, visit: Visit, now: datetime | None = None) -> None:
@@ -108,7 +131,8 @@ def on_visit_cancelled(session: Session, *, visit: Visit, now: datetime | None =
     if visit.starts_at <= now:
         return
     for recipient in _recipients(session, visit):
-        _visit_message(session, visit, MessageKind.cancellation, recipient, due_at=now, expires_at=visit.starts_at)
+        _visit_message(session, visit, MessageKind.cancellation, recipient, due_at=now, expires_at=visit.starts_at,
+                       now=now)
 
 
 def on_no_show(session: Session, *, visit: Visit, now: datetime | None = None) -> None:
@@ -117,8 +141,63 @@ def on_no_show(session: Session, *, visit: Visit, now: datetime | None = None) -
     resident = _resident_of(session, request)
     if resident is None:
         return
+    now = now or utcnow()
     body = templates.render(MessageKind.no_show_followup, locale=resident.locale, to_phone=resident.phone,
                             starts_at=visit.starts_at, mode=visit.mode)
     outbox.enqueue(session, kind=MessageKind.no_show_followup, recipient_kind=RecipientKind.resident,
                    to_phone=resident.phone, body=body, dedupe_key=f"visit:{visit.id}:no_show_followup:resident",
-                   locale=resident.locale, due_at=now or utcnow(), request_id=request.id, visit_id=visit.id)
+                   locale=resident.locale, due_at=now, request_id=request.id, visit_id=visit.id, now=now)
+
+
+# -- what the coordinator must do by phone -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhoneCall:
+    """Someone quiet hours keep from learning of a visit by SMS in time: the coordinator phones them."""
+
+    recipient_kind: RecipientKind  # resident or volunteer
+    name: str
+    phone: str  # full E.164: the coordinator is about to dial it (the reveal is audited)
+    starts_at: datetime
+    kind: MessageKind  # what they would have been told (the booking notice, or a cancellation)
+    request_id: int
+    message_id: int
+
+
+def phone_calls(session: Session, *, actor: Account, visit: Visit,
+                kind: MessageKind = MessageKind.visit_scheduled) -> list[PhoneCall]:
+    """Who must be phoned about `visit` because quiet hours last until it begins and their `kind` message (the
+    booking notice, or a cancellation) cannot reach them: the outbox rows say so.
+
+    The full numbers are shown to the coordinator, so each one is audited as a contact viewed.
+    """
+    require_role(actor, Role.coordinator)
+    held = {row.dedupe_key: row for row in session.exec(
+        select(OutboundMessage)
+        .where(OutboundMessage.visit_id == visit.id, OutboundMessage.kind == kind)
+        .where(OutboundMessage.status == MessageStatus.not_sent)
+        .where(OutboundMessage.error_message == outbox.QUIET_PHONE_INSTEAD)
+        .order_by(col(OutboundMessage.id))
+    )}
+    if not held:
+        return []
+    request = session.get(ListeningRequest, visit.request_id)
+    people: list[tuple[RecipientKind, str, str, str, int]] = []  # (kind, key suffix, phone, name, entity id)
+    resident = _resident_of(session, request)
+    if resident is not None:
+        people.append((RecipientKind.resident, "resident", resident.phone, resident.display_name, resident.id))
+    for volunteer in _volunteers_of(session, visit):
+        people.append((RecipientKind.volunteer, f"volunteer:{volunteer.id}", volunteer.phone, volunteer.full_name,
+                       volunteer.id))
+    calls = []
+    for recipient_kind, suffix, phone, name, entity_id in people:
+        row = held.get(_dedupe_key(visit, kind, suffix))
+        if row is None:
+            continue
+        calls.append(PhoneCall(recipient_kind=recipient_kind, name=name, phone=phone, starts_at=visit.starts_at,
+                               kind=kind, request_id=visit.request_id, message_id=row.id))
+        audit.record(session, actor_id=actor.id, action=f"{recipient_kind.value}.contact_viewed",
+                     entity=recipient_kind.value, entity_id=entity_id,
+                     details={"request_id": visit.request_id, "context": "quiet_hours", "message_id": row.id})
+    return calls

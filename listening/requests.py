@@ -184,7 +184,7 @@ def reject_proposal(session: Session, *, actor: Account, request_id: int, reason
                 details={"visit_id": visit.id if visit else None, "reason": reason})
 
 
-def schedule(session: Session, *, actor: Account, request_id: int) -> Visit:
+def schedule(session: Session, *, actor: Account, request_id: int, now: datetime | None = None) -> Visit:
     """matched -> scheduled: the coordinator approves the proposal; the SMS go out through the outbox."""
     require_role(actor, Role.coordinator)
     request = _locked_request(session, request_id)
@@ -198,7 +198,7 @@ def schedule(session: Session, *, actor: Account, request_id: int) -> Visit:
     _set_status(session, request, RequestStatus.scheduled, actor=actor, action="request.scheduled",
                 details={"visit_id": visit.id})
     session.flush()
-    reminders.on_visit_scheduled(session, visit=visit)
+    reminders.on_visit_scheduled(session, visit=visit, now=now)
     return visit
 
 

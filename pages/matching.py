@@ -2,11 +2,11 @@ from datetime import timedelta
 
 import streamlit as st
 
-from listening import availability, clock, proposals
+from listening import availability, clock, phones, proposals
 from listening.db import session_scope
 from listening.errors import ServiceError
 from listening.i18n import _, format_date, format_number
-from listening.models import Role, VisitRole
+from listening.models import RecipientKind, Role, VisitRole
 from ui import shell
 from ui.format import label, local_time
 
@@ -16,14 +16,25 @@ st.caption(_("The matcher serves as many residents as possible, weighted by urge
              "residents with the volunteer they saw before, then spreads the load. Nothing is sent until you "
              "approve a proposal."))
 
-FLASH, RUNS = "matching_flash", "matching_runs"
+FLASH, CALLS, RUNS = "matching_flash", "matching_calls", "matching_runs"
 if flash := st.session_state.pop(FLASH, None):
     kind, message = flash
     (st.success if kind == "ok" else st.warning)(message)
+if calls := st.session_state.pop(CALLS, None):
+    # Quiet hours last until these visits begin: no SMS can tell them in time, so the coordinator phones.
+    who = {RecipientKind.resident: _("resident"), RecipientKind.volunteer: _("volunteer")}
+    st.warning("\n".join(
+        [_("Quiet hours last until these visits begin, so no text message can tell them in time. "
+           "Please phone them now:")]
+        + ["- " + _("Request #{id}: {who} {name}, {phone}, visit at {when}", id=call.request_id,
+                    who=who[call.recipient_kind], name=call.name, phone=phones.display(call.phone),
+                    when=local_time(call.starts_at, "full"))
+           for call in calls]), icon="☎️")
 
 
 def act(action, done) -> None:
-    """One service call in one transaction; a refusal is shown, a success reruns the page with a message."""
+    """One service call in one transaction; a refusal is shown, a success reruns the page with a message (and
+    the phone calls quiet hours make necessary, if the outcome names any)."""
     try:
         with session_scope() as session:
             outcome = action(session)
@@ -31,6 +42,8 @@ def act(action, done) -> None:
         shell.show_error(error)
         return
     st.session_state[FLASH] = done(outcome) if callable(done) else ("ok", done)
+    if calls := list(getattr(outcome, "phone_calls", ())):
+        st.session_state[CALLS] = calls
     st.rerun()
 
 

@@ -15,6 +15,13 @@ STATUS_LABELS = {
     "not_sent": _("not sent"),
 }
 
+
+def reason(error_message: str | None) -> str | None:
+    """The programme's own reasons (quiet hours, opt-out) in the reader's language; a provider's error as is."""
+    known = outbox.NOT_SENT_REASONS.get(error_message or "")
+    return _(known) if known else error_message
+
+
 account = shell.require(Role.coordinator)
 st.title(_("SMS"))
 st.caption(_("Every message the programme sends, failures first. Phone numbers are masked."))
@@ -41,7 +48,7 @@ st.dataframe(
             _("Due"): local_time(m.due_at),
             _("Segments"): m.segments,
             _("Attempts"): m.attempts,
-            _("Error"): " ".join(part for part in (m.error_code, m.error_message) if part),
+            _("Error"): " ".join(part for part in (m.error_code, reason(m.error_message)) if part),
         }
         for m in messages
     ],

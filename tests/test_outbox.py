@@ -22,7 +22,7 @@ TEN_PM_SHENZHEN = datetime(2026, 3, 5, 14, 0, tzinfo=UTC)
 
 def add(session, key="k1", **kwargs):
     values = dict(kind=MessageKind.request_received, recipient_kind=RecipientKind.resident, to_phone=RESIDENT_PHONE,
-                  body="【倾听一小时】测试", dedupe_key=key, due_at=NOON_SHENZHEN)
+                  body="【倾听一小时】测试", dedupe_key=key, due_at=NOON_SHENZHEN, now=NOON_SHENZHEN)
     values.update(kwargs)
     return outbox.enqueue(session, **values)
 
@@ -89,11 +89,11 @@ def test_review_shows_failures_first_and_resend_makes_a_new_row(session):
     review = outbox.messages_for_review(session, actor=coordinator)
     assert [m.id for m in review] == [failed.id, ok.id]
 
-    copy = outbox.resend(session, actor=coordinator, message_id=failed.id)
+    copy = outbox.resend(session, actor=coordinator, message_id=failed.id, now=NOON_SHENZHEN)
     assert copy.status == MessageStatus.queued and copy.body == failed.body and copy.dedupe_key == f"resend:{failed.id}:1"
     with pytest.raises(IllegalTransition):
-        outbox.resend(session, actor=coordinator, message_id=ok.id)  # queued: not resendable
-    second = outbox.resend(session, actor=coordinator, message_id=failed.id)
+        outbox.resend(session, actor=coordinator, message_id=ok.id, now=NOON_SHENZHEN)  # queued: not resendable
+    second = outbox.resend(session, actor=coordinator, message_id=failed.id, now=NOON_SHENZHEN)
     assert second.dedupe_key == f"resend:{failed.id}:2"
 
 
@@ -104,7 +104,7 @@ def test_resend_refuses_an_expired_reminder_an_opted_out_number_and_volunteers(s
     old.status = MessageStatus.expired
     session.flush()
     with pytest.raises(IllegalTransition):
-        outbox.resend(session, actor=coordinator, message_id=old.id)
+        outbox.resend(session, actor=coordinator, message_id=old.id, now=NOON_SHENZHEN)
     with pytest.raises(NotAllowed):
         outbox.resend(session, actor=volunteer_account, message_id=old.id)
     failed = add(session, key="failed")
@@ -112,7 +112,7 @@ def test_resend_refuses_an_expired_reminder_an_opted_out_number_and_volunteers(s
     session.add(SmsOptOut(phone=RESIDENT_PHONE))
     session.flush()
     with pytest.raises(IllegalTransition):
-        outbox.resend(session, actor=coordinator, message_id=failed.id)
+        outbox.resend(session, actor=coordinator, message_id=failed.id, now=NOON_SHENZHEN)
 
 
 def test_cancel_pending_leaves_sent_messages_alone(session):

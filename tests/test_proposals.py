@@ -348,7 +348,7 @@ def test_approval_schedules_the_visit_and_queues_its_messages_in_one_go(session,
     proposals.run_matching(session, actor=c["coordinator"], week_start=WEEK, now=NOW)
     session.commit()
     with session_scope() as s:
-        visit = proposals.approve(s, actor=c["coordinator"], request_id=c["cantonese"].id)
+        visit = proposals.approve(s, actor=c["coordinator"], request_id=c["cantonese"].id, now=NOW).visit
     session.rollback(); session.expire_all()  # a fresh snapshot
     assert session.get(ListeningRequest, c["cantonese"].id).status == RequestStatus.scheduled
     assert session.get(Visit, visit.id).status == VisitStatus.scheduled
@@ -360,7 +360,7 @@ def test_approval_schedules_the_visit_and_queues_its_messages_in_one_go(session,
         proposals.approve(s, actor=c["coordinator"], request_id=c["cantonese"].id)
 
     with session_scope() as s:
-        outcome = proposals.approve_all(s, actor=c["coordinator"], week_start=WEEK)
+        outcome = proposals.approve_all(s, actor=c["coordinator"], week_start=WEEK, now=NOW)
     assert sorted(outcome.approved) == sorted(c[k].id for k in ("man_wished", "first_home", "again"))
     assert not outcome.failed
     with session_scope() as s:
@@ -520,7 +520,7 @@ def test_two_coordinators_approving_the_same_proposal_at_once(engine, session, c
         return job
 
     outcomes = _race(engine, approve(c["coordinator"]), approve(second))
-    assert sum(isinstance(o, Visit) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, proposals.Approval) for o in outcomes) == 1, outcomes
     assert sum(isinstance(o, IllegalTransition) for o in outcomes) == 1, outcomes
     session.rollback(); session.expire_all()  # a fresh snapshot
     assert session.get(ListeningRequest, rid).status == RequestStatus.scheduled

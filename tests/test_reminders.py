@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from listening import reminders
-from listening.models import MessageKind, MessageStatus, OutboundMessage, RecipientKind, SmsOptOut, WorkerHeartbeat, utcnow
+from listening.models import MessageKind, MessageStatus, OutboundMessage, RecipientKind, SmsOptOut, WorkerHeartbeat
 from listening.sms import outbox
 from listening.sms.transport import OutboxOnlyTransport, TwilioTransport
 from listening.sms.worker import Worker
@@ -60,7 +60,7 @@ def test_a_visit_this_afternoon_gets_no_24_hour_reminder(session):
 
 
 def test_a_resident_without_sms_consent_gets_nothing(session):
-    visit = scheduled_visit(session, consent=False, volunteers=1)
+    visit = scheduled_visit(session, starts_at=NOON + timedelta(days=3), consent=False, volunteers=1)
     reminders.on_visit_scheduled(session, visit=visit, now=NOON)
     assert {r.recipient_kind for r in messages(session)} == {RecipientKind.volunteer}
 
@@ -83,11 +83,11 @@ def schedule_through_the_lifecycle(session):
     from tests import factories
 
     coordinator = factories.coordinator(session)
-    visit = scheduled_visit(session, status=RequestStatus.matched, volunteers=1)
+    visit = scheduled_visit(session, starts_at=NOON + timedelta(days=3), status=RequestStatus.matched, volunteers=1)
     visit.status = VisitStatus.proposed
     session.add(visit)
     session.flush()
-    requests.schedule(session, actor=coordinator, request_id=visit.request_id)
+    requests.schedule(session, actor=coordinator, request_id=visit.request_id, now=NOON)
     return coordinator, visit
 
 
@@ -131,7 +131,7 @@ def queue(session, n=3, *, phone_prefix="+4477009001", **kwargs) -> list[Outboun
     rows = [outbox.enqueue(session, kind=MessageKind.reply_help, recipient_kind=RecipientKind.resident,
                            to_phone=f"{phone_prefix}{i:02d}", body=f"【倾听一小时】第{i}条",
                            dedupe_key=f"t:{phone_prefix}:{i}",
-                           due_at=NOON, **kwargs) for i in range(n)]
+                           due_at=NOON, now=NOON, **kwargs) for i in range(n)]
     session.commit()
     return rows
 
@@ -231,7 +231,7 @@ def test_nothing_non_urgent_leaves_in_quiet_hours(session, engine, fake):
     queue(session, 1)
     urgent = outbox.enqueue(session, kind=MessageKind.safeguarding_alert, recipient_kind=RecipientKind.coordinator,
                             to_phone="+447700900999", body="【倾听一小时】alert", dedupe_key="alert", due_at=NOON,
-                            urgent=True)
+                            urgent=True, now=NOON)
     session.commit()
     night = NOON + timedelta(hours=10)  # 22:00 in Shenzhen
     worker(engine, twilio(fake), clock=lambda: night).run_once()
@@ -242,11 +242,12 @@ def test_a_crashed_claim_is_reconciled_before_resending(session, engine, fake):
     rows = queue(session, 2)
     # Worker "dead" claimed both, sent the first, then died: no heartbeat is left.
     sent = fake.client().messages.create(to=rows[0].to_phone, from_=fake.from_number, body=rows[0].body)
+    # NOON (not the wall clock, which may be in quiet hours) is before the fake's real timestamps, as a claim is.
     for row in rows:
-        row.status, row.claimed_by, row.claimed_at, row.attempts = MessageStatus.sending, "dead:1:x", utcnow(), 1
+        row.status, row.claimed_by, row.claimed_at, row.attempts = MessageStatus.sending, "dead:1:x", NOON, 1
         session.add(row)
     session.commit()
-    worker(engine, twilio(fake), clock=utcnow).run_once()
+    worker(engine, twilio(fake)).run_once()
     first, second = messages(session)
     assert first.status == MessageStatus.sent and first.provider_sid == sent.sid
     assert second.status == MessageStatus.sent
@@ -268,7 +269,7 @@ def test_the_rate_limit_is_respected(session, engine, fake):
 
     queue(session, 6)
     started = time.monotonic()
-    w = worker(engine, twilio(fake), rate=10, clock=utcnow)
+    w = worker(engine, twilio(fake), rate=10)  # at NOON: the wall clock may be in quiet hours
     while w.run_once().claimed:
         pass
     assert time.monotonic() - started >= 0.5  # 6 messages at 10/s: at least 5 gaps of 0.1 s
@@ -278,7 +279,7 @@ def test_the_rate_limit_is_respected(session, engine, fake):
 def test_heartbeat_is_written_and_removed_on_graceful_stop(session, engine, fake):
     import threading
 
-    w = worker(engine, twilio(fake), clock=utcnow)
+    w = worker(engine, twilio(fake))
     w.idle_sleep = 0.05
     thread = threading.Thread(target=w.run)
     thread.start()

@@ -4,6 +4,10 @@ The worker (listening/reminders.py) sends the rows later. A unique `dedupe_key` 
 resident``) means a message can never be created twice, however often the cause is repeated. Quiet hours push a
 non-urgent message to the end of the window; `expires_at` stops a message that can no longer help (a reminder
 after the visit). A number that opted out gets a `not_sent` row, never an SMS.
+
+Quiet hours never swallow a message silently: one that quiet hours would hold until it expires (a booking approved
+at 22:00 for 08:00 the next day) is written `not_sent` at once, with a reason the SMS page shows, and the service
+that caused it tells the coordinator to phone instead (listening/reminders.py `phone_calls`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,19 @@ from listening.models import (
 from listening.sms.segments import segment_count
 
 OPTED_OUT = "not sent: the number opted out"
+# Quiet hours last from now until the message expires: a booking notice or a cancellation means a phone call,
+# a reminder is simply skipped (the booking notice, or the other reminder, has told them).
+QUIET_PHONE_INSTEAD = "not sent: quiet hours until the visit; phone instead"
+QUIET_REMINDER_SKIPPED = "not sent: quiet hours until the visit; reminder skipped"
+REMINDER_REDUNDANT = "not sent: the booking notice goes at the same time"
+# What the SMS page shows for the reasons above (the stored text stays English, like a provider's error).
+NOT_SENT_REASONS = {
+    OPTED_OUT: N_("Not sent: the number opted out of SMS."),
+    QUIET_PHONE_INSTEAD: N_("Not sent: quiet hours last until the visit. Please phone instead."),
+    QUIET_REMINDER_SKIPPED: N_("Not sent: quiet hours last until the visit; the reminder was skipped."),
+    REMINDER_REDUNDANT: N_("Not sent: the booking notice goes at the same time."),
+}
+REMINDER_KINDS = frozenset({MessageKind.reminder_24h, MessageKind.reminder_2h})
 FAILED_STATUSES = (MessageStatus.failed, MessageStatus.undelivered)
 RESENDABLE_STATUSES = (MessageStatus.failed, MessageStatus.undelivered, MessageStatus.expired, MessageStatus.not_sent)
 
@@ -51,14 +68,23 @@ def enqueue(
     urgent: bool = False,
     request_id: int | None = None,
     visit_id: int | None = None,
+    now: datetime | None = None,
+    skip_reason: str | None = None,
 ) -> OutboundMessage | None:
-    """Add one message to the caller's transaction; None (nothing written) if `dedupe_key` exists already."""
-    now = utcnow()
+    """Add one message to the caller's transaction; None (nothing written) if `dedupe_key` exists already.
+
+    A message quiet hours would hold until `expires_at` is written `not_sent` with QUIET_PHONE_INSTEAD (or, for
+    a reminder, QUIET_REMINDER_SKIPPED); `skip_reason` writes a visible `not_sent` row for a message the caller
+    decided not to send (e.g. REMINDER_REDUNDANT).
+    """
+    now = now or utcnow()
     due_at = due_at or now
-    if due_at.tzinfo is None or (expires_at is not None and expires_at.tzinfo is None):
-        raise ValueError("due_at and expires_at must be timezone-aware")
+    if due_at.tzinfo is None or now.tzinfo is None or (expires_at is not None and expires_at.tzinfo is None):
+        raise ValueError("due_at, expires_at and now must be timezone-aware")
     if session.exec(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == dedupe_key)).first():
         return None
+    if earliest_send(due_at, now=now, expires_at=expires_at, urgent=urgent) is None:
+        skip_reason = QUIET_REMINDER_SKIPPED if kind in REMINDER_KINDS else QUIET_PHONE_INSTEAD
     if not urgent:
         due_at = after_quiet_hours(due_at)
     message = OutboundMessage(
@@ -78,8 +104,10 @@ def enqueue(
         updated_at=now,
     )
     if is_opted_out(session, phone=to_phone):
+        skip_reason = OPTED_OUT
+    if skip_reason is not None:
         message.status = MessageStatus.not_sent
-        message.error_message = OPTED_OUT
+        message.error_message = skip_reason
     # A concurrent transaction may insert the same key between the check and here: the savepoint keeps the
     # caller's transaction usable and the unique constraint decides.
     try:
@@ -116,6 +144,18 @@ def after_quiet_hours(moment: datetime) -> datetime:
     return wake.astimezone(moment.tzinfo)
 
 
+def earliest_send(due_at: datetime, *, now: datetime, expires_at: datetime | None = None,
+                  urgent: bool = False) -> datetime | None:
+    """The earliest moment a message due at `due_at` may leave: not before `now`, and for a non-urgent one not in
+    quiet hours. None when quiet hours are the reason it can never leave before `expires_at` (a message that
+    had expired already is the worker's to expire, as before)."""
+    start = max(due_at, now)
+    moment = start if urgent else after_quiet_hours(start)
+    if expires_at is not None and start < expires_at <= moment:
+        return None
+    return moment
+
+
 # -- what coordinators see -------------------------------------------------------------------------------------
 
 
@@ -134,9 +174,12 @@ HEARTBEAT_STALE_AFTER = timedelta(seconds=30)
 
 
 def messages_for_review(session: Session, *, actor: Account, limit: int = 500) -> list[OutboundMessage]:
-    """Failures first (with the provider's error), then everything else, newest first."""
+    """Failures first (with the provider's error) and messages quiet hours held back (phone instead), then
+    everything else, newest first."""
     require_role(actor, Role.coordinator)
-    failures_first = sa.case((col(OutboundMessage.status).in_(FAILED_STATUSES), 0), else_=1)
+    needs_action = sa.or_(col(OutboundMessage.status).in_(FAILED_STATUSES),
+                          col(OutboundMessage.error_message) == QUIET_PHONE_INSTEAD)
+    failures_first = sa.case((needs_action, 0), else_=1)
     query = (
         select(OutboundMessage)
         .order_by(failures_first, col(OutboundMessage.created_at).desc(), col(OutboundMessage.id).desc())
@@ -197,6 +240,7 @@ def resend(session: Session, *, actor: Account, message_id: int, now: datetime |
         urgent=True,  # a person pressed the button and wants it sent now
         request_id=original.request_id,
         visit_id=original.visit_id,
+        now=now,
     )
     if copy is None:
         raise IllegalTransition(N_("This message is being sent again already."))

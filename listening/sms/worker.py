@@ -3,7 +3,8 @@
 One pass (`Worker.run_once`):
 1. reconcile orphans: rows left in "sending" by a crashed worker, or after an ambiguous outcome (timeout, 5xx),
    are looked up at the provider (`find_sent`, since the claim) BEFORE anything is resent;
-2. expire what can no longer help (a reminder after the visit started) and hold back opted-out numbers;
+2. expire what can no longer help (a reminder after the visit started), hold back opted-out numbers, and mark
+   `not_sent` (with the reason) what quiet hours now hold until it expires;
 3. claim a small batch of due rows, marking them "sending" in one committed statement
    (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so several workers never claim the same row; SQLite: the claim is
    a single write statement, and SQLite has a single writer);
@@ -294,8 +295,29 @@ class Worker:
                 .where(col(OutboundMessage.to_phone).in_(select(SmsOptOut.phone)))
                 .values(status=MessageStatus.not_sent, error_message=outbox.OPTED_OUT, updated_at=now)
             )
+            expired += self._hold_for_quiet_hours(session, now)
             session.commit()
         return expired
+
+    @staticmethod
+    def _hold_for_quiet_hours(session: Session, now: datetime) -> int:
+        """Non-urgent rows quiet hours now hold until they expire (a retry or a late worker pushed them into the
+        window): `not_sent` with the reason at once, never a silent expiry at the visit."""
+        if not outbox.in_quiet_hours(now):
+            return 0
+        doomed = (
+            sa.update(OutboundMessage)
+            .where(OutboundMessage.status == MessageStatus.queued, col(OutboundMessage.urgent).is_(False))
+            .where(col(OutboundMessage.expires_at).is_not(None), col(OutboundMessage.expires_at) > now)
+            .where(col(OutboundMessage.expires_at) <= outbox.after_quiet_hours(now))
+        )
+        is_reminder = col(OutboundMessage.kind).in_(sorted(outbox.REMINDER_KINDS))
+        return (
+            session.execute(doomed.where(is_reminder).values(
+                status=MessageStatus.not_sent, error_message=outbox.QUIET_REMINDER_SKIPPED, updated_at=now)).rowcount
+            + session.execute(doomed.where(sa.not_(is_reminder)).values(
+                status=MessageStatus.not_sent, error_message=outbox.QUIET_PHONE_INSTEAD, updated_at=now)).rowcount
+        )
 
     # -- claim and send ----------------------------------------------------------------------------------------
 

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import pytest
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import func, select
 
+from listening import phones, proposals
 from listening.i18n import set_locale
 from listening.models import (
     Account,
     ListeningRequest,
     MessageKind,
+    MessageStatus,
     OutboundMessage,
     RequestStatus,
+    Resident,
     Visit,
     VisitStatus,
+    VisitVolunteer,
 )
+from listening.sms import outbox
 from tests.pages.conftest import app_test, sign_in
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
@@ -104,6 +110,38 @@ def test_approve_reject_and_change_from_the_page(demo, session):
             assert not at.exception
             assert status_of(session, rid) == RequestStatus.matched
             assert session.get(Visit, before).status == VisitStatus.cancelled
+
+
+def test_approving_in_quiet_hours_tells_the_coordinator_whom_to_phone(demo, session, monkeypatch):
+    """A visit at 07:30 approved at 22:30 the evening before: no SMS can reach anyone in time."""
+    at = run_next_week(open_page())
+    visit = next(v for v in proposed(session)  # a resident who agreed to SMS
+                 if session.get(Resident, session.get(ListeningRequest, v.request_id).resident_id).sms_consent_at)
+    rid = visit.request_id
+    shenzhen = ZoneInfo("Asia/Shanghai")
+    early = datetime.combine(visit.starts_at.astimezone(shenzhen).date(), time(7, 30), tzinfo=shenzhen)
+    visit.starts_at, visit.ends_at = early, early + timedelta(hours=1)  # half past seven: never a matcher's slot
+    for booking in session.exec(select(VisitVolunteer).where(VisitVolunteer.visit_id == visit.id)):
+        booking.starts_at = early
+        session.add(booking)
+    session.add(visit)
+    session.commit()
+    approve = proposals.approve
+    monkeypatch.setattr(proposals, "approve", lambda s, **kw: approve(s, now=early - timedelta(hours=9), **kw))
+
+    at.button(key=f"approve_{rid}").click().run()
+    assert not at.exception
+    assert status_of(session, rid) == RequestStatus.scheduled
+    (warning,) = [w.value for w in at.warning if w.value.startswith("Quiet hours last until")]
+    resident = session.get(Resident, session.get(ListeningRequest, rid).resident_id)
+    assert f"Request #{rid}: resident {resident.display_name}, {phones.display(resident.phone)}" in warning
+    assert "volunteer" in warning
+    notices = session.exec(select(OutboundMessage).where(OutboundMessage.visit_id == visit.id,
+                                                         OutboundMessage.kind == MessageKind.visit_scheduled)).all()
+    assert notices and {(n.status, n.error_message) for n in notices} == {
+        (MessageStatus.not_sent, outbox.QUIET_PHONE_INSTEAD)}
+    at.run()  # shown once, like the other messages
+    assert not [w for w in at.warning if w.value.startswith("Quiet hours last until")]
 
 
 def test_approve_all(demo, session):

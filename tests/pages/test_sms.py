@@ -48,3 +48,23 @@ def test_the_heartbeat_shows_in_english(demo, session):
     at.switch_page("pages/sms.py").run()
     assert not at.exception
     assert "The SMS worker is running" in at.success[0].value and "5 sent" in at.success[0].value
+
+
+def test_a_message_quiet_hours_held_back_comes_first_with_its_reason_in_chinese(demo, session):
+    from datetime import UTC, datetime
+
+    night, visit = datetime(2026, 3, 5, 14, 0, tzinfo=UTC), datetime(2026, 3, 6, 0, 0, tzinfo=UTC)  # 22:00, 08:00
+    _messages(session)
+    held = outbox.enqueue(session, kind=MessageKind.visit_scheduled, recipient_kind=RecipientKind.resident,
+                          to_phone="+8613800138002", body="【倾听一小时】晚", dedupe_key="page:quiet", due_at=night,
+                          expires_at=visit, now=night)
+    session.commit()
+    assert held.error_message == outbox.QUIET_PHONE_INSTEAD
+    at = sign_in("coordinator", lang="zh_CN")
+    at.run()
+    at.switch_page("pages/sms.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    row = next(i for i in range(len(table)) if table.iloc[i, 0] == held.id)
+    assert row < 2  # with the failures, before everything else
+    assert table.iloc[row, 7] == "未发送：免打扰时段持续到探访开始。请改为电话通知。"
