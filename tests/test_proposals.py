@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from listening import availability, matching, proposals, requests
+from listening import availability, clock, db, matching, proposals, requests
 from listening.__main__ import main as cli
 from listening.db import session_scope
 from listening.errors import IllegalTransition, InvalidInput, NotAllowed
@@ -50,7 +50,7 @@ from tests import factories
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
 SHENZHEN = ZoneInfo("Asia/Shanghai")
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = clock.now().replace(microsecond=0)  # the suite's pinned instant (--at)
 WEEK = availability.week_start_of(NOW.astimezone(SHENZHEN).date()) + timedelta(weeks=2)  # a Monday to come
 TUE, WED, THU = (WEEK + timedelta(days=d) for d in (1, 2, 3))
 _phones = iter(range(1000, 10_000))
@@ -417,15 +417,24 @@ def test_changing_a_proposal_checks_the_same_hard_rules(session, centre):
 # ----- two coordinators at once ---------------------------------------------------------------------------------
 
 
+class _AlreadyTogether:
+    def wait(self) -> None:
+        pass
+
+
 def _race(engine, *work):
-    """Run each `work(session)` in its own thread and session, all released together after a first read;
-    returns what each returned or raised."""
-    barrier = threading.Barrier(len(work), timeout=30)
+    """Run each `work(session)` in its own thread and write transaction, as the app does, all started together;
+    returns what each returned or raised. On PostgreSQL they are also released together after a first read. On
+    SQLite a write transaction holds the lock from its first statement, so the second waits for the first: the
+    interleaving cannot happen there, which is the point."""
+    start = threading.Barrier(len(work), timeout=30)
+    barrier = threading.Barrier(len(work), timeout=30) if engine.dialect.name == "postgresql" else _AlreadyTogether()
     outcomes: list = [None] * len(work)
 
     def runner(index, job):
         try:
-            with Session(engine, expire_on_commit=False) as session:
+            start.wait()
+            with Session(db.for_writing(engine), expire_on_commit=False) as session:
                 try:
                     outcomes[index] = job(session, barrier)
                     session.commit()

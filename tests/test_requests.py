@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, func, select
 
-from listening import requests
+from listening import clock, requests
 from listening.errors import IllegalTransition, InvalidInput, NotAllowed
 from listening.i18n import set_locale
 from listening.models import (
@@ -35,8 +35,8 @@ from tests import factories
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
-NOW = datetime.now(UTC).replace(microsecond=0)
-TODAY = NOW.date()
+NOW = clock.now().replace(microsecond=0)  # the suite's pinned instant (--at)
+TODAY = clock.local_date(NOW)  # the programme's day: at 00:30 in Shenzhen the UTC date is yesterday's
 
 
 def a_form(**changes) -> RequestForm:
