@@ -134,7 +134,7 @@ def _call(session: Session, job: Job, actor: Account | None) -> str | None:
 def rehearse(job: Job, actor: Account | None, lock) -> None:
     """The same call once, rolled back, one process at a time: the timed call then runs warm, as in a server
     that has answered before (otherwise the figures measure imports and caches filling, not the database)."""
-    with lock, Session(db.get_engine(), expire_on_commit=False) as session:
+    with lock, Session(db.for_writing(db.get_engine()), expire_on_commit=False) as session:
         try:
             _call(session, job, actor)
         except Exception:  # noqa: BLE001, S110 - a rehearsal only warms up
