@@ -13,6 +13,7 @@ from listening.db import session_scope
 from listening.errors import ServiceError
 from listening.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, N_, _, get_locale, set_locale
 from listening.models import Account, Role
+from ui import errors
 
 TOKEN_KEY = "auth_token"
 
@@ -80,6 +81,13 @@ def only_app_navigation() -> None:
     from streamlit.runtime.pages_manager import PagesManager
 
     PagesManager.uses_pages_directory = False
+
+
+def run_guarded(page, signed_in: Account | None) -> None:
+    """Run the page st.navigation chose inside the error boundary, named by its URL path in an incident."""
+    where = page.url_path or page_specs_for(signed_in)[0].url_path  # the default page's url_path reads ""
+    with errors.boundary(where):
+        page.run()
 
 
 def choose_language() -> str:
