@@ -45,6 +45,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    """hide_parameters: an SQL error or SQLAlchemy log line never shows bound values (names, phones, notes)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

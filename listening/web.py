@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import wraps
 from urllib.parse import urlparse
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from listening import auth
+from listening import auth, incidents
 from listening.sms import inbound
 from listening.config import get_settings
 from listening.db import session_scope
@@ -117,11 +120,37 @@ async def sms_status(request: Request) -> Response:
     return Response(status_code=204)
 
 
+# -- the error boundary around every route ---------------------------------------------------------------------
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def guarded(path: str, endpoint: Endpoint) -> Endpoint:
+    """An unexpected error answers a plain 500 with an incident id; the log gets the id, no message or data.
+
+    Starlette's HTTPException is its own way of answering and passes through. `path` is the route's template,
+    never the request URL, whose query can carry a sign-in ticket.
+    """
+
+    @wraps(endpoint)
+    async def endpoint_in_boundary(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except HTTPException:
+            raise
+        except Exception as error:  # noqa: BLE001 - the boundary: everything else becomes an incident
+            incident = incidents.record(error, where=f"{request.method} {path}")
+            return PlainTextResponse(f"internal error, incident {incident}", status_code=500)
+
+    return endpoint_in_boundary
+
+
 def routes() -> list[Route]:
-    return [
-        Route("/api/auth/session", redeem_session_ticket, methods=["GET"]),
-        Route("/api/auth/logout", sign_out, methods=["GET", "POST"]),
-        Route("/api/health", health, methods=["GET"]),
-        Route("/api/sms/inbound", sms_inbound, methods=["POST"]),
-        Route("/api/sms/status", sms_status, methods=["POST"]),
+    endpoints: list[tuple[str, Endpoint, list[str]]] = [
+        ("/api/auth/session", redeem_session_ticket, ["GET"]),
+        ("/api/auth/logout", sign_out, ["GET", "POST"]),
+        ("/api/health", health, ["GET"]),
+        ("/api/sms/inbound", sms_inbound, ["POST"]),
+        ("/api/sms/status", sms_status, ["POST"]),
     ]
+    return [Route(path, guarded(path, endpoint), methods=methods) for path, endpoint, methods in endpoints]

@@ -123,3 +123,13 @@ def test_volunteer_join_date_is_a_plain_date(session):
     _, vol = factories.volunteer(session)
     session.commit()
     assert isinstance(vol.joined_on, date)
+
+
+def test_a_failing_statement_never_shows_its_bound_values(engine):
+    """hide_parameters on the app's engine: the error (and any engine log line) keeps a resident's data out."""
+    phone, name = "+8613800138000", "陈秀兰"
+    with engine.connect() as conn, pytest.raises(sa.exc.DBAPIError) as raised:
+        conn.execute(sa.text("SELECT * FROM no_such_table WHERE phone = :phone AND name = :name"),
+                     {"phone": phone, "name": name})
+    assert "SQL parameters hidden" in str(raised.value)
+    assert phone not in str(raised.value) and name not in str(raised.value)

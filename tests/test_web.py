@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.routing import Route
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
+from listening import auth
 from listening.config import get_settings
 from listening.models import (
     InboundMessage,
@@ -18,8 +21,18 @@ from listening.models import (
     RequestStatus,
     SmsOptOut,
 )
-from listening.web import routes
+from listening.sms import inbound as inbound_sms
+from listening.web import guarded, routes
 from tests import factories
+from tests.incident_helpers import (
+    INCIDENT,
+    NOTE,
+    RESIDENT_PHONE,
+    all_logs,
+    assert_nothing_leaked,
+    incident_records,
+    raise_leaky_error,
+)
 from tests.sms_helpers import ABROAD_PHONE, scheduled_visit
 
 TOKEN = "0123456789abcdef" * 2
@@ -142,3 +155,41 @@ def test_status_callbacks_move_forward_only_and_once(client, session):
     assert post(client, "/api/sms/status", form).status_code == 204
     (row,) = rows(session, OutboundMessage)
     assert (row.status, row.error_code) == (MessageStatus.undelivered, "30005")
+
+
+
+# -- the error boundary around the routes ----------------------------------------------------------------------
+
+
+def test_an_unexpected_error_in_a_webhook_answers_500_with_an_incident_id_and_logs_no_data(client, monkeypatch,
+                                                                                            caplog):
+    monkeypatch.setattr(inbound_sms, "handle_inbound", raise_leaky_error)
+    with all_logs(caplog):
+        response = post(client, "/api/sms/inbound", inbound("SM" + "9" * 32, NOTE, phone=RESIDENT_PHONE))
+    assert response.status_code == 500 and response.headers["content-type"].startswith("text/plain")
+    (incident,) = INCIDENT.findall(response.text)
+    assert response.text == f"internal error, incident {incident}"
+    (record,) = incident_records(caplog)
+    assert record.levelname == "ERROR" and record.incident == incident and record.where == "POST /api/sms/inbound"
+    assert record.error_type == "sqlalchemy.exc.OperationalError" and record.exc_info is None
+    assert_nothing_leaked(caplog.text, response.text)
+
+
+def test_the_sign_in_route_never_logs_the_ticket_it_was_given(client, monkeypatch, caplog):
+    monkeypatch.setattr(auth, "redeem_ticket", raise_leaky_error)
+    with all_logs(caplog):
+        response = client.get("/api/auth/session?ticket=secret-ticket-value&lang=en", follow_redirects=False)
+    assert response.status_code == 500
+    (record,) = incident_records(caplog)
+    assert record.where == "GET /api/auth/session"
+    assert "secret-ticket-value" not in caplog.text + response.text
+    assert_nothing_leaked(caplog.text, response.text)
+
+
+def test_starlettes_own_http_errors_pass_through_the_boundary(caplog):
+    async def missing(_request):
+        raise HTTPException(404)
+
+    with TestClient(Starlette(routes=[Route("/x", guarded("/x", missing))])) as test_client:
+        assert test_client.get("/x").status_code == 404
+    assert incident_records(caplog) == []

@@ -13,6 +13,7 @@ from listening.db import session_scope
 from listening.errors import ServiceError
 from listening.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, N_, _, get_locale, set_locale
 from listening.models import Account, Role
+from ui import errors
 
 TOKEN_KEY = "auth_token"
 
@@ -69,6 +70,26 @@ def navigation(signed_in: Account | None):
     return st.navigation(sections if signed_in else [p for group in sections.values() for p in group])
 
 
+def only_app_navigation() -> None:
+    """Make app.py's st.navigation the only way a page runs, from the first run of the process on.
+
+    Streamlit treats a `pages/` folder beside the main script as the old multipage layout until the first
+    st.navigation call: until then a URL such as /triage runs pages/triage.py alone, without app.py around it,
+    so without the sign-in shell and without the error boundary. (AppTest starts every run in that state, which
+    is why its switch_page ran pages alone.) Streamlit offers no option for this; the flag is its own.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+
+def run_guarded(page, signed_in: Account | None) -> None:
+    """Run the page st.navigation chose inside the error boundary, named by its URL path in an incident."""
+    where = page.url_path or page_specs_for(signed_in)[0].url_path  # the default page's url_path reads ""
+    with errors.boundary(where):
+        page.run()
+
+
 def choose_language() -> str:
     """Chinese first; the choice lives in the URL (?lang=en) so it survives a refresh."""
     wanted = st.query_params.get("lang", st.session_state.get("locale", DEFAULT_LOCALE))
@@ -106,7 +127,7 @@ def account() -> Account | None:
 
 def require(*roles: Role) -> Account:
     """Every page starts here: a page opened by the wrong role refuses and stops."""
-    # A page can run without app.py around it (AppTest's switch_page does): keep the session's language anyway.
+    # A page can run without app.py around it (AppTest.from_file on a page does): keep the session's language.
     set_locale(st.session_state.get("locale", DEFAULT_LOCALE))
     try:
         return auth.require_role(account(), *roles)

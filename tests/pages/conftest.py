@@ -3,9 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from listening.demo import DEMO_PASSWORD, seed_demo
+from ui.shell import only_app_navigation
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60  # generous: the first run imports pandas and friends
@@ -13,6 +15,19 @@ TIMEOUT = 60  # generous: the first run imports pandas and friends
 
 def app_test(path: str = "app.py") -> AppTest:
     return AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT)
+
+
+@pytest.fixture(autouse=True)
+def _pages_run_inside_app_py(monkeypatch):
+    """As serve.py does in production: AppTest resets Streamlit's pages-folder flag before every run, and
+    without this its switch_page would run a page alone instead of through app.py's navigation and boundary."""
+    original_init = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        only_app_navigation()
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture
