@@ -12,15 +12,16 @@ RESIDENT_NAME = "陈秀兰"
 RESIDENT_PHONE = "+8613800138000"
 NOTE = "她说最近睡不着，很想念去世的老伴"
 SQL = "SELECT resident.id FROM resident WHERE resident.display_name = ? AND resident.phone = ?"
-SECRETS = (RESIDENT_NAME, RESIDENT_PHONE, RESIDENT_PHONE[3:], NOTE, "SELECT", "resident.phone", "database is locked")
+SECRETS = (RESIDENT_NAME, RESIDENT_PHONE, RESIDENT_PHONE[3:], NOTE, "SELECT", "resident.phone", "disk I/O error")
 INCIDENT = re.compile(r"\b[0-9a-f]{8}\b")
 
 
 def leaky_database_error() -> sa.exc.OperationalError:
-    """What SQLite raises under contention, with a resident's name, phone and note in the SQL and message."""
+    """A database failure (not a busy lock: that is "try again"), a resident's name, phone and note in its SQL
+    and message."""
     return sa.exc.OperationalError(
         SQL, {"display_name": RESIDENT_NAME, "phone": RESIDENT_PHONE, "note": NOTE},
-        Exception(f"database is locked while saving {RESIDENT_NAME} {RESIDENT_PHONE}: {NOTE}"),
+        Exception(f"disk I/O error while saving {RESIDENT_NAME} {RESIDENT_PHONE}: {NOTE}"),
     )
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
+import types
 
 import pytest
 import sqlalchemy as sa
@@ -23,14 +25,14 @@ def _read_then_write(url: str, barrier, results, index: int) -> None:
     os.environ["DATABASE_URL"] = url
     from listening import config
 
-    config.get_settings.cache_clear()
-    db.reset_engine()
-    # A served app is warm: its models are configured and its pool connected before anyone presses a button.
-    sa.orm.configure_mappers()
-    with db.read_scope() as session:
-        session.exec(select(func.count()).select_from(AuditEvent)).one()
-    barrier.wait()
     try:
+        config.get_settings.cache_clear()
+        db.reset_engine()
+        # A served app is warm: its models are configured and its pool connected before anyone presses a button.
+        sa.orm.configure_mappers()
+        with db.read_scope() as session:
+            session.exec(select(func.count()).select_from(AuditEvent)).one()
+        barrier.wait(timeout=180)  # generous: spawning 16 interpreters on a busy 2-core machine is slow
         with db.session_scope() as session:
             seen = session.exec(select(func.count()).select_from(AuditEvent)).one()
             audit.record(session, actor_id=None, action="test.concurrent", entity="test", entity_id=index,
@@ -40,14 +42,17 @@ def _read_then_write(url: str, barrier, results, index: int) -> None:
         results.put((index, type(error).__name__))
 
 
-def test_writers_started_at_the_same_moment_all_succeed(engine, database_url, session):
+def test_writers_started_at_the_same_moment_all_succeed(engine, database_url, session, monkeypatch):
+    # A page test before this one in the same process may leave Streamlit's script as __main__; spawned children
+    # would run it again. They need nothing from __main__.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(WRITERS), context.Queue()
     processes = [context.Process(target=_read_then_write, args=(database_url, barrier, results, i))
                  for i in range(WRITERS)]
     for process in processes:
         process.start()
-    outcomes = dict(results.get(timeout=120) for _ in processes)
+    outcomes = dict(results.get(timeout=300) for _ in processes)
     for process in processes:
         process.join(timeout=30)
     assert outcomes == {i: "ok" for i in range(WRITERS)}

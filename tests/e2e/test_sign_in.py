@@ -32,9 +32,9 @@ def test_coordinator_signs_in_sees_home_and_survives_a_refresh(served_app, brows
         page.screenshot(path=str(Path(os.environ["SCREENSHOT_TO"])))
 
     page.get_by_role("button", name="退出登录").click()
-    page.get_by_role("button", name="登录").wait_for()
+    page.get_by_role("button", name="登录", exact=True).wait_for()
     page.reload()
-    page.get_by_role("button", name="登录").wait_for()  # the cookie is gone or revoked
+    page.get_by_role("button", name="登录", exact=True).wait_for()  # the cookie is gone or revoked
     assert page.get_by_text("王芳，您好").count() == 0
 
 
