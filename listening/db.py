@@ -124,15 +124,14 @@ def transaction(work: Callable[[Session], T], *, attempts: int = 2, pause: float
 
     `work` must be safe to run again: it is, since a failed attempt was rolled back whole.
     """
-    for attempt in range(1, attempts + 1):
+    for attempt in range(1, attempts):
         try:
             with session_scope() as session:
                 return work(session)
         except Busy:
-            if attempt == attempts:
-                raise
             time.sleep(pause * attempt)
-    raise AssertionError("unreachable")
+    with session_scope() as session:  # the last try: its Busy reaches the caller
+        return work(session)
 
 
 def alembic_config(url: str | None = None):

@@ -44,11 +44,8 @@ def save_log(*, actor: Account, visit_id: int, entry: SessionLogInput, now: date
     try:
         return db.transaction(lambda session: sessions.log_session(session, actor=actor, visit_id=visit_id,
                                                                    entry=entry, now=now))
-    except ServiceError as error:
-        if not isinstance(error, Busy):
-            raise  # a refusal the volunteer can act on (bad time, already logged): the form shows why
-        failure = error
-    except sa.exc.SQLAlchemyError as error:
+    # Any other ServiceError is a refusal the volunteer can act on (bad time, already logged): the form shows why.
+    except (Busy, sa.exc.SQLAlchemyError) as error:
         failure = error
     log.error("session log for visit %s not saved (%s)", visit_id, type(failure).__name__)
     risks = set(entry.risks) | safeguarding.detect_risk(entry.note or "")
