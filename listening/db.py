@@ -3,12 +3,16 @@
 SQLite allows one writer at a time. A transaction that begins deferred, reads, and then writes cannot wait for the
 writer before it (in WAL mode the lock upgrade fails at once and the busy timeout never applies), so every write
 transaction here begins IMMEDIATE: it takes the write lock up front and waits its turn within the busy timeout.
-Reads (`read_scope`) begin deferred and run beside the writer. PostgreSQL needs neither; the options are ignored.
+Writers queue for their turn on a file lock beside the database first, so the lock passes to the next writer the
+moment it is free. Reads (`read_scope`) begin deferred and run beside the writer. PostgreSQL needs neither.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,12 +61,73 @@ def make_engine(url: str) -> Engine:
         # writes are one unit (SQLAlchemy's documented recipe), IMMEDIATE for a write transaction.
         event.listen(engine, "connect", lambda conn, _rec: setattr(conn, "isolation_level", None))
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "checkin", _give_turn_back)
+        event.listen(engine, "close", _give_turn_back)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True)
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(_BEGIN_OPTION, 'DEFERRED')}")
+    mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+    path = _turn_path(conn.engine) if mode == "IMMEDIATE" else None
+    if path and _TURN_KEY not in conn.connection.info:
+        conn.connection.info[_TURN_KEY] = _take_turn(path, BUSY_TIMEOUT_SECONDS)  # given back at checkin
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+# ----- whose turn it is to write (SQLite) ------------------------------------------------------------------------
+# SQLite's busy handler polls for the write lock, sleeping up to 100 ms between tries, so under many writers the
+# lock sits idle while everyone sleeps (32 writers at once took 5.7 s, p99 5.7 s). Writers therefore first queue
+# on an exclusive flock on a file beside the database: the kernel wakes the next one the moment the lock is
+# released. SQLite's own lock stays the truth; the turn only orders who asks for it next.
+_TURN_KEY = "listening_write_turn"
+
+
+def _turn_path(engine: Engine) -> str | None:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return f"{database}-write-turn"
+
+
+def _take_turn(path: str, timeout: float) -> int:
+    """An open descriptor holding the turn (its own open file description, so threads of one process queue too),
+    or `Busy` after `timeout` seconds."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd
+    except BlockingIOError:
+        pass
+    # flock has no timeout: wait in a helper thread, and if the caller gives up first, the helper hands the turn
+    # straight back when it comes.
+    decided = threading.Lock()
+    outcome: dict[str, bool] = {}
+    arrived = threading.Event()
+
+    def wait() -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with decided:
+            if outcome.setdefault("taken", True):
+                arrived.set()
+                return
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+    threading.Thread(target=wait, name="write-turn", daemon=True).start()
+    arrived.wait(timeout)
+    with decided:
+        if outcome.setdefault("taken", False):
+            return fd
+    log.warning("a write transaction gave up waiting for its turn after %s s", timeout)
+    raise Busy()
+
+
+def _give_turn_back(_dbapi_connection, record) -> None:
+    fd = record.info.pop(_TURN_KEY, None)
+    if fd is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def for_writing(engine: Engine) -> Engine:

@@ -1,7 +1,6 @@
 import streamlit as st
 
 from listening import auth
-from listening.db import session_scope
 from listening.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from listening.errors import ServiceError
 from listening.i18n import _, get_locale
@@ -17,8 +16,7 @@ with st.form("sign_in"):
 
 if submitted:
     try:
-        with session_scope() as session:
-            account, new_session = auth.sign_in(session, username=username, password=password)
+        account, new_session = auth.sign_in(username=username, password=password)
     except ServiceError as error:
         shell.show_error(error)
     else:

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from listening import auth
 from listening.errors import AuthError, InvalidInput, NotAllowed
-from listening.models import AuditEvent, AuthSession, Role
+from listening.models import Account, AuditEvent, AuthSession, Role
 from tests import factories
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
@@ -62,7 +62,8 @@ def test_lock_out_after_repeated_failures_then_unlock_after_the_wait(session):
 
 def test_sign_in_ticket_becomes_a_cookie_once(session):
     factories.coordinator(session)
-    account, new = auth.sign_in(session, username="coord", password=factories.PASSWORD, now=NOW)
+    session.commit()  # sign_in runs transactions of its own
+    account, new = auth.sign_in(username="coord", password=factories.PASSWORD, now=NOW)
     session.commit()
     assert auth.resume(session, token=new.token, now=NOW).id == account.id
     cookie = auth.redeem_ticket(session, ticket=new.ticket, now=NOW + timedelta(seconds=5))
@@ -76,7 +77,8 @@ def test_sign_in_ticket_becomes_a_cookie_once(session):
 
 def test_a_stale_ticket_or_a_forged_cookie_gets_nothing(session):
     factories.coordinator(session)
-    _, new = auth.sign_in(session, username="coord", password=factories.PASSWORD, now=NOW)
+    session.commit()  # sign_in runs transactions of its own
+    _, new = auth.sign_in(username="coord", password=factories.PASSWORD, now=NOW)
     session.commit()
     assert auth.redeem_ticket(session, ticket=new.ticket, now=NOW + timedelta(minutes=5)) is None
     assert auth.token_from_cookie(new.token + ".forged-signature") is None
@@ -85,7 +87,8 @@ def test_a_stale_ticket_or_a_forged_cookie_gets_nothing(session):
 
 def test_idle_and_absolute_expiry_and_sign_out(session):
     factories.coordinator(session)
-    _, new = auth.sign_in(session, username="coord", password=factories.PASSWORD, now=NOW)
+    session.commit()  # sign_in runs transactions of its own
+    _, new = auth.sign_in(username="coord", password=factories.PASSWORD, now=NOW)
     session.commit()
     # Active use keeps it alive...
     for minutes in range(0, 300, 50):
@@ -96,12 +99,13 @@ def test_idle_and_absolute_expiry_and_sign_out(session):
     session.commit()
     assert session.get(AuthSession, auth._sha256(new.token)).revoked_at is not None
 
-    _, other = auth.sign_in(session, username="coord", password=factories.PASSWORD, now=NOW)
+    _, other = auth.sign_in(username="coord", password=factories.PASSWORD, now=NOW)
     session.commit()
     late = NOW + timedelta(hours=12, minutes=1)
-    assert auth.resume(session, token=other.token, now=late, ) is None
+    assert auth.resume(session, token=other.token, now=late) is None
+    session.commit()
 
-    _, third = auth.sign_in(session, username="coord", password=factories.PASSWORD, now=NOW)
+    _, third = auth.sign_in(username="coord", password=factories.PASSWORD, now=NOW)
     auth.sign_out(session, token=third.token, now=NOW + timedelta(minutes=1))
     session.commit()
     assert auth.resume(session, token=third.token, now=NOW + timedelta(minutes=2)) is None
@@ -116,3 +120,38 @@ def test_require_role():
     with pytest.raises(NotAllowed):
         auth.require_role(volunteer, Role.coordinator)
     assert auth.require_role(volunteer, Role.volunteer, Role.coordinator) is volunteer
+
+
+def test_sign_in_checks_the_password_before_it_takes_the_write_lock(session, engine, monkeypatch):
+    """scrypt takes ~50 ms; on SQLite nobody else could write meanwhile if the hash were checked inside the write
+    transaction. While the hash is checked here, another writer gets the lock at once (busy timeout 0)."""
+    factories.coordinator(session)
+    session.commit()
+    checked = []
+
+    def verify_while_someone_else_writes(password: str, stored: str) -> bool:
+        with engine.connect() as other:
+            if engine.dialect.name == "sqlite":
+                other.exec_driver_sql("PRAGMA busy_timeout=0")
+                other.commit()
+            other.exec_driver_sql("UPDATE account SET display_name = display_name")  # needs the write lock
+            other.commit()
+        checked.append(password)
+        return auth.verify_password.__wrapped__(password, stored)
+
+    verify_while_someone_else_writes.__wrapped__ = auth.verify_password
+    monkeypatch.setattr(auth, "verify_password", verify_while_someone_else_writes)
+    account, _ = auth.sign_in(username="coord", password=factories.PASSWORD, now=NOW)
+    assert account.username == "coord" and checked == [factories.PASSWORD]
+
+
+def test_a_wrong_password_at_sign_in_counts_and_opens_no_session(session):
+    factories.coordinator(session)
+    session.commit()
+    with pytest.raises(AuthError, match="Wrong"):
+        auth.sign_in(username="coord", password="wrong password!", now=NOW)
+    session.expire_all()
+    account = session.exec(select(Account).where(Account.username == "coord")).one()
+    assert account.failed_logins == 1
+    assert session.exec(select(AuthSession)).all() == []
+    assert [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.entity == "account"))][-1] == "auth.failed"

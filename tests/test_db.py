@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
 import sys
@@ -149,3 +150,53 @@ def test_postgresql_lock_timeouts_and_deadlocks_count_as_busy(sqlstate):
     orig.sqlstate = sqlstate
     assert db.is_busy(sa.exc.OperationalError("UPDATE ...", {}, orig))
     assert not db.is_busy(sa.exc.IntegrityError("INSERT ...", {}, Exception("UNIQUE constraint failed")))
+
+
+def _turn_is_free(engine: sa.Engine) -> bool:
+    with open(db._turn_path(engine), "a") as turn:
+        try:
+            fcntl.flock(turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(turn, fcntl.LOCK_UN)
+        return True
+
+
+def test_the_turn_to_write_is_given_back_after_a_commit_a_rollback_and_a_failed_statement(engine, backend):
+    if backend != "sqlite":
+        pytest.skip("the turn orders SQLite's single writer; PostgreSQL has no such queue")
+    with db.session_scope() as session:
+        audit.record(session, actor_id=None, action="test.committed", entity="test")
+        session.flush()
+        assert not _turn_is_free(engine)
+    assert _turn_is_free(engine)
+    with pytest.raises(RuntimeError), db.session_scope() as session:
+        audit.record(session, actor_id=None, action="test.rolled_back", entity="test")
+        session.flush()
+        raise RuntimeError("the page failed")
+    assert _turn_is_free(engine)
+    with pytest.raises(sa.exc.OperationalError), db.session_scope() as session:
+        session.exec(sa.text("SELECT * FROM no_such_table"))
+    assert _turn_is_free(engine)
+    with db.read_scope() as session:  # a read never queues for the turn
+        session.exec(select(func.count()).select_from(AuditEvent)).one()
+        assert _turn_is_free(engine)
+
+
+def test_a_writer_that_gives_up_waiting_for_its_turn_does_not_keep_it(engine, backend, short_busy_timeout):
+    if backend != "sqlite":
+        pytest.skip("the turn orders SQLite's single writer; PostgreSQL has no such queue")
+    engine = db.get_engine()  # with the short timeout
+    holder = Session(db.for_writing(engine))
+    audit.record(holder, actor_id=None, action="test.held", entity="test")
+    holder.flush()  # holds the turn and the lock
+    with pytest.raises(Busy), db.session_scope() as session:
+        audit.record(session, actor_id=None, action="test.gave_up", entity="test")
+        session.flush()
+    holder.commit()
+    holder.close()
+    # The helper that was still waiting for the abandoned turn hands it straight back when it comes.
+    with db.session_scope() as session:
+        audit.record(session, actor_id=None, action="test.next", entity="test")
+    with Session(engine) as check:
+        assert sorted(check.exec(select(AuditEvent.action))) == ["test.held", "test.next"]
