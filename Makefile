@@ -32,11 +32,14 @@ run: install
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DEMO_MODE=1 $(BIN)/streamlit run serve.py --server.port $(PORT) --server.headless true
 
-## Debian's chromium for the real-browser test (Playwright drives it through executable_path).
+## Debian's chromium for the real-browser test (Playwright drives it through executable_path), with CJK and emoji
+## fonts so its screenshots show what a person sees.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser test"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium && fc-list | grep -qi "Noto Sans CJK" && fc-list | grep -qi "Noto Color Emoji"; } \
+	  >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium and CJK and emoji fonts for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+	    fonts-noto-color-emoji >/dev/null; }
 
 ## The whole suite, on SQLite and on PostgreSQL (TEST_POSTGRES_URL, default the local server's `test` database).
 test: install-dev chromium
