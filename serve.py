@@ -5,7 +5,7 @@ Run with `streamlit run serve.py`.
 
 import streamlit as st
 
-from listening.web import routes
+from api.routes import routes
 from ui.shell import only_app_navigation
 
 only_app_navigation()  # every page runs inside app.py (sign-in shell, error boundary), even on the first run

@@ -4,7 +4,7 @@
                                            [--seed 1] [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Each round starts N processes (spawn). Every process makes ONE call the way a page does, in its own
-`session_scope()`: a public request (`requests.submit`), a sign-in (`auth.sign_in`), the approval of its own
+`session_scope()`: a public request (`intake.submit`), a sign-in (`auth.sign_in`), the approval of its own
 proposal (`proposals.approve`) or a session log with a risk tick (`sessions.log_session`). Each first rehearses
 its call once, rolled back, one process at a time (so the timed call runs warm, as in a server), then all wait on
 one barrier and call together, while an SMS worker (`python -m listening worker`, outbox-only transport) runs
@@ -50,7 +50,9 @@ os.environ.setdefault("SMS_RATE_PER_SECOND", "50")  # the worker writes as fast 
 
 from sqlmodel import Session, col, func, select  # noqa: E402
 
-from listening import auth, config, db, proposals, requests, sessions  # noqa: E402
+from listening import sessions
+from listening.core import config, db
+from listening.matching import proposals
 from listening.models import (  # noqa: E402
     Account,
     AuthSession,
@@ -58,8 +60,8 @@ from listening.models import (  # noqa: E402
     Language,
     ListeningRequest,
     Mode,
-    Outcome,
     OutboundMessage,
+    Outcome,
     PartOfDay,
     RequestStatus,
     Resident,
@@ -69,8 +71,10 @@ from listening.models import (  # noqa: E402
     VisitStatus,
     utcnow,
 )
+from listening.residents import intake
 from listening.sms.transport import OutboxOnlyTransport  # noqa: E402
 from listening.sms.worker import Worker  # noqa: E402
+from listening.staff import auth  # noqa: E402
 from tests import factories, session_factories  # noqa: E402
 
 KINDS = ("submit", "sign_in", "approve", "log_session")
@@ -109,15 +113,15 @@ def error_name(error: BaseException) -> str:
 # ----- the calls, each in a process of its own ------------------------------------------------------------------
 
 
-def request_form(phone: str, name: str) -> requests.RequestForm:
-    return requests.RequestForm(display_name=name, phone=phone, community_code="yuehai", mode=Mode.centre,
+def request_form(phone: str, name: str) -> intake.RequestForm:
+    return intake.RequestForm(display_name=name, phone=phone, community_code="yuehai", mode=Mode.centre,
                                 language=Language.mandarin, weekdays=[1, 3], parts_of_day=[PartOfDay.morning],
                                 topic="想找人聊聊工作", sensitive_consent=True, sms_consent=True)
 
 
 def _call(session: Session, job: Job, actor: Account | None) -> str | None:
     if job.kind == "submit":
-        requests.submit(session, form=request_form(job.key, "居民"), browser_session=f"bench-{job.key}")
+        intake.submit(session, form=request_form(job.key, "居民"), browser_session=f"bench-{job.key}")
     elif job.kind == "sign_in":
         _, new = auth.sign_in(username=job.key, password=factories.PASSWORD)  # transactions of its own
         return hashlib.sha256(new.token.encode()).hexdigest()
@@ -252,10 +256,10 @@ def seed(rounds: list[list[str]]) -> list[list[Job]]:
                     round_jobs.append(Job(kind, signers[i]))
                 elif kind == "approve":
                     form = request_form(f"+86136{r:02d}{i:06d}", "张阿姨")
-                    request = requests.record_on_behalf(session, actor=duty, form=form, consent_verbal=True,
+                    request = intake.record_on_behalf(session, actor=duty, form=form, consent_verbal=True,
                                                         now=now).request
                     starts_at = (now + timedelta(days=7, hours=r)).replace(minute=0, second=0, microsecond=0)
-                    requests.propose(session, actor=duty, request_id=request.id, volunteer_ids=[booked[i].id],
+                    intake.propose(session, actor=duty, request_id=request.id, volunteer_ids=[booked[i].id],
                                      starts_at=starts_at)
                     round_jobs.append(Job(kind, str(request.id), actor_id=approvers[i]))
                 else:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import Session, select  # noqa: E402
 
-from listening.db import make_engine, migrate  # noqa: E402
+from listening.core.db import make_engine, migrate  # noqa: E402
 from listening.models import MessageKind, MessageStatus, OutboundMessage, RecipientKind, utcnow  # noqa: E402
 from tests.fake_twilio import FakeTwilio  # noqa: E402
 

@@ -6,11 +6,11 @@ import argparse
 import getpass
 import sys
 
-from listening.config import get_settings
+from listening.core.config import get_settings
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    from listening.db import migrate
+    from listening.core.db import migrate
 
     migrate()
     print("database is at the newest schema")
@@ -18,7 +18,7 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    from listening.db import migrate, session_scope
+    from listening.core.db import migrate, session_scope
     from listening.demo import is_seeded, seed_demo
 
     migrate()
@@ -35,11 +35,11 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_create_coordinator(args: argparse.Namespace) -> int:
-    from listening.auth import create_account
-    from listening.db import migrate, session_scope
-    from listening.errors import ServiceError
+    from listening.core.db import migrate, session_scope
+    from listening.core.errors import ServiceError
+    from listening.core.phones import normalise
     from listening.models import Role
-    from listening.phones import normalise
+    from listening.staff.auth import create_account
 
     migrate()
     password = args.password or getpass.getpass("Password (10+ characters): ")
@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     get_settings()  # refuse to start on bad settings before doing anything
     args = build_parser().parse_args(argv)
-    from listening.db import SchemaMismatch
+    from listening.core.db import SchemaMismatch
 
     try:
         return args.func(args)

@@ -15,11 +15,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from listening import audit, clock, reminders
-from listening.auth import create_account
-from listening.communities import sync_communities
-from listening.config import get_settings
-from listening.i18n import N_
+from listening.core import audit, clock
+from listening.core.audit import AuditAction
+from listening.core.config import get_settings
+from listening.core.i18n import N_
 from listening.models import (
     Account,
     AvailabilityException,
@@ -48,7 +47,10 @@ from listening.models import (
     VolunteerLanguage,
     VolunteerStatus,
 )
-from listening.training import curriculum, sync_curriculum, valid_through
+from listening.residents.communities import sync_communities
+from listening.sms import reminders
+from listening.staff.auth import create_account
+from listening.volunteers.training import curriculum, sync_curriculum, valid_through
 
 DEMO_PASSWORD = "listening-demo"
 
@@ -320,7 +322,7 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
     for visit in upcoming:
         reminders.on_visit_scheduled(session, visit=visit, now=now)
     counts["messages"] = session.exec(select(func.count()).select_from(OutboundMessage)).one()
-    audit.record(session, actor_id=None, action="demo.seeded", entity="database", details=counts)
+    audit.record(session, actor_id=None, action=AuditAction.demo_seeded, entity="database", details=counts)
     session.flush()
     counts["volunteers"] = len(volunteers)
     return counts

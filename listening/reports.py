@@ -11,16 +11,17 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from listening import audit
-from listening.auth import require_role
-from listening.clock import day_bounds
-from listening.config import get_settings
-from listening.errors import InvalidInput
-from listening.i18n import N_
-from listening.sessions import duration_hours
+from listening.core import audit
+from listening.core.audit import AuditAction
+from listening.core.clock import day_bounds
+from listening.core.config import get_settings
+from listening.core.errors import InvalidInput
+from listening.core.i18n import N_
+from listening.core.permissions import require_role
 from listening.models import (
     OPEN_REQUEST_STATUSES,
     Account,
+    Community,
     Escalation,
     EscalationStatus,
     ListeningRequest,
@@ -30,13 +31,13 @@ from listening.models import (
     Resident,
     Role,
     SessionLog,
-    Community,
     Visit,
     VisitStatus,
     Volunteer,
     VolunteerStatus,
     utcnow,
 )
+from listening.sessions.logs import duration_hours
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,6 @@ def excel_workbook(session: Session, *, actor: Account, sheets: dict[str, pd.Dat
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
-    audit.record(session, actor_id=actor.id, action="report.exported", entity="report",
+    audit.record(session, actor_id=actor.id, action=AuditAction.report_exported, entity="report",
                  details={"sheets": list(sheets), "rows": {name: len(frame) for name, frame in sheets.items()}})
     return buffer.getvalue()

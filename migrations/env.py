@@ -7,7 +7,7 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import listening.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from listening.config import get_settings
+from listening.core.config import get_settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from listening.i18n import _
+from listening.core.i18n import _
 from listening.safeguarding import hotlines
 
 st.title(_("About the programme"))

@@ -1,8 +1,8 @@
 import streamlit as st
 
-from listening import audit
-from listening.db import session_scope
-from listening.i18n import _
+from listening.core import audit
+from listening.core.db import session_scope
+from listening.core.i18n import _
 from listening.models import Role
 from ui import shell
 from ui.format import local_time

@@ -1,12 +1,14 @@
 import streamlit as st
 
-from listening import clock, log_saving, safeguarding, sessions
-from listening.config import get_settings
-from listening.db import session_scope
-from listening.errors import ServiceError
-from listening.i18n import _
+from listening import safeguarding, sessions
+from listening.core import clock
+from listening.core.config import get_settings
+from listening.core.db import session_scope
+from listening.core.errors import ServiceError
+from listening.core.i18n import _
 from listening.models import Mode, Outcome, Role
-from listening.sessions import OUTCOME_LABELS, TOPIC_LABELS, TOPICS, SessionLogInput
+from listening.sessions import log_saving
+from listening.sessions.logs import OUTCOME_LABELS, TOPIC_LABELS, TOPICS, SessionLogInput
 from ui import shell
 from ui.format import label, local_time
 

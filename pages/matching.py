@@ -2,11 +2,13 @@ from datetime import timedelta
 
 import streamlit as st
 
-from listening import availability, clock, phones, proposals
-from listening.db import session_scope
-from listening.errors import ServiceError
-from listening.i18n import _, format_date, format_number
+from listening.core import clock, phones
+from listening.core.db import session_scope
+from listening.core.errors import ServiceError
+from listening.core.i18n import _, format_date, format_number
+from listening.matching import proposals
 from listening.models import RecipientKind, Role, VisitRole
+from listening.volunteers import availability
 from ui import shell
 from ui.format import label, local_time
 

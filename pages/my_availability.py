@@ -2,11 +2,11 @@ from datetime import time, timedelta
 
 import streamlit as st
 
-from listening import availability
-from listening.db import session_scope
-from listening.errors import ServiceError
-from listening.i18n import _, format_date
+from listening.core.db import session_scope
+from listening.core.errors import ServiceError
+from listening.core.i18n import _, format_date
 from listening.models import Role
+from listening.volunteers import availability
 from ui import shell
 
 account = shell.require(Role.volunteer)

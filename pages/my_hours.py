@@ -1,9 +1,9 @@
 import streamlit as st
 
 from listening import sessions
-from listening.db import session_scope
-from listening.errors import ServiceError
-from listening.i18n import _, format_date, format_number
+from listening.core.db import session_scope
+from listening.core.errors import ServiceError
+from listening.core.i18n import _, format_date, format_number
 from listening.models import Role
 from ui import shell
 from ui.format import local_time

@@ -1,11 +1,12 @@
 import streamlit as st
 
-from listening import clock, training
-from listening.db import session_scope
-from listening.errors import ServiceError
-from listening.i18n import _, format_date
+from listening.core import clock
+from listening.core.db import session_scope
+from listening.core.errors import ServiceError
+from listening.core.i18n import _, format_date
 from listening.models import Mode, Role
-from listening.training import MODULE_STATE_LABELS, STAGE_LABELS, module_summary, module_title
+from listening.volunteers import training
+from listening.volunteers.training import MODULE_STATE_LABELS, STAGE_LABELS, module_summary, module_title
 from ui import shell
 from ui.format import label
 

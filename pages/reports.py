@@ -3,12 +3,13 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from listening import clock, reports, sessions
-from listening.communities import name_of
-from listening.db import session_scope
-from listening.errors import ServiceError
-from listening.i18n import _, format_number
+from listening import reports, sessions
+from listening.core import clock
+from listening.core.db import session_scope
+from listening.core.errors import ServiceError
+from listening.core.i18n import _, format_number
 from listening.models import Language, Mode, Outcome, Role
+from listening.residents.communities import name_of
 from ui import shell
 from ui.format import label
 

@@ -4,12 +4,13 @@ import uuid
 
 import streamlit as st
 
-from listening import requests, safeguarding
-from listening.config import get_settings
-from listening.db import session_scope
-from listening.errors import ServiceError
-from listening.i18n import _, get_locale
-from listening.requests import SubmitOutcome
+from listening import safeguarding
+from listening.core.config import get_settings
+from listening.core.db import session_scope
+from listening.core.errors import ServiceError
+from listening.core.i18n import _, get_locale
+from listening.residents import intake
+from listening.residents.intake import SubmitOutcome
 from ui import shell
 from ui.request_form import crisis_card, form_fields
 
@@ -43,7 +44,7 @@ form.locale = get_locale()
 if st.button(_("Send my request"), type="primary", key="request_send"):
     try:
         with session_scope() as session:
-            result = requests.submit(session, form=form, browser_session=browser_session)
+            result = intake.submit(session, form=form, browser_session=browser_session)
     except ServiceError as error:
         shell.show_error(error)
     else:

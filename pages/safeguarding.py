@@ -2,11 +2,12 @@ from datetime import time, timedelta
 
 import streamlit as st
 
-from listening import clock, safeguarding, sessions
-from listening.config import get_settings
-from listening.db import session_scope
-from listening.errors import ServiceError
-from listening.i18n import _, format_number
+from listening import safeguarding, sessions
+from listening.core import clock
+from listening.core.config import get_settings
+from listening.core.db import session_scope
+from listening.core.errors import ServiceError
+from listening.core.i18n import _, format_number
 from listening.models import DebriefStatus, EscalationStatus, Role, utcnow
 from ui import shell
 from ui.format import local_time

@@ -1,9 +1,9 @@
 import streamlit as st
 
-from listening import auth
+from listening.core.errors import ServiceError
+from listening.core.i18n import _, get_locale
 from listening.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from listening.errors import ServiceError
-from listening.i18n import _, get_locale
+from listening.staff import auth
 from ui import shell
 
 st.title(_("Listening Hour"))

@@ -1,10 +1,10 @@
 import streamlit as st
 
-from listening.db import session_scope
-from listening.errors import ServiceError
-from listening.i18n import _
+from listening.core.db import session_scope
+from listening.core.errors import ServiceError
+from listening.core.i18n import _
+from listening.core.phones import mask
 from listening.models import Role
-from listening.phones import mask
 from listening.sms import outbox
 from ui import shell
 from ui.format import label, local_time

@@ -1,13 +1,14 @@
 import streamlit as st
 
-from listening import clock, training
-from listening.communities import all_communities, community_name
-from listening.db import session_scope
-from listening.errors import ServiceError
-from listening.i18n import _, format_date
+from listening.core import clock
+from listening.core.db import session_scope
+from listening.core.errors import ServiceError
+from listening.core.i18n import _, format_date
+from listening.core.phones import mask
 from listening.models import Gender, Language, Mode, Role
-from listening.phones import mask
-from listening.training import MODULE_STATE_LABELS, STAGE_LABELS, Stage, module_title
+from listening.residents.communities import all_communities, community_name
+from listening.volunteers import training
+from listening.volunteers.training import MODULE_STATE_LABELS, STAGE_LABELS, Stage, module_title
 from ui import shell
 from ui.format import label
 

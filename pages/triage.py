@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from listening import requests
-from listening.communities import all_communities, name_of
-from listening.db import session_scope
-from listening.errors import ServiceError
-from listening.i18n import N_, _
+from listening.core.db import session_scope
+from listening.core.errors import ServiceError
+from listening.core.i18n import N_, _
 from listening.models import OPEN_REQUEST_STATUSES, Language, Mode, Role
-from listening.requests import HISTORY_LABELS, SubmitOutcome, TriageSort
+from listening.residents import intake
+from listening.residents.communities import all_communities, name_of
+from listening.residents.intake import HISTORY_LABELS, SubmitOutcome, TriageSort
 from ui import shell
 from ui.format import label, local_time
 from ui.request_form import form_fields, window_text
@@ -42,7 +42,7 @@ sort = columns[1].selectbox(_("Sort"), list(TriageSort), format_func=lambda s: _
 urgent_only = columns[2].checkbox(_("Urgent only"), key="triage_urgent")
 
 with session_scope() as session:
-    rows = requests.open_requests(session, actor=account, statuses=statuses or None, modes=modes or None,
+    rows = intake.open_requests(session, actor=account, statuses=statuses or None, modes=modes or None,
                                   languages=languages or None, community_code=community, urgent_only=urgent_only,
                                   sort=sort)
 
@@ -73,7 +73,7 @@ chosen = st.selectbox(_("Open a request"), [None, *[r.id for r in rows]], key="t
 if chosen is not None:
     try:
         with session_scope() as session:
-            detail = requests.request_detail(session, actor=account, request_id=chosen)
+            detail = intake.request_detail(session, actor=account, request_id=chosen)
     except ServiceError as error:
         shell.show_error(error)
         st.stop()
@@ -92,7 +92,7 @@ if chosen is not None:
                   sms=_("yes") if detail.sms_consent else _("no")))
     if st.button(_("Show the full number to call"), key="triage_reveal"):
         with session_scope() as session:
-            st.code(requests.reveal_phone(session, actor=account, request_id=request.id))
+            st.code(intake.reveal_phone(session, actor=account, request_id=request.id))
     if detail.consent_verbal:
         st.caption(_("Consent given verbally, recorded by {name}.", name=detail.consent_recorded_by or "?"))
     st.markdown(_("**When:** {times}", times="、".join(window_text(w) for w in detail.windows)))
@@ -125,11 +125,11 @@ if chosen is not None:
     with st.expander(_("Cancel this request")):
         by = st.radio(_("Who cancels?"), ["coordinator", "resident"], horizontal=True, key="triage_cancel_by",
                       format_func=lambda b: _("the centre") if b == "coordinator" else _("the resident"))
-        reason = st.text_input(_("Reason"), max_chars=requests.REASON_MAX, key="triage_cancel_reason")
+        reason = st.text_input(_("Reason"), max_chars=intake.REASON_MAX, key="triage_cancel_reason")
         if st.button(_("Cancel the request"), key="triage_cancel"):
             try:
                 with session_scope() as session:
-                    requests.cancel(session, actor=account, request_id=request.id, reason=reason, by=by)
+                    intake.cancel(session, actor=account, request_id=request.id, reason=reason, by=by)
             except ServiceError as error:
                 shell.show_error(error)
             else:
@@ -147,7 +147,7 @@ with st.expander(_("Enter a request on a resident's behalf")):
     if st.button(_("Save the request"), key="behalf_save"):
         try:
             with session_scope() as session:
-                result = requests.record_on_behalf(session, actor=account, form=form, consent_verbal=verbal,
+                result = intake.record_on_behalf(session, actor=account, form=form, consent_verbal=verbal,
                                                    urgency=urgency)
         except ServiceError as error:
             shell.show_error(error)

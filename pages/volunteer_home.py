@@ -1,11 +1,11 @@
 import streamlit as st
 
-from listening import visits
-from listening.db import session_scope
-from listening.errors import ServiceError
-from listening.i18n import _
+from listening.core.db import session_scope
+from listening.core.errors import ServiceError
+from listening.core.i18n import _
+from listening.core.phones import display
 from listening.models import Role
-from listening.phones import display
+from listening.sessions import visits
 from ui import shell
 from ui.format import label, local_time
 

@@ -1,8 +1,8 @@
 import streamlit as st
 
 from listening import volunteers
-from listening.db import session_scope
-from listening.i18n import _, format_date
+from listening.core.db import session_scope
+from listening.core.i18n import _, format_date
 from listening.models import Role
 from ui import shell
 from ui.format import label

@@ -25,8 +25,8 @@ os.environ.setdefault("ENVIRONMENT", "test")
 os.environ["DEMO_MODE"] = "0"  # tests that want the demo sign-in page turn it on themselves
 os.environ.pop("TWILIO_ACCOUNT_SID", None)  # tests never use a real provider
 
-from listening import config, db  # noqa: E402
-from listening.i18n import set_locale  # noqa: E402
+from listening.core import config, db  # noqa: E402
+from listening.core.i18n import set_locale  # noqa: E402
 
 DEFAULT_AT = "2026-12-01T10:00:00+08:00"
 

@@ -6,9 +6,9 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from listening.auth import create_account
-from listening.communities import sync_communities
 from listening.models import Account, Community, Gender, Language, Role, Volunteer, VolunteerLanguage
+from listening.residents.communities import sync_communities
+from listening.staff.auth import create_account
 
 PASSWORD = "correct horse battery"
 

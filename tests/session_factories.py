@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from listening.auth import create_account
 from listening.models import (
     Account,
     Language,
@@ -21,6 +20,7 @@ from listening.models import (
     VisitVolunteer,
     Volunteer,
 )
+from listening.staff.auth import create_account
 from tests import factories
 
 # 10:00 in Shenzhen on a Wednesday.

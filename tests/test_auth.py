@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from listening import auth
-from listening.errors import AuthError, InvalidInput, NotAllowed
+from listening.core.errors import AuthError, InvalidInput, NotAllowed
+from listening.core.permissions import require_role
 from listening.models import Account, AuditEvent, AuthSession, Role
+from listening.staff import auth
 from tests import factories
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
@@ -113,13 +114,13 @@ def test_idle_and_absolute_expiry_and_sign_out(session):
 
 def test_require_role():
     with pytest.raises(NotAllowed):
-        auth.require_role(None, Role.coordinator)
+        require_role(None, Role.coordinator)
     from listening.models import Account
 
     volunteer = Account(username="v", display_name="V", role=Role.volunteer, password_hash="x")
     with pytest.raises(NotAllowed):
-        auth.require_role(volunteer, Role.coordinator)
-    assert auth.require_role(volunteer, Role.volunteer, Role.coordinator) is volunteer
+        require_role(volunteer, Role.coordinator)
+    assert require_role(volunteer, Role.volunteer, Role.coordinator) is volunteer
 
 
 def test_sign_in_checks_the_password_before_it_takes_the_write_lock(session, engine, monkeypatch):

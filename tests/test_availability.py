@@ -10,9 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from listening import availability
-from listening.errors import InvalidInput, NotAllowed
-from listening.i18n import set_locale
+from listening.core.errors import InvalidInput, NotAllowed
+from listening.core.i18n import set_locale
 from listening.models import (
     AuditEvent,
     AvailabilityException,
@@ -27,6 +26,7 @@ from listening.models import (
     VisitStatus,
     VisitVolunteer,
 )
+from listening.volunteers import availability
 from tests import factories
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants

@@ -14,8 +14,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 from sqlmodel import Session, func, select
 
-from listening import audit, db
-from listening.errors import Busy
+from listening.core import audit, db
+from listening.core.audit import AuditAction
+from listening.core.errors import Busy
 from listening.models import AuditEvent
 
 WRITERS = 16
@@ -24,7 +25,7 @@ WRITERS = 16
 def _read_then_write(url: str, barrier, results, index: int) -> None:
     """What every service does: read some state, then write, in one transaction."""
     os.environ["DATABASE_URL"] = url
-    from listening import config
+    from listening.core import config
 
     try:
         config.get_settings.cache_clear()
@@ -36,7 +37,7 @@ def _read_then_write(url: str, barrier, results, index: int) -> None:
         barrier.wait(timeout=180)  # generous: spawning 16 interpreters on a busy 2-core machine is slow
         with db.session_scope() as session:
             seen = session.exec(select(func.count()).select_from(AuditEvent)).one()
-            audit.record(session, actor_id=None, action="test.concurrent", entity="test", entity_id=index,
+            audit.record(session, actor_id=None, action=AuditAction.demo_seeded, entity="test", entity_id=index,
                          details={"seen": seen})
         results.put((index, "ok"))
     except Exception as error:  # the class name is the finding; the message may hold SQL
@@ -62,7 +63,7 @@ def test_writers_started_at_the_same_moment_all_succeed(engine, database_url, se
 
 def test_a_read_runs_beside_a_writer_that_holds_the_lock(engine, backend):
     with db.session_scope() as writer:
-        audit.record(writer, actor_id=None, action="test.held", entity="test")
+        audit.record(writer, actor_id=None, action=AuditAction.demo_seeded, entity="test", entity_id="held")
         writer.flush()  # the writer holds SQLite's write lock (or PostgreSQL's row) from here
         done = threading.Event()
 
@@ -100,7 +101,7 @@ def test_a_lock_that_never_comes_is_busy_and_nothing_is_half_written(engine, dat
     try:
         with pytest.raises(Busy) as caught:
             with db.session_scope() as session:
-                audit.record(session, actor_id=None, action="test.first", entity="test")
+                audit.record(session, actor_id=None, action=AuditAction.demo_seeded, entity="test", entity_id="first")
                 session.flush()
     finally:
         holder.rollback()
@@ -128,7 +129,7 @@ def test_a_busy_transaction_that_succeeds_on_the_second_try_is_stored_once(engin
 
     def work(session):
         calls.append(1)
-        audit.record(session, actor_id=None, action="test.retry", entity="test", entity_id=len(calls))
+        audit.record(session, actor_id=None, action=AuditAction.demo_seeded, entity="test", entity_id=len(calls))
         session.flush()
         if len(calls) == 1:
             raise sa.exc.OperationalError("INSERT ...", {}, Exception("database is locked"))
@@ -166,12 +167,12 @@ def test_the_turn_to_write_is_given_back_after_a_commit_a_rollback_and_a_failed_
     if backend != "sqlite":
         pytest.skip("the turn orders SQLite's single writer; PostgreSQL has no such queue")
     with db.session_scope() as session:
-        audit.record(session, actor_id=None, action="test.committed", entity="test")
+        audit.record(session, actor_id=None, action=AuditAction.demo_seeded, entity="test", entity_id="committed")
         session.flush()
         assert not _turn_is_free(engine)
     assert _turn_is_free(engine)
     with pytest.raises(RuntimeError), db.session_scope() as session:
-        audit.record(session, actor_id=None, action="test.rolled_back", entity="test")
+        audit.record(session, actor_id=None, action=AuditAction.demo_seeded, entity="test", entity_id="rolled_back")
         session.flush()
         raise RuntimeError("the page failed")
     assert _turn_is_free(engine)
@@ -188,15 +189,15 @@ def test_a_writer_that_gives_up_waiting_for_its_turn_does_not_keep_it(engine, ba
         pytest.skip("the turn orders SQLite's single writer; PostgreSQL has no such queue")
     engine = db.get_engine()  # with the short timeout
     holder = Session(db.for_writing(engine))
-    audit.record(holder, actor_id=None, action="test.held", entity="test")
+    audit.record(holder, actor_id=None, action=AuditAction.demo_seeded, entity="test", entity_id="held")
     holder.flush()  # holds the turn and the lock
     with pytest.raises(Busy), db.session_scope() as session:
-        audit.record(session, actor_id=None, action="test.gave_up", entity="test")
+        audit.record(session, actor_id=None, action=AuditAction.demo_seeded, entity="test", entity_id="gave_up")
         session.flush()
     holder.commit()
     holder.close()
     # The helper that was still waiting for the abandoned turn hands it straight back when it comes.
     with db.session_scope() as session:
-        audit.record(session, actor_id=None, action="test.next", entity="test")
+        audit.record(session, actor_id=None, action=AuditAction.demo_seeded, entity="test", entity_id="next")
     with Session(engine) as check:
-        assert sorted(check.exec(select(AuditEvent.action))) == ["test.held", "test.next"]
+        assert sorted(check.exec(select(AuditEvent.entity_id))) == ["held", "next"]

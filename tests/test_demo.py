@@ -5,6 +5,7 @@ from collections import Counter
 import pytest
 from sqlmodel import func, select
 
+from listening.core.phones import normalise
 from listening.demo import is_seeded, seed_demo
 from listening.models import (
     Account,
@@ -15,7 +16,6 @@ from listening.models import (
     TrainingCompletion,
     Volunteer,
 )
-from listening.phones import normalise
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from listening import i18n
+from listening.core import i18n
 from tools.catalogs import extract, load
 
 

@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from listening import log_saving, sessions
-from listening.errors import Busy, InvalidInput
-from listening.log_saving import LogNotSaved
+from listening.core.errors import Busy, InvalidInput
 from listening.models import Escalation, EscalationSource, MessageKind, OutboundMessage, Outcome, SessionLog
-from listening.sessions import SessionLogInput
+from listening.sessions import log_saving, logs
+from listening.sessions.log_saving import LogNotSaved
+from listening.sessions.logs import SessionLogInput
 from tests import factories
 from tests.session_factories import NOW, coordinator, visit
 
@@ -44,7 +44,7 @@ def count(engine, model, *where) -> int:
 
 def test_a_risk_tick_still_raises_its_escalation_when_the_log_cannot_be_saved(engine, ready, monkeypatch):
     duty, account, v = ready
-    monkeypatch.setattr(sessions, "log_session", locked)
+    monkeypatch.setattr(logs, "log_session", locked)
     monkeypatch.setattr(log_saving.db.time, "sleep", lambda _s: None)
     with pytest.raises(LogNotSaved) as caught:
         log_saving.save_log(actor=account, visit_id=v.id, entry=entry(v, risks={"suicide"}), now=NOW)
@@ -61,7 +61,7 @@ def test_a_risk_tick_still_raises_its_escalation_when_the_log_cannot_be_saved(en
 
 def test_risk_words_alone_are_enough_to_raise_it(engine, ready, monkeypatch):
     _duty, account, v = ready
-    monkeypatch.setattr(sessions, "log_session", locked)
+    monkeypatch.setattr(logs, "log_session", locked)
     monkeypatch.setattr(log_saving.db.time, "sleep", lambda _s: None)
     with pytest.raises(LogNotSaved):
         log_saving.save_log(actor=account, visit_id=v.id, entry=entry(v, note="她说不想活了"), now=NOW)
@@ -71,7 +71,7 @@ def test_risk_words_alone_are_enough_to_raise_it(engine, ready, monkeypatch):
 def test_saving_again_later_links_the_escalation_instead_of_raising_a_second(engine, ready, monkeypatch):
     _duty, account, v = ready
     with monkeypatch.context() as patched:
-        patched.setattr(sessions, "log_session", locked)
+        patched.setattr(logs, "log_session", locked)
         patched.setattr(log_saving.db.time, "sleep", lambda _s: None)
         with pytest.raises(LogNotSaved) as caught:
             log_saving.save_log(actor=account, visit_id=v.id, entry=entry(v, risks={"abuse"}), now=NOW)
@@ -85,7 +85,7 @@ def test_saving_again_later_links_the_escalation_instead_of_raising_a_second(eng
 
 def test_without_a_risk_a_busy_database_is_just_busy(engine, ready, monkeypatch):
     _duty, account, v = ready
-    monkeypatch.setattr(sessions, "log_session", locked)
+    monkeypatch.setattr(logs, "log_session", locked)
     monkeypatch.setattr(log_saving.db.time, "sleep", lambda _s: None)
     with pytest.raises(Busy):
         log_saving.save_log(actor=account, visit_id=v.id, entry=entry(v), now=NOW)
@@ -94,7 +94,7 @@ def test_without_a_risk_a_busy_database_is_just_busy(engine, ready, monkeypatch)
 
 def test_when_even_the_alert_cannot_be_stored_the_volunteer_is_told_to_phone(engine, ready, monkeypatch):
     _duty, account, v = ready
-    monkeypatch.setattr(sessions, "log_session", locked)
+    monkeypatch.setattr(logs, "log_session", locked)
     monkeypatch.setattr(log_saving.safeguarding, "raise_escalation", locked)
     monkeypatch.setattr(log_saving.db.time, "sleep", lambda _s: None)
     with pytest.raises(LogNotSaved) as caught:

@@ -16,8 +16,8 @@ from alembic.operations import Operations
 from alembic.script import ScriptDirectory
 from sqlmodel import Session, func, select
 
-from listening import config, db
 from listening.__main__ import main
+from listening.core import config, db
 from listening.models import (
     Account,
     AuditEvent,

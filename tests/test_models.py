@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from listening.db import schema_differences
+from listening.core.db import schema_differences
 from listening.models import (
     Language,
     ListeningRequest,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from listening.config import get_settings
-from listening.errors import IllegalTransition, NotAllowed
+from listening.core.config import get_settings
+from listening.core.errors import IllegalTransition, NotAllowed
 from listening.models import MessageKind, MessageStatus, OutboundMessage, RecipientKind, SmsOptOut
 from listening.sms import outbox
 from tests import factories

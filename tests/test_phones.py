@@ -1,7 +1,7 @@
 import pytest
 
-from listening import phones
-from listening.errors import InvalidInput
+from listening.core import phones
+from listening.core.errors import InvalidInput
 
 
 @pytest.mark.parametrize("raw", ["13800138000", "138 0013 8000", "+86 138-0013-8000", "１３８００１３８０００",

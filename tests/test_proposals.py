@@ -11,11 +11,13 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from listening import availability, clock, db, matching, proposals, requests
+from listening import matching
 from listening.__main__ import main as cli
-from listening.db import session_scope
-from listening.errors import IllegalTransition, InvalidInput, NotAllowed
-from listening.i18n import set_locale
+from listening.core import clock, db
+from listening.core.db import session_scope
+from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed
+from listening.core.i18n import set_locale
+from listening.matching import proposals
 from listening.models import (
     AuditEvent,
     AvailabilityRule,
@@ -28,8 +30,8 @@ from listening.models import (
     ListeningRequest,
     MessageKind,
     Mode,
-    Outcome,
     OutboundMessage,
+    Outcome,
     PartOfDay,
     RequestStatus,
     RequestTimeWindow,
@@ -44,7 +46,9 @@ from listening.models import (
     Volunteer,
     VolunteerStatus,
 )
-from listening.training import curriculum, sync_curriculum
+from listening.residents import intake
+from listening.volunteers import availability
+from listening.volunteers.training import curriculum, sync_curriculum
 from tests import factories
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
@@ -228,7 +232,7 @@ def test_the_instance_built_from_the_database_matches_the_documented_format(sess
 def test_booked_hours_lower_the_cap_and_take_the_slot(session, centre):
     chen = centre["chen"]
     other = request(session, resident(session))
-    requests.propose(session, actor=centre["coordinator"], request_id=other.id, volunteer_ids=[chen.id],
+    intake.propose(session, actor=centre["coordinator"], request_id=other.id, volunteer_ids=[chen.id],
                      starts_at=local(THU, 19).astimezone(UTC))
     session.commit()
     row = next(x for x in proposals.build_instance(session, week_start=WEEK, now=NOW).data["volunteers"]
@@ -475,7 +479,7 @@ def test_two_coordinators_booking_one_volunteer_into_one_slot_at_once(engine, se
         def job(s, barrier):
             s.get(ListeningRequest, request_id)  # both transactions have read before either writes
             barrier.wait()
-            return requests.propose(s, actor=c["coordinator"], request_id=request_id,
+            return intake.propose(s, actor=c["coordinator"], request_id=request_id,
                                     volunteer_ids=[c["chen"].id], starts_at=starts_at)
         return job
 
@@ -492,7 +496,7 @@ def test_two_coordinators_booking_one_volunteer_into_one_slot_at_once(engine, se
     # transaction, it is refused by the unique index, like on PostgreSQL
     loser_request = other.id if won[0].request_id == c["cantonese"].id else c["cantonese"].id
     with pytest.raises(IllegalTransition), session_scope() as s:
-        requests.propose(s, actor=c["coordinator"], request_id=loser_request, volunteer_ids=[c["chen"].id],
+        intake.propose(s, actor=c["coordinator"], request_id=loser_request, volunteer_ids=[c["chen"].id],
                          starts_at=starts_at)
     _no_double_booking(session)
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import func, select
 
-from listening import availability, proposals, reminders
+from listening.matching import proposals
 from listening.models import (
     AuditEvent,
     MessageKind,
@@ -25,9 +25,10 @@ from listening.models import (
     SmsOptOut,
     VisitStatus,
 )
-from listening.sms import outbox
+from listening.sms import outbox, reminders
 from listening.sms.transport import Accepted
 from listening.sms.worker import Worker
+from listening.volunteers import availability
 from tests import factories
 from tests.sms_helpers import RESIDENT_PHONE, scheduled_visit
 

@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import select
 
 from listening import reports
+from listening.core.clock import today
+from listening.core.errors import InvalidInput, NotAllowed
 from listening.demo import seed_demo
-from listening.errors import InvalidInput, NotAllowed
 from listening.models import Account, AuditEvent, Resident
-from listening.clock import today
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, func, select
 
-from listening import clock, requests
-from listening.errors import IllegalTransition, InvalidInput, NotAllowed
-from listening.i18n import set_locale
+from listening.core import clock
+from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed
+from listening.core.i18n import set_locale
 from listening.models import (
     AuditEvent,
     Escalation,
@@ -30,7 +30,8 @@ from listening.models import (
     VisitStatus,
     VisitVolunteer,
 )
-from listening.requests import RequestForm, SubmitOutcome, TriageSort
+from listening.residents import intake
+from listening.residents.intake import RequestForm, SubmitOutcome, TriageSort
 from tests import factories
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
@@ -63,7 +64,7 @@ def centre(session):
 
 
 def submit(session, form=None, *, browser="browser-1", now=NOW):
-    result = requests.submit(session, form=form or a_form(), browser_session=browser, now=now)
+    result = intake.submit(session, form=form or a_form(), browser_session=browser, now=now)
     session.commit()
     return result
 
@@ -126,7 +127,7 @@ BAD_VALUES = [
 @pytest.mark.parametrize("field, changes, words", BAD_VALUES, ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(BAD_VALUES)])
 def test_every_bad_value_gets_a_clear_message_and_nothing_is_stored(session, centre, field, changes, words):
     with pytest.raises(InvalidInput) as raised:
-        requests.submit(session, form=a_form(**changes), browser_session="b", now=NOW)
+        intake.submit(session, form=a_form(**changes), browser_session="b", now=NOW)
     session.rollback()
     assert raised.value.field == field
     assert words in raised.value.translated()
@@ -137,14 +138,14 @@ def test_every_bad_value_gets_a_clear_message_and_nothing_is_stored(session, cen
 def test_messages_are_also_clear_in_english(session, centre):
     set_locale("en")
     with pytest.raises(InvalidInput) as raised:
-        requests.submit(session, form=a_form(sensitive_consent=False), browser_session="b", now=NOW)
+        intake.submit(session, form=a_form(sensitive_consent=False), browser_session="b", now=NOW)
     assert raised.value.translated() == "We can only take the request with your consent to use this information."
 
 
 def test_a_bad_second_submission_leaves_the_first_request_untouched(session, centre):
     first = submit(session)
     with pytest.raises(InvalidInput):
-        requests.submit(session, form=a_form(mode=Mode.home, address=""), browser_session="b", now=NOW)
+        intake.submit(session, form=a_form(mode=Mode.home, address=""), browser_session="b", now=NOW)
     session.rollback()
     request = session.get(ListeningRequest, first.request.id)
     session.refresh(request)
@@ -180,7 +181,7 @@ def test_unticking_sms_consent_on_a_later_submission_withdraws_it(session, centr
 
 def test_a_coordinator_records_a_request_on_behalf_with_verbal_consent(session, centre):
     coordinator = centre["coordinator"]
-    result = requests.record_on_behalf(session, actor=coordinator, consent_verbal=True, urgency=2, now=NOW,
+    result = intake.record_on_behalf(session, actor=coordinator, consent_verbal=True, urgency=2, now=NOW,
                                        form=a_form(phone="0755 2666 1234", sms_consent=False,
                                                    sensitive_consent=False))
     session.commit()
@@ -195,16 +196,16 @@ def test_a_coordinator_records_a_request_on_behalf_with_verbal_consent(session, 
 
 def test_on_behalf_needs_the_verbal_consent_a_coordinator_and_a_mobile_for_sms(session, centre):
     with pytest.raises(InvalidInput) as raised:
-        requests.record_on_behalf(session, actor=centre["coordinator"], consent_verbal=False, form=a_form())
+        intake.record_on_behalf(session, actor=centre["coordinator"], consent_verbal=False, form=a_form())
     assert raised.value.field == "consent_verbal"
     with pytest.raises(NotAllowed):
-        requests.record_on_behalf(session, actor=centre["lead_account"], consent_verbal=True, form=a_form())
+        intake.record_on_behalf(session, actor=centre["lead_account"], consent_verbal=True, form=a_form())
     with pytest.raises(InvalidInput) as raised:
-        requests.record_on_behalf(session, actor=centre["coordinator"], consent_verbal=True,
+        intake.record_on_behalf(session, actor=centre["coordinator"], consent_verbal=True,
                                   form=a_form(phone="0755 2666 1234", sms_consent=True))
     assert raised.value.field == "phone"
     with pytest.raises(InvalidInput) as raised:
-        requests.record_on_behalf(session, actor=centre["coordinator"], consent_verbal=True, urgency=5,
+        intake.record_on_behalf(session, actor=centre["coordinator"], consent_verbal=True, urgency=5,
                                   form=a_form())
     assert raised.value.field == "urgency"
     session.rollback()
@@ -231,7 +232,7 @@ def test_a_second_submission_updates_the_open_request_and_says_so(session, centr
 
 def test_after_a_request_is_closed_the_same_number_opens_a_new_one(session, centre):
     first = submit(session)
-    requests.cancel(session, actor=None, request_id=first.request.id, reason="不需要了", by="resident")
+    intake.cancel(session, actor=None, request_id=first.request.id, reason="不需要了", by="resident")
     session.commit()
     second = submit(session)
     assert second.outcome == SubmitOutcome.created and second.request.id != first.request.id
@@ -239,7 +240,7 @@ def test_after_a_request_is_closed_the_same_number_opens_a_new_one(session, cent
 
 def test_a_new_submission_withdraws_a_proposal_made_for_the_old_wishes(session, centre):
     first = submit(session)
-    visit = requests.propose(session, actor=centre["coordinator"], request_id=first.request.id,
+    visit = intake.propose(session, actor=centre["coordinator"], request_id=first.request.id,
                              volunteer_ids=[centre["lead"].id], starts_at=NOW + timedelta(days=2))
     session.commit()
     second = submit(session, a_form(mode=Mode.phone))
@@ -251,9 +252,9 @@ def test_a_new_submission_withdraws_a_proposal_made_for_the_old_wishes(session, 
 
 def test_a_new_submission_keeps_a_booked_visit(session, centre):
     first = submit(session)
-    requests.propose(session, actor=centre["coordinator"], request_id=first.request.id,
+    intake.propose(session, actor=centre["coordinator"], request_id=first.request.id,
                      volunteer_ids=[centre["lead"].id], starts_at=NOW + timedelta(days=2))
-    requests.schedule(session, actor=centre["coordinator"], request_id=first.request.id)
+    intake.schedule(session, actor=centre["coordinator"], request_id=first.request.id)
     session.commit()
     second = submit(session, a_form(mode=Mode.phone, topic="换个话题"))
     request = session.get(ListeningRequest, first.request.id)
@@ -285,22 +286,22 @@ def test_ordinary_topics_raise_nothing(session, centre, topic):
 
 
 def test_one_number_may_send_three_requests_a_day(session, centre):
-    for n in range(requests.PHONE_LIMIT_PER_DAY):
+    for n in range(intake.PHONE_LIMIT_PER_DAY):
         submit(session, browser=f"browser-{n}", now=NOW + timedelta(minutes=n))
     with pytest.raises(NotAllowed) as raised:
-        requests.submit(session, form=a_form(), browser_session="another", now=NOW + timedelta(minutes=10))
+        intake.submit(session, form=a_form(), browser_session="another", now=NOW + timedelta(minutes=10))
     session.rollback()
     assert "明天" in raised.value.translated() and "0755" in raised.value.translated()
-    assert count(session, AuditEvent) == 3 + requests.PHONE_LIMIT_PER_DAY
+    assert count(session, AuditEvent) == 3 + intake.PHONE_LIMIT_PER_DAY
     submit(session, browser="another", now=NOW + timedelta(days=1, minutes=1))  # a day later it is fine
 
 
 def test_one_browser_may_send_five_requests_an_hour(session, centre):
-    numbers = [f"1381234{n:04d}" for n in range(requests.BROWSER_LIMIT_PER_HOUR + 1)]
+    numbers = [f"1381234{n:04d}" for n in range(intake.BROWSER_LIMIT_PER_HOUR + 1)]
     for n, number in enumerate(numbers[:-1]):
         submit(session, a_form(phone=number), browser="same", now=NOW + timedelta(minutes=n))
     with pytest.raises(NotAllowed) as raised:
-        requests.submit(session, form=a_form(phone=numbers[-1]), browser_session="same",
+        intake.submit(session, form=a_form(phone=numbers[-1]), browser_session="same",
                         now=NOW + timedelta(minutes=10))
     session.rollback()
     assert "浏览器" in raised.value.translated()
@@ -309,8 +310,8 @@ def test_one_browser_may_send_five_requests_an_hour(session, centre):
 
 
 def test_coordinators_entering_requests_are_not_limited(session, centre):
-    for n in range(requests.PHONE_LIMIT_PER_DAY + 2):
-        requests.record_on_behalf(session, actor=centre["coordinator"], consent_verbal=True, form=a_form(),
+    for n in range(intake.PHONE_LIMIT_PER_DAY + 2):
+        intake.record_on_behalf(session, actor=centre["coordinator"], consent_verbal=True, form=a_form(),
                                   now=NOW + timedelta(minutes=n))
     session.commit()
 
@@ -324,18 +325,18 @@ def bring_to(session, centre, status: RequestStatus) -> int:
     request_id = submit(session).request.id
     if status == RequestStatus.new:
         return request_id
-    requests.propose(session, actor=coordinator, request_id=request_id,
+    intake.propose(session, actor=coordinator, request_id=request_id,
                      volunteer_ids=[centre["lead"].id, centre["partner"].id], starts_at=NOW + timedelta(days=2))
     if status in (RequestStatus.scheduled, RequestStatus.confirmed, RequestStatus.completed, RequestStatus.no_show):
-        requests.schedule(session, actor=coordinator, request_id=request_id)
+        intake.schedule(session, actor=coordinator, request_id=request_id)
     if status in (RequestStatus.confirmed, RequestStatus.completed):
-        requests.confirm(session, actor=None, request_id=request_id, via="sms")
+        intake.confirm(session, actor=None, request_id=request_id, via="sms")
     if status == RequestStatus.completed:
-        requests.complete(session, actor=coordinator, request_id=request_id)
+        intake.complete(session, actor=coordinator, request_id=request_id)
     if status == RequestStatus.no_show:
-        requests.mark_no_show(session, actor=coordinator, request_id=request_id)
+        intake.mark_no_show(session, actor=coordinator, request_id=request_id)
     if status == RequestStatus.cancelled:
-        requests.cancel(session, actor=coordinator, request_id=request_id, reason="重复申请", by="coordinator")
+        intake.cancel(session, actor=coordinator, request_id=request_id, reason="重复申请", by="coordinator")
     session.commit()
     assert session.get(ListeningRequest, request_id).status == status
     return request_id
@@ -345,21 +346,21 @@ def moves(centre):
     coordinator = centre["coordinator"]
     later = NOW + timedelta(days=3)
     return {
-        "propose": (lambda s, rid: requests.propose(s, actor=coordinator, request_id=rid,
+        "propose": (lambda s, rid: intake.propose(s, actor=coordinator, request_id=rid,
                                                     volunteer_ids=[centre["lead"].id], starts_at=later),
                     {RequestStatus.new}),
-        "reject_proposal": (lambda s, rid: requests.reject_proposal(s, actor=coordinator, request_id=rid,
+        "reject_proposal": (lambda s, rid: intake.reject_proposal(s, actor=coordinator, request_id=rid,
                                                                     reason="时间不合适"), {RequestStatus.matched}),
-        "schedule": (lambda s, rid: requests.schedule(s, actor=coordinator, request_id=rid), {RequestStatus.matched}),
-        "confirm": (lambda s, rid: requests.confirm(s, actor=None, request_id=rid, via="sms"),
+        "schedule": (lambda s, rid: intake.schedule(s, actor=coordinator, request_id=rid), {RequestStatus.matched}),
+        "confirm": (lambda s, rid: intake.confirm(s, actor=None, request_id=rid, via="sms"),
                     {RequestStatus.scheduled}),
-        "complete": (lambda s, rid: requests.complete(s, actor=coordinator, request_id=rid),
+        "complete": (lambda s, rid: intake.complete(s, actor=coordinator, request_id=rid),
                      {RequestStatus.scheduled, RequestStatus.confirmed}),
-        "mark_no_show": (lambda s, rid: requests.mark_no_show(s, actor=coordinator, request_id=rid),
+        "mark_no_show": (lambda s, rid: intake.mark_no_show(s, actor=coordinator, request_id=rid),
                          {RequestStatus.scheduled, RequestStatus.confirmed}),
-        "cancel": (lambda s, rid: requests.cancel(s, actor=coordinator, request_id=rid, reason="住院了",
-                                                  by="resident"), set(requests.OPEN_REQUEST_STATUSES)),
-        "requeue": (lambda s, rid: requests.requeue(s, actor=None, request_id=rid, reason="短信取消"),
+        "cancel": (lambda s, rid: intake.cancel(s, actor=coordinator, request_id=rid, reason="住院了",
+                                                  by="resident"), set(intake.OPEN_REQUEST_STATUSES)),
+        "requeue": (lambda s, rid: intake.requeue(s, actor=None, request_id=rid, reason="短信取消"),
                     {RequestStatus.scheduled, RequestStatus.confirmed}),
     }
 
@@ -406,7 +407,7 @@ def test_a_double_booking_is_refused_clearly_and_nothing_changes(session, centre
     starts_at = session.exec(select(Visit.starts_at).where(Visit.request_id == first)).one()
     second = submit(session, a_form(phone="13987654321"), browser="b2").request.id
     with pytest.raises(IllegalTransition) as raised:
-        requests.propose(session, actor=centre["coordinator"], request_id=second,
+        intake.propose(session, actor=centre["coordinator"], request_id=second,
                          volunteer_ids=[centre["lead"].id], starts_at=starts_at)
     assert "已" in raised.value.translated()
     session.commit()  # the savepoint kept the session usable
@@ -419,7 +420,7 @@ def test_schedule_writes_the_sms_and_cancel_releases_the_volunteers_and_tells_ev
     visit = session.exec(select(Visit).where(Visit.request_id == request_id)).one()
     assert session.exec(select(OutboundMessage).where(OutboundMessage.visit_id == visit.id)
                         .where(OutboundMessage.kind == MessageKind.visit_scheduled)).all()
-    requests.cancel(session, actor=None, request_id=request_id, reason="家里有事", by="resident")
+    intake.cancel(session, actor=None, request_id=request_id, reason="家里有事", by="resident")
     session.commit()
     request = session.get(ListeningRequest, request_id)
     assert (request.status, request.cancel_reason) == (RequestStatus.cancelled, "家里有事")
@@ -432,8 +433,8 @@ def test_schedule_writes_the_sms_and_cancel_releases_the_volunteers_and_tells_ev
 
 def test_requeue_puts_the_request_back_and_frees_the_slot_for_another_proposal(session, centre):
     request_id = bring_to(session, centre, RequestStatus.confirmed)
-    requests.requeue(session, actor=None, request_id=request_id, reason="resident cancelled by SMS")
-    visit = requests.propose(session, actor=centre["coordinator"], request_id=request_id,
+    intake.requeue(session, actor=None, request_id=request_id, reason="resident cancelled by SMS")
+    visit = intake.propose(session, actor=centre["coordinator"], request_id=request_id,
                              volunteer_ids=[centre["lead"].id], starts_at=NOW + timedelta(days=2))
     session.commit()
     assert visit.status == VisitStatus.proposed
@@ -443,22 +444,22 @@ def test_requeue_puts_the_request_back_and_frees_the_slot_for_another_proposal(s
 def test_cancellation_needs_a_reason_and_a_known_source(session, centre):
     request_id = bring_to(session, centre, RequestStatus.new)
     with pytest.raises(InvalidInput) as raised:
-        requests.cancel(session, actor=centre["coordinator"], request_id=request_id, reason=" ", by="coordinator")
+        intake.cancel(session, actor=centre["coordinator"], request_id=request_id, reason=" ", by="coordinator")
     assert raised.value.field == "reason"
     with pytest.raises(InvalidInput):
-        requests.cancel(session, actor=centre["coordinator"], request_id=request_id, reason="x", by="robot")
+        intake.cancel(session, actor=centre["coordinator"], request_id=request_id, reason="x", by="robot")
     with pytest.raises(NotAllowed):  # only the resident acts without an account (by SMS)
-        requests.cancel(session, actor=None, request_id=request_id, reason="x", by="coordinator")
+        intake.cancel(session, actor=None, request_id=request_id, reason="x", by="coordinator")
 
 
 def test_volunteers_may_close_only_their_own_visits(session, centre):
     request_id = bring_to(session, centre, RequestStatus.scheduled)
     outsider_account, _ = factories.volunteer(session, "vol3", name="吴强", phone="+8613900009999")
     with pytest.raises(NotAllowed):
-        requests.complete(session, actor=outsider_account, request_id=request_id)
+        intake.complete(session, actor=outsider_account, request_id=request_id)
     with pytest.raises(NotAllowed):
-        requests.schedule(session, actor=centre["lead_account"], request_id=request_id)
-    requests.complete(session, actor=centre["lead_account"], request_id=request_id)
+        intake.schedule(session, actor=centre["lead_account"], request_id=request_id)
+    intake.complete(session, actor=centre["lead_account"], request_id=request_id)
     session.commit()
     assert session.get(ListeningRequest, request_id).status == RequestStatus.completed
 
@@ -473,33 +474,33 @@ def test_the_queue_filters_sorts_and_masks(session, centre):
                     now=NOW - timedelta(days=1)).request.id
     english = submit(session, a_form(phone="13800000003", language=Language.english), browser="3").request.id
     closed = submit(session, a_form(phone="13800000004"), browser="4").request.id
-    requests.cancel(session, actor=coordinator, request_id=closed, reason="重复", by="coordinator")
+    intake.cancel(session, actor=coordinator, request_id=closed, reason="重复", by="coordinator")
     session.commit()
 
-    rows = requests.open_requests(session, actor=coordinator, now=NOW)
+    rows = intake.open_requests(session, actor=coordinator, now=NOW)
     assert [r.id for r in rows] == [urgent, old, english]
     assert rows[1].waiting == timedelta(days=3)
     assert all("****" in r.phone_masked for r in rows)
-    assert [r.id for r in requests.open_requests(session, actor=coordinator, sort=TriageSort.newest)] == [
+    assert [r.id for r in intake.open_requests(session, actor=coordinator, sort=TriageSort.newest)] == [
         english, urgent, old]
-    assert [r.id for r in requests.open_requests(session, actor=coordinator, languages=[Language.english])] == [
+    assert [r.id for r in intake.open_requests(session, actor=coordinator, languages=[Language.english])] == [
         english]
-    assert [r.id for r in requests.open_requests(session, actor=coordinator, modes=[Mode.phone])] == [urgent]
-    assert [r.id for r in requests.open_requests(session, actor=coordinator, urgent_only=True)] == [urgent]
-    assert requests.open_requests(session, actor=coordinator, community_code="shekou") == []
+    assert [r.id for r in intake.open_requests(session, actor=coordinator, modes=[Mode.phone])] == [urgent]
+    assert [r.id for r in intake.open_requests(session, actor=coordinator, urgent_only=True)] == [urgent]
+    assert intake.open_requests(session, actor=coordinator, community_code="shekou") == []
     with pytest.raises(NotAllowed):
-        requests.open_requests(session, actor=centre["lead_account"])
+        intake.open_requests(session, actor=centre["lead_account"])
 
 
 def test_a_request_shows_its_history_and_the_read_is_audited(session, centre):
     request_id = bring_to(session, centre, RequestStatus.confirmed)
-    detail = requests.request_detail(session, actor=centre["coordinator"], request_id=request_id)
+    detail = intake.request_detail(session, actor=centre["coordinator"], request_id=request_id)
     session.commit()
     assert [h.action for h in detail.history] == [
         "request.submitted", "request.proposed", "request.scheduled", "request.confirmed"]
     assert detail.history[0].actor_name is None and detail.history[1].actor_name == "王芳"
     assert detail.visit.status == VisitStatus.confirmed and detail.phone_masked == "+86 138****5678"
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "resident.details_viewed")).one()
-    assert requests.reveal_phone(session, actor=centre["coordinator"], request_id=request_id) == "+8613812345678"
+    assert intake.reveal_phone(session, actor=centre["coordinator"], request_id=request_id) == "+8613812345678"
     with pytest.raises(NotAllowed):
-        requests.request_detail(session, actor=centre["lead_account"], request_id=request_id)
+        intake.request_detail(session, actor=centre["lead_account"], request_id=request_id)

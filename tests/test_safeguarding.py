@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import select
 
 from listening import safeguarding, sessions
-from listening.config import DATA_DIR, get_settings
-from listening.errors import IllegalTransition, InvalidInput, NotAllowed
+from listening.core.config import DATA_DIR, get_settings
+from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed
 from listening.models import (
     AuditEvent,
     DebriefRequest,
@@ -30,7 +30,7 @@ from listening.models import (
     SessionLog,
     Visit,
 )
-from listening.sessions import SessionLogInput
+from listening.sessions.logs import SessionLogInput
 from tests import factories
 from tests.session_factories import NOW, coordinator, resident, visit
 

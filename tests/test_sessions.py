@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import func, select
 
 from listening import sessions
-from listening.errors import IllegalTransition, InvalidInput, NotAllowed
+from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed
 from listening.models import (
     AuditEvent,
     ListeningRequest,
@@ -19,7 +19,7 @@ from listening.models import (
     Visit,
     VisitStatus,
 )
-from listening.sessions import SessionLogInput
+from listening.sessions.logs import SessionLogInput
 from tests import factories
 from tests.session_factories import NOW, coordinator, visit
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
-from listening import clock, training
-from listening.errors import InvalidInput, NotAllowed
-from listening.i18n import set_locale
+from listening.core import clock
+from listening.core.errors import InvalidInput, NotAllowed
+from listening.core.i18n import set_locale
 from listening.models import (
     AuditEvent,
     CompletionMethod,
@@ -21,7 +21,8 @@ from listening.models import (
     TrainingCompletion,
     VolunteerStatus,
 )
-from listening.training import ModuleState, Stage
+from listening.volunteers import training
+from listening.volunteers.training import ModuleState, Stage
 from tests import factories
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
@@ -314,7 +315,7 @@ def test_passing_a_quiz_records_the_completion_and_every_attempt_is_kept(session
 
 
 def test_the_pass_mark_comes_from_the_settings(session, coord, monkeypatch):
-    from listening.config import get_settings
+    from listening.core.config import get_settings
 
     account, _ = factories.volunteer(session)
     monkeypatch.setenv("QUIZ_PASS_PERCENT", "60")

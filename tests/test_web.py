@@ -10,8 +10,8 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
-from listening import auth
-from listening.config import get_settings
+from api.routes import guarded, routes
+from listening.core.config import get_settings
 from listening.models import (
     InboundMessage,
     ListeningRequest,
@@ -22,7 +22,7 @@ from listening.models import (
     SmsOptOut,
 )
 from listening.sms import inbound as inbound_sms
-from listening.web import guarded, routes
+from listening.staff import auth
 from tests import factories
 from tests.incident_helpers import (
     INCIDENT,
@@ -88,7 +88,7 @@ def test_malformed_requests_get_400(client, session):
 
 def test_stop_opts_out_once_and_start_opts_back_in(client, session):
     queued = scheduled_visit(session, phone=ABROAD_PHONE, volunteers=0)
-    from listening import reminders
+    from listening.sms import reminders
 
     reminders.on_visit_scheduled(session, visit=queued)
     session.commit()
@@ -135,8 +135,8 @@ def test_anything_else_gets_a_short_help_reply(client, session):
 
 
 def test_status_callbacks_move_forward_only_and_once(client, session):
-    from listening.sms import outbox
     from listening.models import RecipientKind
+    from listening.sms import outbox
 
     message = outbox.enqueue(session, kind=MessageKind.reply_help, recipient_kind=RecipientKind.resident,
                              to_phone=ABROAD_PHONE, body="x", dedupe_key="x")

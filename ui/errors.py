@@ -9,9 +9,9 @@ import streamlit as st
 from streamlit.errors import FragmentHandledException
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from listening import incidents
-from listening.errors import ServiceError
-from listening.i18n import _
+from listening.core import incidents
+from listening.core.errors import ServiceError
+from listening.core.i18n import _
 
 
 def show_incident(incident: str) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from listening.config import get_settings
-from listening.i18n import N_, _, format_datetime
+from listening.core.config import get_settings
+from listening.core.i18n import N_, _, format_datetime
 from listening.models import Gender, Language, MessageKind, Mode, Outcome, RequestStatus, VisitStatus, VolunteerStatus
 
 LABELS = {

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 import streamlit as st
 from babel.dates import get_day_names
 
-from listening import requests
-from listening.communities import all_communities, community_name
-from listening.config import get_settings
-from listening.db import session_scope
-from listening.i18n import N_, _, format_date, get_locale
+from listening.core.config import get_settings
+from listening.core.db import session_scope
+from listening.core.i18n import N_, _, format_date, get_locale
 from listening.models import Gender, Language, Mode, PartOfDay
-from listening.requests import RequestForm
+from listening.residents import intake
+from listening.residents.communities import all_communities, community_name
+from listening.residents.intake import RequestForm
 from listening.safeguarding import hotlines
 from ui.format import label
 
@@ -29,7 +29,7 @@ def weekday_name(weekday: int) -> str:
     return get_day_names("wide", locale=get_locale())[weekday]
 
 
-def window_text(window: requests.Window) -> str:
+def window_text(window: intake.Window) -> str:
     when = weekday_name(window.weekday) if window.weekday is not None else format_date(window.on_date)
     return f"{when} {_(PART_OF_DAY_LABELS[window.part_of_day])}"
 
@@ -47,7 +47,7 @@ def form_fields(prefix: str) -> RequestForm:
     with session_scope() as session:
         communities = all_communities(session)
     today = datetime.now(get_settings().tz).date()
-    name = st.text_input(_("Your name or a nickname"), max_chars=requests.NAME_MAX, key=f"{prefix}_name")
+    name = st.text_input(_("Your name or a nickname"), max_chars=intake.NAME_MAX, key=f"{prefix}_name")
     phone = st.text_input(_("Mobile number"), key=f"{prefix}_phone", placeholder="138 0000 0000")
     community = st.selectbox(_("Your community"), [c.code for c in communities], index=None,
                              format_func=lambda code: next(community_name(c) for c in communities if c.code == code),
@@ -56,7 +56,7 @@ def form_fields(prefix: str) -> RequestForm:
                     key=f"{prefix}_mode")
     address = ""
     if mode == Mode.home:
-        address = st.text_input(_("Address for the home visit"), max_chars=requests.ADDRESS_MAX,
+        address = st.text_input(_("Address for the home visit"), max_chars=intake.ADDRESS_MAX,
                                 key=f"{prefix}_address")
     language = st.selectbox(_("Language or dialect"), list(Language), format_func=label, index=None,
                             placeholder=_("Choose"), key=f"{prefix}_language")
@@ -66,14 +66,14 @@ def form_fields(prefix: str) -> RequestForm:
                               placeholder=_("Choose"))
     dates = st.multiselect(_("Or specific dates"), [today + timedelta(days=n) for n in range(1, DATE_CHOICES_DAYS)],
                            format_func=format_date, key=f"{prefix}_dates",
-                           max_selections=requests.MAX_DATES, placeholder=_("Choose"))
+                           max_selections=intake.MAX_DATES, placeholder=_("Choose"))
     parts = st.multiselect(_("Parts of the day"), list(PartOfDay), format_func=lambda p: _(PART_OF_DAY_LABELS[p]),
                            key=f"{prefix}_parts", placeholder=_("Choose"))
     gender = st.selectbox(_("Volunteer's gender (optional)"), [None, Gender.female, Gender.male],
                           format_func=lambda g: _("no preference") if g is None else label(g),
                           key=f"{prefix}_gender")
     same = st.checkbox(_("I would like to see the same volunteer as last time, if possible"), key=f"{prefix}_same")
-    topic = st.text_area(_("What would you like to talk about? (optional)"), max_chars=requests.TOPIC_MAX,
+    topic = st.text_area(_("What would you like to talk about? (optional)"), max_chars=intake.TOPIC_MAX,
                          key=f"{prefix}_topic")
     return RequestForm(display_name=name, phone=phone, community_code=community or "", mode=mode,
                        language=language, weekdays=weekdays, dates=dates, parts_of_day=parts, address=address,

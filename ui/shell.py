@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from listening import auth
-from listening.config import get_settings
-from listening.db import session_scope
-from listening.errors import ServiceError
-from listening.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, N_, _, get_locale, set_locale
+from listening.core.config import get_settings
+from listening.core.db import session_scope
+from listening.core.errors import ServiceError
+from listening.core.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, N_, _, get_locale, set_locale
+from listening.core.permissions import require_role
 from listening.models import Account, Role
+from listening.staff import auth
 from ui import errors
 
 TOKEN_KEY = "auth_token"
@@ -130,7 +131,7 @@ def require(*roles: Role) -> Account:
     # A page can run without app.py around it (AppTest.from_file on a page does): keep the session's language.
     set_locale(st.session_state.get("locale", DEFAULT_LOCALE))
     try:
-        return auth.require_role(account(), *roles)
+        return require_role(account(), *roles)
     except ServiceError as error:
         st.error(error.translated())
         st.stop()

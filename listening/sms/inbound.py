@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from listening import audit, requests
+from listening.core import audit
+from listening.core.audit import AuditAction
 from listening.models import (
     InboundMessage,
     ListeningRequest,
@@ -27,6 +28,7 @@ from listening.models import (
     VisitStatus,
     utcnow,
 )
+from listening.residents import intake
 from listening.sms import outbox, templates
 from listening.sms.replies import ReplyIntent, classify_reply
 
@@ -129,7 +131,7 @@ def handle_inbound(session: Session, *, message_sid: str, from_phone: str, body:
         request = _resident_request(session, from_phone, (RequestStatus.scheduled,))
         if request is not None:
             visit = _live_visit(session, request.id)
-            requests.confirm(session, actor=None, request_id=request.id, via="sms")
+            intake.confirm(session, actor=None, request_id=request.id, via="sms")
             _reply(session, kind=MessageKind.reply_ack, inbound_sid=message_sid, phone=from_phone,
                    locale=locale, request_id=request.id, visit=visit)
             action = "confirmed"
@@ -138,12 +140,12 @@ def handle_inbound(session: Session, *, message_sid: str, from_phone: str, body:
         if request is not None:
             visit = _live_visit(session, request.id)
             # requeue cancels the visit's pending SMS and sends everyone the cancellation notice.
-            requests.requeue(session, actor=None, request_id=request.id, reason="cancelled by SMS reply")
+            intake.requeue(session, actor=None, request_id=request.id, reason="cancelled by SMS reply")
             _notify_coordinators(session, request=request, visit=visit, inbound_sid=message_sid)
             action = "requeued"
     if action == "help" and not outbox.is_opted_out(session, phone=from_phone):
         _reply(session, kind=MessageKind.reply_help, inbound_sid=message_sid, phone=from_phone, locale=locale)
-    audit.record(session, actor_id=None, action="sms.inbound", entity="inbound_message", entity_id=message_sid,
+    audit.record(session, actor_id=None, action=AuditAction.sms_inbound, entity="inbound_message", entity_id=message_sid,
                  details={"intent": intent.value, "action": action})
     return InboundResult(intent, duplicate=False, action=action)
 

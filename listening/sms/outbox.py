@@ -18,11 +18,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from listening import audit
-from listening.auth import require_role
-from listening.config import get_settings
-from listening.errors import IllegalTransition, NotFound
-from listening.i18n import N_
+from listening.core import audit
+from listening.core.audit import AuditAction
+from listening.core.config import get_settings
+from listening.core.errors import IllegalTransition, NotFound
+from listening.core.i18n import N_
+from listening.core.permissions import require_role
 from listening.models import (
     Account,
     MessageKind,
@@ -245,7 +246,7 @@ def resend(session: Session, *, actor: Account, message_id: int, now: datetime |
     if copy is None:
         raise IllegalTransition(N_("This message is being sent again already."))
     session.flush()
-    audit.record(session, actor_id=actor.id, action="sms.resend", entity="outbound_message", entity_id=copy.id,
+    audit.record(session, actor_id=actor.id, action=AuditAction.sms_resend, entity="outbound_message", entity_id=copy.id,
                  details={"original_id": original.id, "kind": str(original.kind)})
     return copy
 

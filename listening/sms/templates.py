@@ -15,10 +15,10 @@ from datetime import datetime
 
 from babel.dates import format_datetime as babel_format_datetime
 
-from listening.config import get_settings
-from listening.i18n import DEFAULT_LOCALE, LOCALES, N_, translations
+from listening.core.config import get_settings
+from listening.core.i18n import DEFAULT_LOCALE, LOCALES, N_, translations
+from listening.core.phones import is_mainland
 from listening.models import MessageKind, Mode
-from listening.phones import is_mainland
 
 SIGNATURE = "【倾听一小时】"
 

@@ -31,8 +31,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from listening.config import Settings, get_settings
-from listening.db import for_writing, is_busy
+from listening.core.config import Settings, get_settings
+from listening.core.db import for_writing, is_busy
 from listening.models import MessageStatus, OutboundMessage, SmsOptOut, WorkerHeartbeat, utcnow
 from listening.sms import outbox
 from listening.sms.transport import (
@@ -445,7 +445,7 @@ def _process_alive(pid: int) -> bool:
 
 def main(*, once: bool = False) -> int:
     """`python -m listening worker`: run until SIGTERM/SIGINT."""
-    from listening.db import get_engine, migrate
+    from listening.core.db import get_engine, migrate
 
     migrate()
     # alembic's fileConfig disables the loggers that exist already; the worker's own log must stay on.

@@ -20,7 +20,7 @@ def test_demo_accounts_are_listed_only_in_demo_mode(demo, monkeypatch):
     at = app_test().run()
     assert not any("演示账号" in e.label for e in at.expander)
     monkeypatch.setenv("DEMO_MODE", "1")
-    from listening.config import get_settings
+    from listening.core.config import get_settings
 
     get_settings.cache_clear()
     at = app_test().run()
@@ -98,8 +98,8 @@ def test_sign_out_ends_the_session(demo):
     token = at.session_state[shell.TOKEN_KEY]
     at.sidebar.button(key="sign_out").click().run()
     assert not at.exception
-    from listening import auth
-    from listening.db import session_scope
+    from listening.core.db import session_scope
+    from listening.staff import auth
 
     with session_scope() as session:
         assert auth.resume(session, token=token) is None

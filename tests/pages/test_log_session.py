@@ -10,10 +10,10 @@ from sqlmodel import select
 from listening.models import (
     Account,
     Escalation,
+    ListeningRequest,
     MessageKind,
     OutboundMessage,
     RequestStatus,
-    ListeningRequest,
     SessionLog,
     utcnow,
 )

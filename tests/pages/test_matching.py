@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import func, select
 
-from listening import phones, proposals
-from listening.i18n import set_locale
+from listening.core import phones
+from listening.core.i18n import set_locale
+from listening.matching import proposals
 from listening.models import (
     Account,
     ListeningRequest,

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlmodel import select
 
-from listening.i18n import set_locale
+from listening.core.i18n import set_locale
 from listening.models import Account, AvailabilityException, AvailabilityRule, Volunteer
 from tests.pages.conftest import app_test, sign_in
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from listening import clock, training
+from listening.core import clock
 from listening.models import Account, QuizAttempt, TrainingCompletion, TrainingModule
+from listening.volunteers import training
 from tests.pages.conftest import app_test, sign_in
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants

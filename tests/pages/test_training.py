@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from datetime import timedelta
 
+import pytest
 from sqlmodel import func, select
 
-from listening import clock, training
+from listening.core import clock
 from listening.models import Account, TrainingCompletion, Volunteer
+from listening.volunteers import training
 from tests.pages.conftest import app_test, sign_in
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
-from listening import requests
 from listening.models import Account, AuditEvent, Language, ListeningRequest, Mode, PartOfDay, RequestStatus, Resident
-from listening.requests import RequestForm
+from listening.residents import intake
+from listening.residents.intake import RequestForm
 from tests.pages.conftest import app_test
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
@@ -25,14 +25,14 @@ def a_request(session, *, phone="13812345678", topic="想聊聊") -> int:
     form = RequestForm(display_name="测试居民", phone=phone, community_code="yuehai", mode=Mode.centre,
                        language=Language.mandarin, weekdays=[1], parts_of_day=[PartOfDay.morning], topic=topic,
                        sensitive_consent=True)
-    result = requests.submit(session, form=form, browser_session="test", now=datetime.now(UTC))
+    result = intake.submit(session, form=form, browser_session="test", now=datetime.now(UTC))
     session.commit()
     return result.request.id
 
 
 def test_the_coordinator_sees_the_open_requests_with_masked_phones(demo, session):
     open_count = len(session.exec(select(ListeningRequest).where(
-        ListeningRequest.status.in_(requests.OPEN_REQUEST_STATUSES))).all())
+        ListeningRequest.status.in_(intake.OPEN_REQUEST_STATUSES))).all())
     at = as_user(session, "coordinator")
     assert not at.exception
     table = at.dataframe[0].value

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from listening.config import get_settings
+from listening.core.config import get_settings
 from listening.models import MessageKind, Mode
 from listening.sms import templates
 from listening.sms.segments import segment_count

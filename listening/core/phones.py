@@ -6,8 +6,8 @@ import unicodedata
 
 import phonenumbers
 
-from listening.errors import InvalidInput
-from listening.i18n import N_
+from listening.core.errors import InvalidInput
+from listening.core.i18n import N_
 
 DEFAULT_REGION = "CN"
 

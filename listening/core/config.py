@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
 DEV_SECRET = "dev-only-secret-change-me"
 
@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     environment: str = Field(default="development", description="development | test | production")
-    database_url: str = f"sqlite:///{DATA_DIR / 'listening.db'}"
+    database_url: str = f"sqlite:///{DATA_DIR / 'listening.core.db'}"
     timezone: str = "Asia/Shanghai"
     secret_key: str = DEV_SECRET
     demo_mode: bool = False

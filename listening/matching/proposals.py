@@ -2,8 +2,8 @@
 
 The instance is exactly the structure of /work/shared/matching-instance.md (the same `python -m listening match`
 reads), so any run can be reproduced outside the app. Training decides each volunteer's `modes`, availability
-decides their `slots`; proposals are stored through `requests.propose` and stay proposals until a coordinator
-approves each one (`requests.schedule` sends the SMS through the outbox in the same transaction).
+decides their `slots`; proposals are stored through `intake.propose` and stay proposals until a coordinator
+approves each one (`intake.schedule` sends the SMS through the outbox in the same transaction).
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from listening import audit, availability, db, matching, reminders
-from listening.auth import require_role
-from listening.errors import Busy, IllegalTransition, InvalidInput, NotFound, ServiceError
-from listening.i18n import N_, get_locale, gettext
+from listening import matching
+from listening.core import audit, db
+from listening.core.audit import AuditAction
+from listening.core.errors import Busy, IllegalTransition, InvalidInput, NotFound, ServiceError
+from listening.core.i18n import N_, get_locale, gettext
+from listening.core.permissions import require_role
 from listening.models import (
     Account,
     Community,
@@ -46,6 +48,9 @@ from listening.models import (
     VolunteerStatus,
     utcnow,
 )
+from listening.residents import intake
+from listening.sms import reminders
+from listening.volunteers import availability
 
 # The hours each part of the day offers as slot starts (morning 08-12, afternoon 12-18, evening 18-21).
 PART_OF_DAY_HOURS = {
@@ -152,7 +157,8 @@ def build_instance(session: Session, *, week_start: date, now: datetime | None =
                    request_ids: list[int] | None = None) -> WeekInstance:
     """The matching instance of the local week starting `week_start` (a Monday): every matchable volunteer and
     every new request (or just `request_ids`), in the documented format. Only slots after `now` are offered."""
-    from listening import sessions, training
+    from listening import sessions
+    from listening.volunteers import training
 
     if week_start.weekday() != 0:
         raise InvalidInput(N_("A matching week starts on a Monday."), field="week_start")
@@ -314,7 +320,7 @@ def run_matching(session: Session, *, actor: Account, week_start: date, now: dat
         request_ref, code, params = _unmatched_parts(item)
         run.unmatched.append(Unmatched(request_id=_id_of(request_ref), code=code, params=params))
     run.seconds = round(clock.perf_counter() - started, 3)
-    audit.record(session, actor_id=actor.id, action="matching.run", entity="week", entity_id=week_start.isoformat(),
+    audit.record(session, actor_id=actor.id, action=AuditAction.matching_run, entity="week", entity_id=week_start.isoformat(),
                  details={"requests": run.requests, "volunteers": run.volunteers, "proposed": len(run.proposed),
                           "unmatched": len(run.unmatched), "conflicts": len(run.conflicts),
                           "weight": run.optimum.weight, "greedy_weight": run.baseline.weight,
@@ -329,7 +335,7 @@ def _store(session: Session, actor: Account, result, run: MatchingRun, tz) -> No
         request_id = _id_of(request_ref)
         try:
             with session.begin_nested():
-                requests_module().propose(session, actor=actor, request_id=request_id,
+                intake.propose(session, actor=actor, request_id=request_id,
                                           volunteer_ids=[_id_of(v) for v in volunteer_refs],
                                           starts_at=slot_time(slot, tz).astimezone(UTC))
         except IllegalTransition:  # another coordinator's run took this request or volunteer meanwhile
@@ -337,11 +343,6 @@ def _store(session: Session, actor: Account, result, run: MatchingRun, tz) -> No
             continue
         run.proposed.append(request_id)
 
-
-def requests_module():
-    from listening import requests
-
-    return requests
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -477,7 +478,7 @@ def approve(session: Session, *, actor: Account, request_id: int, now: datetime 
 
     Whoever quiet hours keep from hearing of the booking before it begins comes back in `phone_calls`."""
     def schedule() -> Approval:
-        visit = requests_module().schedule(session, actor=actor, request_id=request_id, now=now)
+        visit = intake.schedule(session, actor=actor, request_id=request_id, now=now)
         return Approval(visit, tuple(reminders.phone_calls(session, actor=actor, visit=visit)))
     return _refused_concurrently(schedule)
 
@@ -508,7 +509,7 @@ def approve_all(session: Session, *, actor: Account, week_start: date,
 
 def reject(session: Session, *, actor: Account, request_id: int, reason: str) -> None:
     """matched -> new: the proposal is dropped and the request waits for the next run."""
-    _refused_concurrently(lambda: requests_module().reject_proposal(session, actor=actor, request_id=request_id,
+    _refused_concurrently(lambda: intake.reject_proposal(session, actor=actor, request_id=request_id,
                                                                     reason=reason))
 
 
@@ -595,10 +596,9 @@ def change(session: Session, *, actor: Account, request_id: int, volunteer_ids: 
         raise NotFound(N_("This request has no proposal to change."))
     tz = availability.programme_tz()
     week_start = availability.week_start_of(starts_at.astimezone(tz).date())
-    requests = requests_module()
 
     def replace() -> Visit:
-        requests.reject_proposal(session, actor=actor, request_id=request_id,
+        intake.reject_proposal(session, actor=actor, request_id=request_id,
                                  reason=gettext(N_("changed by a coordinator")))
         session.flush()
         week = build_instance(session, week_start=week_start, now=now, request_ids=[request_id])
@@ -606,7 +606,7 @@ def change(session: Session, *, actor: Account, request_id: int, volunteer_ids: 
         if (starts_at.astimezone(tz), tuple(sorted(volunteer_ids))) not in allowed:
             raise InvalidInput(N_("That volunteer is not free then, or does not fit this request (language, mode, "
                                   "community, gender wish, weekly cap)."), field="volunteer_ids")
-        return requests.propose(session, actor=actor, request_id=request_id, volunteer_ids=list(volunteer_ids),
+        return intake.propose(session, actor=actor, request_id=request_id, volunteer_ids=list(volunteer_ids),
                                 starts_at=starts_at.astimezone(UTC))
 
     return _refused_concurrently(replace)

@@ -7,11 +7,11 @@ from datetime import date
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from listening.auth import require_role
-from listening.errors import NotFound
-from listening.i18n import N_
+from listening.core.errors import NotFound
+from listening.core.i18n import N_
+from listening.core.permissions import require_role
+from listening.core.phones import mask
 from listening.models import Account, Community, Gender, Language, Role, Volunteer, VolunteerLanguage, VolunteerStatus
-from listening.phones import mask
 
 
 class VolunteerPublic(BaseModel):

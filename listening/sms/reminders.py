@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from listening import audit
-from listening.auth import require_role
+from listening.core import audit
+from listening.core.audit import AuditAction
+from listening.core.permissions import require_role
 from listening.models import (
     Account,
     ListeningRequest,
@@ -197,7 +198,7 @@ def phone_calls(session: Session, *, actor: Account, visit: Visit,
             continue
         calls.append(PhoneCall(recipient_kind=recipient_kind, name=name, phone=phone, starts_at=visit.starts_at,
                                kind=kind, request_id=visit.request_id, message_id=row.id))
-        audit.record(session, actor_id=actor.id, action=f"{recipient_kind.value}.contact_viewed",
+        audit.record(session, actor_id=actor.id, action=AuditAction(f"{recipient_kind.value}.contact_viewed"),
                      entity=recipient_kind.value, entity_id=entity_id,
                      details={"request_id": visit.request_id, "context": "quiet_hours", "message_id": row.id})
     return calls

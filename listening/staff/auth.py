@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, Signer
 from sqlmodel import Session, select
 
-from listening import audit, db
-from listening.config import Settings, get_settings
-from listening.errors import AuthError, InvalidInput, NotAllowed
-from listening.i18n import N_
+from listening.core import audit, db
+from listening.core.audit import AuditAction
+from listening.core.config import Settings, get_settings
+from listening.core.errors import AuthError, InvalidInput
+from listening.core.i18n import N_
 from listening.models import Account, AuthSession, Role, utcnow
 
 SESSION_COOKIE = "lh_session"
@@ -87,7 +88,7 @@ def create_account(
     )
     session.add(account)
     session.flush()
-    audit.record(session, actor_id=actor_id, action="account.created", entity="account", entity_id=account.id,
+    audit.record(session, actor_id=actor_id, action=AuditAction.account_created, entity="account", entity_id=account.id,
                  details={"role": role.value})
     return account
 
@@ -123,13 +124,13 @@ def _record_attempt(session: Session, *, username: str, matched_hash: str | None
         if account.failed_logins >= settings.max_failed_logins:
             account.locked_until = now + timedelta(minutes=settings.lockout_minutes)
             account.failed_logins = 0
-            audit.record(session, actor_id=None, action="account.locked", entity="account", entity_id=account.id,
+            audit.record(session, actor_id=None, action=AuditAction.account_locked, entity="account", entity_id=account.id,
                          details=details, at=now)
             session.add(account)
             session.commit()  # the failure must count even though we raise
             raise AuthError(N_("Too many failed attempts. Try again in {minutes} minutes."),
                             minutes=settings.lockout_minutes)
-        audit.record(session, actor_id=None, action="auth.failed", entity="account", entity_id=account.id,
+        audit.record(session, actor_id=None, action=AuditAction.auth_failed, entity="account", entity_id=account.id,
                      details=details, at=now)
         session.add(account)
         session.commit()
@@ -180,7 +181,7 @@ def _open_session(session: Session, *, username: str, matched_hash: str | None,
     token, ticket = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     session.add(AuthSession(id=_sha256(token), account_id=account.id, created_at=now, last_seen_at=now,
                             ticket_hash=_sha256(ticket), ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS)))
-    audit.record(session, actor_id=account.id, action="auth.signed_in", entity="account", entity_id=account.id, at=now)
+    audit.record(session, actor_id=account.id, action=AuditAction.auth_signed_in, entity="account", entity_id=account.id, at=now)
     return account, NewSession(token=token, ticket=ticket)
 
 
@@ -230,7 +231,7 @@ def resume(session: Session, *, token: str, now: datetime | None = None, setting
     if now > idle_limit or now > absolute_limit:
         auth_session.revoked_at = now
         session.add(auth_session)
-        audit.record(session, actor_id=auth_session.account_id, action="auth.expired", entity="account",
+        audit.record(session, actor_id=auth_session.account_id, action=AuditAction.auth_expired, entity="account",
                      entity_id=auth_session.account_id, at=now)
         return None
     account = session.get(Account, auth_session.account_id)
@@ -249,17 +250,5 @@ def sign_out(session: Session, *, token: str, now: datetime | None = None) -> No
         return
     auth_session.revoked_at = now
     session.add(auth_session)
-    audit.record(session, actor_id=auth_session.account_id, action="auth.signed_out", entity="account",
+    audit.record(session, actor_id=auth_session.account_id, action=AuditAction.auth_signed_out, entity="account",
                  entity_id=auth_session.account_id, at=now)
-
-
-# ----- permissions --------------------------------------------------------------------------------------------
-
-
-def require_role(account: Account | None, *roles: Role) -> Account:
-    """The access check every service and page goes through."""
-    if account is None:
-        raise NotAllowed(N_("Please sign in first."))
-    if account.role not in roles:
-        raise NotAllowed(N_("This page is not available for your role."))
-    return account

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from listening.clock import now as utcnow  # the one clock; models use it for their default timestamps
+from listening.core.clock import now as utcnow  # the one clock; models use it for their default timestamps
 
 
 class UTCDateTime(TypeDecorator):

@@ -25,11 +25,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
-from listening.config import PROJECT_ROOT, get_settings
-from listening.errors import Busy, ServiceError
-from listening.i18n import N_
+from listening.core.config import PROJECT_ROOT, get_settings
+from listening.core.errors import Busy, ServiceError
+from listening.core.i18n import N_
 
-log = logging.getLogger("listening.db")
+log = logging.getLogger("listening.core.db")
 T = TypeVar("T")
 BUSY_TIMEOUT_SECONDS = 10
 # The execution option that makes a connection's transactions begin IMMEDIATE on SQLite.

@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from listening import auth, incidents
+from listening.core import incidents
+from listening.core.config import get_settings
+from listening.core.db import session_scope
+from listening.core.i18n import LOCALES
 from listening.sms import inbound
-from listening.config import get_settings
-from listening.db import session_scope
-from listening.i18n import LOCALES
+from listening.staff import auth
 
 
 def _home(request: Request) -> str:

@@ -17,11 +17,13 @@ import sqlalchemy as sa
 from phonenumbers import PhoneNumberType
 from sqlmodel import Session, col, select
 
-from listening import audit, phones, reminders, safeguarding
-from listening.auth import require_role
-from listening.config import get_settings
-from listening.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound
-from listening.i18n import DEFAULT_LOCALE, LOCALES, N_, gettext
+from listening import safeguarding
+from listening.core import audit, phones
+from listening.core.audit import AuditAction
+from listening.core.config import get_settings
+from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound
+from listening.core.i18n import DEFAULT_LOCALE, LOCALES, N_, gettext
+from listening.core.permissions import require_role
 from listening.models import (
     OPEN_REQUEST_STATUSES,
     Account,
@@ -34,11 +36,11 @@ from listening.models import (
     Mode,
     PartOfDay,
     RequestSource,
+    RequestStatus,
     RequestTimeWindow,
     Resident,
-    StrEnum,
-    RequestStatus,
     Role,
+    StrEnum,
     Visit,
     VisitRole,
     VisitStatus,
@@ -46,6 +48,7 @@ from listening.models import (
     Volunteer,
     utcnow,
 )
+from listening.sms import reminders
 
 VISIT_LENGTH = timedelta(minutes=60)
 REASON_MAX = 200
@@ -119,7 +122,7 @@ def _release_bookings(session: Session, visit: Visit) -> None:
 
 
 def _set_status(session: Session, request: ListeningRequest, status: RequestStatus, *, actor: Account | None,
-                action: str, details: dict | None = None) -> None:
+                action: AuditAction, details: dict | None = None) -> None:
     previous = request.status
     request.status = status
     request.updated_at = utcnow()
@@ -163,7 +166,7 @@ def propose(session: Session, *, actor: Account, request_id: int, volunteer_ids:
             session.flush()
     except sa.exc.IntegrityError:
         raise IllegalTransition(N_("A chosen volunteer is already booked at that time.")) from None
-    _set_status(session, request, RequestStatus.matched, actor=actor, action="request.proposed",
+    _set_status(session, request, RequestStatus.matched, actor=actor, action=AuditAction.request_proposed,
                 details={"visit_id": visit.id, "volunteer_ids": list(volunteer_ids)})
     return visit
 
@@ -180,7 +183,7 @@ def reject_proposal(session: Session, *, actor: Account, request_id: int, reason
         visit.status = VisitStatus.cancelled
         session.add(visit)
         _release_bookings(session, visit)
-    _set_status(session, request, RequestStatus.new, actor=actor, action="request.proposal_rejected",
+    _set_status(session, request, RequestStatus.new, actor=actor, action=AuditAction.request_proposal_rejected,
                 details={"visit_id": visit.id if visit else None, "reason": reason})
 
 
@@ -195,7 +198,7 @@ def schedule(session: Session, *, actor: Account, request_id: int, now: datetime
         raise IllegalTransition(N_("This request has no proposed visit to schedule."))
     visit.status = VisitStatus.scheduled
     session.add(visit)
-    _set_status(session, request, RequestStatus.scheduled, actor=actor, action="request.scheduled",
+    _set_status(session, request, RequestStatus.scheduled, actor=actor, action=AuditAction.request_scheduled,
                 details={"visit_id": visit.id})
     session.flush()
     reminders.on_visit_scheduled(session, visit=visit, now=now)
@@ -217,7 +220,7 @@ def confirm(session: Session, *, actor: Account | None, request_id: int, via: st
     visit.status = VisitStatus.confirmed
     visit.confirmed_at = utcnow()
     session.add(visit)
-    _set_status(session, request, RequestStatus.confirmed, actor=actor, action="request.confirmed",
+    _set_status(session, request, RequestStatus.confirmed, actor=actor, action=AuditAction.request_confirmed,
                 details={"visit_id": visit.id, "via": via})
 
 
@@ -230,7 +233,7 @@ def complete(session: Session, *, actor: Account, request_id: int) -> None:
                     N_("Only a scheduled or confirmed visit can be completed; this request is {status}."))
     visit.status = VisitStatus.completed
     session.add(visit)
-    _set_status(session, request, RequestStatus.completed, actor=actor, action="request.completed",
+    _set_status(session, request, RequestStatus.completed, actor=actor, action=AuditAction.request_completed,
                 details={"visit_id": visit.id})
 
 
@@ -243,7 +246,7 @@ def mark_no_show(session: Session, *, actor: Account, request_id: int) -> None:
                     N_("Only a scheduled or confirmed visit can be marked as a no-show; this request is {status}."))
     visit.status = VisitStatus.no_show
     session.add(visit)
-    _set_status(session, request, RequestStatus.no_show, actor=actor, action="request.no_show",
+    _set_status(session, request, RequestStatus.no_show, actor=actor, action=AuditAction.request_no_show,
                 details={"visit_id": visit.id})
     reminders.on_no_show(session, visit=visit)
 
@@ -270,7 +273,7 @@ def cancel(session: Session, *, actor: Account | None, request_id: int, reason: 
         session.add(visit)
         _release_bookings(session, visit)
     request.cancel_reason = reason  # kept on the request, not in the audit trail: it may echo the resident
-    _set_status(session, request, RequestStatus.cancelled, actor=actor, action="request.cancelled",
+    _set_status(session, request, RequestStatus.cancelled, actor=actor, action=AuditAction.request_cancelled,
                 details={"by": by, "visit_id": visit.id if visit else None})
     if announced:
         session.flush()
@@ -290,7 +293,7 @@ def requeue(session: Session, *, actor: Account | None, request_id: int, reason:
         visit.status = VisitStatus.cancelled
         session.add(visit)
         _release_bookings(session, visit)
-    _set_status(session, request, RequestStatus.new, actor=actor, action="request.requeued",
+    _set_status(session, request, RequestStatus.new, actor=actor, action=AuditAction.request_requeued,
                 details={"visit_id": visit.id if visit else None, "reason": reason})
     if visit is not None:
         session.flush()
@@ -308,7 +311,7 @@ MAX_DATES = 10
 DATES_AHEAD = timedelta(days=60)
 PHONE_LIMIT_PER_DAY = 3
 BROWSER_LIMIT_PER_HOUR = 5
-SUBMIT_ACTIONS = ("request.submitted", "request.updated")
+SUBMIT_ACTIONS = (AuditAction.request_submitted, AuditAction.request_updated)
 
 
 @dataclass
@@ -582,7 +585,7 @@ def _store(session: Session, clean: CleanRequest, *, actor: Account | None, sour
                 visit.status = VisitStatus.cancelled
                 session.add(visit)
                 _release_bookings(session, visit)
-            _set_status(session, request, RequestStatus.new, actor=actor, action="request.proposal_withdrawn",
+            _set_status(session, request, RequestStatus.new, actor=actor, action=AuditAction.request_proposal_withdrawn,
                         details={"visit_id": visit.id if visit else None})
         _apply(session, request, clean, urgency=max(urgency, request.urgency), risk=bool(risk_kinds) or
                request.risk_flag, now=now)
@@ -599,7 +602,7 @@ def _store(session: Session, clean: CleanRequest, *, actor: Account | None, sour
     session.add(resident)
     session.flush()
 
-    action = "request.submitted" if outcome == SubmitOutcome.created else "request.updated"
+    action = AuditAction.request_submitted if outcome == SubmitOutcome.created else AuditAction.request_updated
     details = {"resident_id": resident.id, "source": source.value, "outcome": outcome.value,
                "risk_flag": bool(risk_kinds), "sms_consent": clean.sms_consent}
     if browser:
@@ -749,7 +752,7 @@ def request_detail(session: Session, *, actor: Account, request_id: int) -> Requ
     community = session.get(Community, resident.community_id)
     recorder = session.get(Account, resident.consent_recorded_by) if resident.consent_recorded_by else None
     history = request_history(session, actor=actor, request_id=request_id)
-    audit.record(session, actor_id=actor.id, action="resident.details_viewed", entity="resident",
+    audit.record(session, actor_id=actor.id, action=AuditAction.resident_details_viewed, entity="resident",
                  entity_id=resident.id, details={"request_id": request.id})
     return RequestDetail(
         request=request, resident_name=resident.display_name, phone_masked=phones.mask(resident.phone),
@@ -769,7 +772,7 @@ def reveal_phone(session: Session, *, actor: Account, request_id: int) -> str:
     if request is None:
         raise NotFound(N_("Request {id} does not exist."), id=request_id)
     resident = session.get(Resident, request.resident_id)
-    audit.record(session, actor_id=actor.id, action="resident.contact_viewed", entity="resident",
+    audit.record(session, actor_id=actor.id, action=AuditAction.resident_contact_viewed, entity="resident",
                  entity_id=resident.id, details={"request_id": request.id, "context": "triage"})
     return resident.phone
 
@@ -787,15 +790,15 @@ def request_history(session: Session, *, actor: Account, request_id: int) -> lis
 
 
 HISTORY_LABELS = {
-    "request.submitted": N_("Request received"),
-    "request.updated": N_("Request updated by a new submission"),
-    "request.proposed": N_("Visit proposed"),
-    "request.proposal_rejected": N_("Proposal rejected"),
-    "request.proposal_withdrawn": N_("Proposal withdrawn: the resident changed the request"),
-    "request.scheduled": N_("Visit scheduled"),
-    "request.confirmed": N_("Visit confirmed"),
-    "request.completed": N_("Visit completed"),
-    "request.no_show": N_("No-show"),
-    "request.cancelled": N_("Request cancelled"),
-    "request.requeued": N_("Visit called off; request back in the queue"),
+    AuditAction.request_submitted: N_("Request received"),
+    AuditAction.request_updated: N_("Request updated by a new submission"),
+    AuditAction.request_proposed: N_("Visit proposed"),
+    AuditAction.request_proposal_rejected: N_("Proposal rejected"),
+    AuditAction.request_proposal_withdrawn: N_("Proposal withdrawn: the resident changed the request"),
+    AuditAction.request_scheduled: N_("Visit scheduled"),
+    AuditAction.request_confirmed: N_("Visit confirmed"),
+    AuditAction.request_completed: N_("Visit completed"),
+    AuditAction.request_no_show: N_("No-show"),
+    AuditAction.request_cancelled: N_("Request cancelled"),
+    AuditAction.request_requeued: N_("Visit called off; request back in the queue"),
 }

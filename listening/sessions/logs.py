@@ -13,12 +13,14 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from listening import audit, requests, safeguarding
-from listening.auth import require_role
-from listening.clock import day_bounds
-from listening.config import get_settings
-from listening.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound
-from listening.i18n import N_
+from listening import safeguarding
+from listening.core import audit
+from listening.core.audit import AuditAction
+from listening.core.clock import day_bounds
+from listening.core.config import get_settings
+from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound
+from listening.core.i18n import N_
+from listening.core.permissions import require_role
 from listening.models import (
     Account,
     DebriefRequest,
@@ -39,6 +41,7 @@ from listening.models import (
     Volunteer,
     utcnow,
 )
+from listening.residents import intake
 from listening.volunteers import volunteer_of
 
 TOPICS = ("work", "family", "loneliness", "health", "study", "money", "relationships", "other")
@@ -175,7 +178,7 @@ def log_session(session: Session, *, actor: Account, visit_id: int, entry: Sessi
     session.add(log)
     session.flush()
     word_risks = safeguarding.detect_risk(clean.note)
-    audit.record(session, actor_id=actor.id, action="session_log.created", entity="session_log", entity_id=log.id,
+    audit.record(session, actor_id=actor.id, action=AuditAction.session_log_created, entity="session_log", entity_id=log.id,
                  at=now, details={"visit_id": visit.id, "outcome": clean.outcome.value,
                                   "risk_ticks": sorted(clean.risks), "risk_words": sorted(word_risks)})
 
@@ -183,9 +186,9 @@ def log_session(session: Session, *, actor: Account, visit_id: int, entry: Sessi
     request = session.get(ListeningRequest, visit.request_id)
     if visit.status in OPEN_VISIT and request.status in (RequestStatus.scheduled, RequestStatus.confirmed):
         if clean.outcome == Outcome.held:
-            requests.complete(session, actor=actor, request_id=request.id)
+            intake.complete(session, actor=actor, request_id=request.id)
         else:
-            requests.mark_no_show(session, actor=actor, request_id=request.id)
+            intake.mark_no_show(session, actor=actor, request_id=request.id)
 
     escalation = debrief = None
     risks = clean.risks | word_risks

@@ -22,7 +22,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
 LOCALES: tuple[str, ...] = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from listening.i18n import N_, gettext
+from listening.core.i18n import N_, gettext
 
 
 class ServiceError(Exception):

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from listening import audit
+from listening.core import audit
+from listening.core.audit import AuditAction
+from listening.core.phones import mask
 from listening.models import (
     Account,
     Language,
@@ -20,7 +22,6 @@ from listening.models import (
     VisitVolunteer,
     utcnow,
 )
-from listening.phones import mask
 from listening.volunteers import volunteer_of
 
 LIVE_VISIT_STATUSES = (VisitStatus.scheduled, VisitStatus.confirmed)
@@ -77,7 +78,7 @@ def my_visits(session: Session, *, actor: Account, now: datetime | None = None,
         else:
             past.append(item)
     if revealed:
-        audit.record(session, actor_id=actor.id, action="resident.contact_viewed", entity="resident",
+        audit.record(session, actor_id=actor.id, action=AuditAction.resident_contact_viewed, entity="resident",
                      details={"resident_ids": sorted(set(revealed)), "context": "my_visits"})
     past.reverse()
     return upcoming, past

@@ -28,12 +28,14 @@ from functools import lru_cache
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, delete, select
 
-from listening import audit, clock
-from listening.auth import require_role
-from listening.clock import local_date, today
-from listening.config import DATA_DIR, get_settings
-from listening.errors import InvalidInput, NotFound
-from listening.i18n import N_, format_date, gettext, get_locale
+from listening.core import audit, clock
+from listening.core.audit import AuditAction
+from listening.core.clock import local_date, today
+from listening.core.config import DATA_DIR, get_settings
+from listening.core.errors import InvalidInput, NotFound
+from listening.core.i18n import N_, format_date, get_locale, gettext
+from listening.core.permissions import require_role
+from listening.core.phones import normalise
 from listening.models import (
     Account,
     Community,
@@ -52,7 +54,6 @@ from listening.models import (
     VolunteerLanguage,
     VolunteerStatus,
 )
-from listening.phones import normalise
 
 # Listening alone by phone or at the centre is "active"; home visits are the top of the ladder.
 ACTIVE_MODES = (Mode.phone, Mode.centre)
@@ -483,7 +484,7 @@ def record_completions(session: Session, *, actor: Account, volunteer_ids: list[
                                recorded_by=actor.id) for i in ids for code in codes]
     session.add_all(rows)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="training.completions_recorded", entity="training_completion",
+    audit.record(session, actor_id=actor.id, action=AuditAction.training_completions_recorded, entity="training_completion",
                  details={"modules": codes, "completed_on": completed_on.isoformat(), "volunteer_ids": ids,
                           "method": method.value})
     return rows
@@ -587,7 +588,7 @@ def import_completions_csv(session: Session, *, actor: Account, data: bytes | st
                                       method=CompletionMethod.csv_import, recorded_by=actor.id) for v, m, d in good]
     session.add_all(completions)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="training.csv_imported", entity="training_completion",
+    audit.record(session, actor_id=actor.id, action=AuditAction.training_csv_imported, entity="training_completion",
                  details={"rows": len(completions)})
     return completions
 
@@ -638,7 +639,7 @@ def record_shadow_session(session: Session, *, actor: Account, volunteer_id: int
                         signed_off_by=actor.id)
     session.add(row)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="training.shadow_recorded", entity="volunteer",
+    audit.record(session, actor_id=actor.id, action=AuditAction.training_shadow_recorded, entity="volunteer",
                  entity_id=volunteer_id, details={"mentor_id": mentor_id, "observed_on": observed_on.isoformat()})
     return row
 
@@ -664,7 +665,7 @@ def add_applicant(session: Session, *, actor: Account, full_name: str, gender: G
     for language in dict.fromkeys(languages):
         session.add(VolunteerLanguage(volunteer_id=volunteer.id, language=Language(language)))
     session.flush()
-    audit.record(session, actor_id=actor.id, action="volunteer.applicant_added", entity="volunteer",
+    audit.record(session, actor_id=actor.id, action=AuditAction.volunteer_applicant_added, entity="volunteer",
                  entity_id=volunteer.id)  # no phone number in the details
     return volunteer
 
@@ -717,6 +718,6 @@ def submit_quiz(session: Session, *, actor: Account, module_code: str, answers: 
                                            method=CompletionMethod.quiz, recorded_by=actor.id))
         recorded = True
     session.flush()
-    audit.record(session, actor_id=actor.id, action="training.quiz_taken", entity="volunteer",
+    audit.record(session, actor_id=actor.id, action=AuditAction.training_quiz_taken, entity="volunteer",
                  entity_id=volunteer.id, details={"module": module.code, "score": score, "passed": passed})
     return QuizResult(score, passed, pass_percent, wrong, recorded)

@@ -18,11 +18,12 @@ import pandas as pd
 from dateutil.rrule import WEEKLY, rrule
 from sqlmodel import Session, col, select
 
-from listening import audit, clock
-from listening.clock import day_bounds
-from listening.config import get_settings
-from listening.errors import InvalidInput, NotAllowed, NotFound
-from listening.i18n import N_
+from listening.core import audit, clock
+from listening.core.audit import AuditAction
+from listening.core.clock import day_bounds
+from listening.core.config import get_settings
+from listening.core.errors import InvalidInput, NotAllowed, NotFound
+from listening.core.i18n import N_
 from listening.models import (
     Account,
     AvailabilityException,
@@ -232,7 +233,7 @@ def add_rule(session: Session, *, actor: Account, weekday: int, start_time: time
                             valid_from=valid_from, valid_until=valid_until)
     session.add(rule)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="availability.rule_added", entity="volunteer",
+    audit.record(session, actor_id=actor.id, action=AuditAction.availability_rule_added, entity="volunteer",
                  entity_id=volunteer.id, details={"rule_id": rule.id, "weekday": weekday,
                                                   "start": start_time.isoformat(), "end": end_time.isoformat()})
     return rule
@@ -244,7 +245,7 @@ def remove_rule(session: Session, *, actor: Account, rule_id: int) -> None:
         raise NotFound(N_("This availability window no longer exists."))
     volunteer = target_volunteer(session, actor=actor, volunteer_id=rule.volunteer_id)
     session.delete(rule)
-    audit.record(session, actor_id=actor.id, action="availability.rule_removed", entity="volunteer",
+    audit.record(session, actor_id=actor.id, action=AuditAction.availability_rule_removed, entity="volunteer",
                  entity_id=volunteer.id, details={"rule_id": rule_id})
     session.flush()
 
@@ -269,7 +270,7 @@ def add_exception(session: Session, *, actor: Account, starts_at: datetime, ends
     session.add(row)
     session.flush()
     # The reason stays out of the audit log: it may be personal (illness, family).
-    audit.record(session, actor_id=actor.id, action="availability.exception_added", entity="volunteer",
+    audit.record(session, actor_id=actor.id, action=AuditAction.availability_exception_added, entity="volunteer",
                  entity_id=volunteer.id, details={"exception_id": row.id})
     return row
 
@@ -296,7 +297,7 @@ def remove_exception(session: Session, *, actor: Account, exception_id: int) -> 
         raise NotFound(N_("This time off no longer exists."))
     volunteer = target_volunteer(session, actor=actor, volunteer_id=row.volunteer_id)
     session.delete(row)
-    audit.record(session, actor_id=actor.id, action="availability.exception_removed", entity="volunteer",
+    audit.record(session, actor_id=actor.id, action=AuditAction.availability_exception_removed, entity="volunteer",
                  entity_id=volunteer.id, details={"exception_id": exception_id})
     session.flush()
 
@@ -307,7 +308,7 @@ def set_weekly_cap(session: Session, *, actor: Account, hours: int, volunteer_id
         raise InvalidInput(N_("The weekly cap must be a whole number of hours from {low} to {high}."),
                            field="weekly_hour_cap", low=MIN_CAP, high=MAX_CAP)
     if hours != volunteer.weekly_hour_cap:
-        audit.record(session, actor_id=actor.id, action="availability.cap_changed", entity="volunteer",
+        audit.record(session, actor_id=actor.id, action=AuditAction.availability_cap_changed, entity="volunteer",
                      entity_id=volunteer.id, details={"from": volunteer.weekly_hour_cap, "to": hours})
         volunteer.weekly_hour_cap = hours
         session.add(volunteer)

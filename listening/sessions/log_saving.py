@@ -1,6 +1,6 @@
 """Saving a session log so that a risk the volunteer noticed is never lost.
 
-The log and its consequences are one transaction (`sessions.log_session`). If that transaction cannot complete
+The log and its consequences are one transaction (`logs.log_session`). If that transaction cannot complete
 (the database stayed busy, or failed), a log with a risk tick or risk words still raises its escalation, in a
 short transaction of its own, tried several times; the volunteer is told plainly what was and was not saved.
 When the volunteer saves the log again later, the escalation raised here is linked to it, not raised twice.
@@ -13,13 +13,15 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from listening import db, safeguarding, sessions
-from listening.errors import Busy, ServiceError
-from listening.i18n import N_
+from listening import safeguarding
+from listening.core import db
+from listening.core.errors import Busy, ServiceError
+from listening.core.i18n import N_
 from listening.models import Account, EscalationSource, utcnow
-from listening.sessions import LogResult, SessionLogInput
+from listening.sessions import logs
+from listening.sessions.logs import LogResult, SessionLogInput
 
-log = logging.getLogger("listening.log_saving")
+log = logging.getLogger("listening.sessions.log_saving")
 ESCALATION_ATTEMPTS = 4
 
 
@@ -42,7 +44,7 @@ def save_log(*, actor: Account, visit_id: int, entry: SessionLogInput, now: date
     """The volunteer's save: the whole log in one transaction, or at least its escalation."""
     now = now or utcnow()
     try:
-        return db.transaction(lambda session: sessions.log_session(session, actor=actor, visit_id=visit_id,
+        return db.transaction(lambda session: logs.log_session(session, actor=actor, visit_id=visit_id,
                                                                    entry=entry, now=now))
     # Any other ServiceError is a refusal the volunteer can act on (bad time, already logged): the form shows why.
     except (Busy, sa.exc.SQLAlchemyError) as error:
@@ -57,8 +59,8 @@ def save_log(*, actor: Account, visit_id: int, entry: SessionLogInput, now: date
 
 def _escalate_alone(*, actor: Account, visit_id: int, risks: set[str], now: datetime) -> int | None:
     def escalate(session) -> int:
-        volunteer = sessions.volunteer_of(session, actor)
-        visit = sessions.visit_of_volunteer(session, visit_id=visit_id, volunteer=volunteer)
+        volunteer = logs.volunteer_of(session, actor)
+        visit = logs.visit_of_volunteer(session, visit_id=visit_id, volunteer=volunteer)
         escalation = safeguarding.raise_escalation(session, source=EscalationSource.session_log, risk_kinds=risks,
                                                    request_id=visit.request_id, actor=actor, now=now)
         return escalation.id

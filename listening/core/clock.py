@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from listening.config import get_settings
+from listening.core.config import get_settings
 
 
 def local_date(at: datetime) -> date:

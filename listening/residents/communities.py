@@ -7,8 +7,8 @@ from functools import lru_cache
 
 from sqlmodel import Session, select
 
-from listening.config import DATA_DIR
-from listening.i18n import get_locale
+from listening.core.config import DATA_DIR
+from listening.core.i18n import get_locale
 from listening.models import Community
 
 

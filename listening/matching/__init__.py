@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
-from listening.i18n import N_
+from listening.core.i18n import N_
 
 MODES = ("phone", "centre", "home")
 LOCAL_MODES = frozenset({"centre", "home"})  # the volunteer must live in the resident's community

@@ -17,11 +17,12 @@ from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
-from listening import audit
-from listening.auth import require_role
-from listening.config import DATA_DIR
-from listening.errors import IllegalTransition, InvalidInput, NotFound
-from listening.i18n import N_, get_locale
+from listening.core import audit
+from listening.core.audit import AuditAction
+from listening.core.config import DATA_DIR
+from listening.core.errors import IllegalTransition, InvalidInput, NotFound
+from listening.core.i18n import N_, get_locale
+from listening.core.permissions import require_role
 from listening.models import (
     Account,
     DebriefRequest,
@@ -227,7 +228,7 @@ def add_duty_shift(session: Session, *, actor: Account, coordinator_id: int, sta
     shift = DutyShift(coordinator_id=coordinator.id, starts_at=starts_at, ends_at=ends_at)
     session.add(shift)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="duty_shift.added", entity="duty_shift", entity_id=shift.id,
+    audit.record(session, actor_id=actor.id, action=AuditAction.duty_shift_added, entity="duty_shift", entity_id=shift.id,
                  details={"coordinator_id": coordinator.id, "starts_at": starts_at.isoformat(),
                           "ends_at": ends_at.isoformat()})
     return shift
@@ -254,7 +255,7 @@ def raise_escalation(session: Session, *, source: EscalationSource, risk_kinds: 
                        to_phone=coordinator.phone, body=body, locale=coordinator.locale,
                        dedupe_key=f"escalation:{escalation.id}:alert:{coordinator.id}", urgent=True,
                        request_id=request_id, due_at=now)
-    audit.record(session, actor_id=actor.id if actor else None, action="escalation.raised", entity="escalation",
+    audit.record(session, actor_id=actor.id if actor else None, action=AuditAction.escalation_raised, entity="escalation",
                  entity_id=escalation.id, at=now,
                  details={"source": source.value, "risk_kinds": codes, "request_id": request_id,
                           "session_log_id": session_log_id, "alerted": [c.id for c in recipients]})
@@ -287,7 +288,7 @@ def acknowledge(session: Session, *, actor: Account, escalation_id: int, now: da
     escalation.status = EscalationStatus.acknowledged
     escalation.acknowledged_by, escalation.acknowledged_at = actor.id, now
     session.add(escalation)
-    audit.record(session, actor_id=actor.id, action="escalation.acknowledged", entity="escalation",
+    audit.record(session, actor_id=actor.id, action=AuditAction.escalation_acknowledged, entity="escalation",
                  entity_id=escalation.id, at=now,
                  details={"minutes_to_acknowledge": round((now - escalation.raised_at).total_seconds() / 60, 1)})
     return escalation
@@ -305,7 +306,7 @@ def record_action(session: Session, *, actor: Account, escalation_id: int, actio
     escalation.action_taken = action
     session.add(escalation)
     # The action text may repeat what the resident said, so the audit keeps only that it was written.
-    audit.record(session, actor_id=actor.id, action="escalation.action_recorded", entity="escalation",
+    audit.record(session, actor_id=actor.id, action=AuditAction.escalation_action_recorded, entity="escalation",
                  entity_id=escalation.id, at=now or utcnow(), details={"length": len(action)})
     return escalation
 
@@ -326,7 +327,7 @@ def close(session: Session, *, actor: Account, escalation_id: int, action_taken:
     escalation.status = EscalationStatus.closed
     escalation.closed_by, escalation.closed_at = actor.id, now
     session.add(escalation)
-    audit.record(session, actor_id=actor.id, action="escalation.closed", entity="escalation",
+    audit.record(session, actor_id=actor.id, action=AuditAction.escalation_closed, entity="escalation",
                  entity_id=escalation.id, at=now)
     return escalation
 
@@ -407,7 +408,7 @@ def offer_debrief(session: Session, *, volunteer_id: int, session_log_id: int | 
     debrief = DebriefRequest(volunteer_id=volunteer_id, session_log_id=session_log_id, requested_at=now or utcnow())
     session.add(debrief)
     session.flush()
-    audit.record(session, actor_id=actor.id if actor else None, action="debrief.requested", entity="debrief_request",
+    audit.record(session, actor_id=actor.id if actor else None, action=AuditAction.debrief_requested, entity="debrief_request",
                  entity_id=debrief.id, details={"volunteer_id": volunteer_id, "session_log_id": session_log_id})
     return debrief
 
@@ -457,6 +458,6 @@ def handle_debrief(session: Session, *, actor: Account, debrief_id: int, outcome
         raise IllegalTransition(N_("This debrief request has already been handled."))
     debrief.status, debrief.handled_by, debrief.handled_at = outcome, actor.id, now or utcnow()
     session.add(debrief)
-    audit.record(session, actor_id=actor.id, action=f"debrief.{outcome.value}", entity="debrief_request",
+    audit.record(session, actor_id=actor.id, action=AuditAction(f"debrief.{outcome.value}"), entity="debrief_request",
                  entity_id=debrief.id, details={"volunteer_id": debrief.volunteer_id})
     return debrief

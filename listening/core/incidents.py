@@ -12,7 +12,7 @@ import secrets
 import traceback
 from pathlib import Path
 
-from listening.config import PROJECT_ROOT
+from listening.core.config import PROJECT_ROOT
 
 LOGGER = logging.getLogger("listening.incident")
 MAX_CHAINED = 5  # how many causes of one error the record follows

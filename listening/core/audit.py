@@ -1,0 +1,94 @@
+"""The audit trail: one row per state change or sensitive read, written in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from listening.core.permissions import require_role
+from listening.models import Account, AuditEvent, Role, utcnow
+
+
+class AuditAction(StrEnum):
+    """Every action the audit trail knows: what happened, never what was said. Stored as its value."""
+
+    account_created = "account.created"
+    account_locked = "account.locked"
+    auth_signed_in = "auth.signed_in"
+    auth_signed_out = "auth.signed_out"
+    auth_failed = "auth.failed"
+    auth_expired = "auth.expired"
+    availability_rule_added = "availability.rule_added"
+    availability_rule_removed = "availability.rule_removed"
+    availability_exception_added = "availability.exception_added"
+    availability_exception_removed = "availability.exception_removed"
+    availability_cap_changed = "availability.cap_changed"
+    debrief_requested = "debrief.requested"
+    debrief_held = "debrief.held"
+    debrief_declined = "debrief.declined"
+    demo_seeded = "demo.seeded"
+    duty_shift_added = "duty_shift.added"
+    escalation_raised = "escalation.raised"
+    escalation_acknowledged = "escalation.acknowledged"
+    escalation_action_recorded = "escalation.action_recorded"
+    escalation_closed = "escalation.closed"
+    matching_run = "matching.run"
+    report_exported = "report.exported"
+    request_submitted = "request.submitted"
+    request_updated = "request.updated"
+    request_proposed = "request.proposed"
+    request_proposal_rejected = "request.proposal_rejected"
+    request_proposal_withdrawn = "request.proposal_withdrawn"
+    request_scheduled = "request.scheduled"
+    request_confirmed = "request.confirmed"
+    request_completed = "request.completed"
+    request_no_show = "request.no_show"
+    request_cancelled = "request.cancelled"
+    request_requeued = "request.requeued"
+    resident_details_viewed = "resident.details_viewed"
+    resident_contact_viewed = "resident.contact_viewed"
+    volunteer_contact_viewed = "volunteer.contact_viewed"
+    coordinator_contact_viewed = "coordinator.contact_viewed"
+    session_log_created = "session_log.created"
+    sms_inbound = "sms.inbound"
+    sms_resend = "sms.resend"
+    training_completions_recorded = "training.completions_recorded"
+    training_csv_imported = "training.csv_imported"
+    training_quiz_taken = "training.quiz_taken"
+    training_shadow_recorded = "training.shadow_recorded"
+    volunteer_applicant_added = "volunteer.applicant_added"
+
+
+def record(
+    session: Session,
+    *,
+    actor_id: int | None,
+    action: AuditAction,
+    entity: str,
+    entity_id: int | str | None = None,
+    details: dict | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Add an audit event to the caller's transaction. `details` must never hold a resident's words."""
+    if not isinstance(action, AuditAction):
+        raise TypeError(f"an audit action is an AuditAction, not {action!r}")
+    event = AuditEvent(
+        actor_id=actor_id,
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        details=details,
+        at=at or utcnow(),
+    )
+    session.add(event)
+    return event
+
+
+def recent_events(session: Session, *, actor: Account, limit: int = 200, entity: str | None = None) -> list[AuditEvent]:
+    require_role(actor, Role.coordinator)
+    query = select(AuditEvent).order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc()).limit(limit)
+    if entity:
+        query = query.where(AuditEvent.entity == entity)
+    return list(session.exec(query))

@@ -1,0 +1,16 @@
+"""Who may do what: the one access check every service runs before it reads or changes anything."""
+
+from __future__ import annotations
+
+from listening.core.errors import NotAllowed
+from listening.core.i18n import N_
+from listening.models import Account, Role
+
+
+def require_role(account: Account | None, *roles: Role) -> Account:
+    """The signed-in account, if its role is one of `roles`; otherwise NotAllowed (also when nobody is signed in)."""
+    if account is None:
+        raise NotAllowed(N_("Please sign in first."))
+    if account.role not in roles:
+        raise NotAllowed(N_("This page is not available for your role."))
+    return account

@@ -1,0 +1,1 @@
+"""Staff accounts (coordinators and volunteers; residents have none): passwords, sign-in and browser sessions."""
