@@ -1,15 +1,22 @@
-"""HTTP routes served next to the Streamlit UI by `st.App` (see serve.py). Starlette only; no streamlit."""
+"""HTTP routes served next to the Streamlit UI by `st.App` (see serve.py). Starlette only; no streamlit.
+
+Database work is synchronous, so it never runs on the event loop: handlers without a body are plain `def`
+(Starlette runs them in its thread pool); the webhooks read their form on the loop, then hand the work to a thread.
+"""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from urllib.parse import urlparse
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
+from twilio.request_validator import RequestValidator
 
 from listening.core import incidents
 from listening.core.config import get_settings
@@ -29,7 +36,7 @@ def _secure_cookie() -> bool:
     return urlparse(get_settings().public_base_url).scheme == "https"
 
 
-async def redeem_session_ticket(request: Request) -> Response:
+def redeem_session_ticket(request: Request) -> Response:
     """The sign-in page sends the browser here once; it leaves with an HttpOnly session cookie."""
     ticket = request.query_params.get("ticket", "")
     with session_scope() as session:
@@ -48,7 +55,7 @@ async def redeem_session_ticket(request: Request) -> Response:
     return response
 
 
-async def sign_out(request: Request) -> Response:
+def sign_out(request: Request) -> Response:
     token = auth.token_from_cookie(request.cookies.get(auth.SESSION_COOKIE))
     if token:
         with session_scope() as session:
@@ -58,7 +65,7 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
-async def health(_request: Request) -> Response:
+def health(_request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
@@ -74,8 +81,6 @@ async def _signed_form(request: Request) -> dict[str, str] | Response:
     The signature covers the public URL Twilio called (PUBLIC_BASE_URL + path + query), not the URL this
     process sees behind a proxy.
     """
-    from twilio.request_validator import RequestValidator
-
     settings = get_settings()
     if not settings.twilio_auth_token:
         return Response("SMS webhooks are not configured", status_code=403)
@@ -103,8 +108,7 @@ async def sms_inbound(request: Request) -> Response:
     sid, from_phone, body = form.get("MessageSid"), form.get("From", ""), form.get("Body")
     if not _valid_sid(sid) or not from_phone.startswith("+") or body is None or len(from_phone) > 20:
         return Response("malformed request", status_code=400)
-    with session_scope() as session:
-        inbound.handle_inbound(session, message_sid=sid, from_phone=from_phone, body=body)
+    await run_in_threadpool(_store_inbound, sid, from_phone, body)
     # Replies go through the outbox (recorded, rate-limited, never to an opted-out number), not through TwiML.
     return Response(EMPTY_TWIML, media_type="text/xml")
 
@@ -116,14 +120,23 @@ async def sms_status(request: Request) -> Response:
     sid, status = form.get("MessageSid"), form.get("MessageStatus")
     if not _valid_sid(sid) or not status:
         return Response("malformed request", status_code=400)
-    with session_scope() as session:
-        inbound.handle_status(session, message_sid=sid, status=status, error_code=form.get("ErrorCode") or None)
+    await run_in_threadpool(_store_status, sid, status, form.get("ErrorCode") or None)
     return Response(status_code=204)
+
+
+def _store_inbound(sid: str, from_phone: str, body: str) -> None:
+    with session_scope() as session:
+        inbound.handle_inbound(session, message_sid=sid, from_phone=from_phone, body=body)
+
+
+def _store_status(sid: str, status: str, error_code: str | None) -> None:
+    with session_scope() as session:
+        inbound.handle_status(session, message_sid=sid, status=status, error_code=error_code)
 
 
 # -- the error boundary around every route ---------------------------------------------------------------------
 
-Endpoint = Callable[[Request], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response] | Response]
 
 
 def guarded(path: str, endpoint: Endpoint) -> Endpoint:
@@ -133,15 +146,30 @@ def guarded(path: str, endpoint: Endpoint) -> Endpoint:
     never the request URL, whose query can carry a sign-in ticket.
     """
 
+    def incident_response(request: Request, error: Exception) -> Response:
+        incident = incidents.record(error, where=f"{request.method} {path}")
+        return PlainTextResponse(f"internal error, incident {incident}", status_code=500)
+
+    if inspect.iscoroutinefunction(endpoint):
+        @wraps(endpoint)
+        async def async_endpoint_in_boundary(request: Request) -> Response:
+            try:
+                return await endpoint(request)
+            except HTTPException:
+                raise
+            except Exception as error:  # noqa: BLE001 - the boundary: everything else becomes an incident
+                return incident_response(request, error)
+
+        return async_endpoint_in_boundary
+
     @wraps(endpoint)
-    async def endpoint_in_boundary(request: Request) -> Response:
+    def endpoint_in_boundary(request: Request) -> Response:  # a plain def: Starlette runs it in its thread pool
         try:
-            return await endpoint(request)
+            return endpoint(request)
         except HTTPException:
             raise
         except Exception as error:  # noqa: BLE001 - the boundary: everything else becomes an incident
-            incident = incidents.record(error, where=f"{request.method} {path}")
-            return PlainTextResponse(f"internal error, incident {incident}", status_code=500)
+            return incident_response(request, error)
 
     return endpoint_in_boundary
 

@@ -7,20 +7,23 @@ import getpass
 import sys
 
 from listening.core.config import get_settings
+from listening.core.db import SchemaMismatch, migrate, session_scope
+from listening.core.errors import ServiceError
+from listening.core.phones import normalise
+from listening.demo import is_seeded, seed_demo
+from listening.matching import run_file
+from listening.models import Role
+from listening.sms.worker import main as run_worker
+from listening.staff.auth import create_account
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    from listening.core.db import migrate
-
     migrate()
     print("database is at the newest schema")
     return 0
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    from listening.core.db import migrate, session_scope
-    from listening.demo import is_seeded, seed_demo
-
     migrate()
     with session_scope() as session:
         if is_seeded(session):
@@ -35,12 +38,6 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_create_coordinator(args: argparse.Namespace) -> int:
-    from listening.core.db import migrate, session_scope
-    from listening.core.errors import ServiceError
-    from listening.core.phones import normalise
-    from listening.models import Role
-    from listening.staff.auth import create_account
-
     migrate()
     password = args.password or getpass.getpass("Password (10+ characters): ")
     try:
@@ -56,8 +53,6 @@ def cmd_create_coordinator(args: argparse.Namespace) -> int:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from listening.matching import run_file
-
     try:
         result = run_file(args.instance, args.output, time_limit_seconds=args.time_limit)
     except (OSError, ValueError) as error:  # a missing file or a malformed instance: say where, no traceback
@@ -70,8 +65,6 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from listening.sms.worker import main as run_worker
-
     return run_worker(once=args.once)
 
 
@@ -93,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", help="omit to be asked without echo")
     create.set_defaults(func=cmd_create_coordinator)
 
-    match = commands.add_parser("match", help="run the matcher on an instance file (shared/matching-instance.md)")
+    match = commands.add_parser("match", help="run the matcher on an instance file (docs/matching-instance.md)")
     match.add_argument("instance")
     match.add_argument("-o", "--output", required=True)
     match.add_argument("--time-limit", type=float, default=30.0, help="seconds for the solver (default 30)")
@@ -108,8 +101,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     get_settings()  # refuse to start on bad settings before doing anything
     args = build_parser().parse_args(argv)
-    from listening.core.db import SchemaMismatch
-
     try:
         return args.func(args)
     except SchemaMismatch as error:  # every command that migrates: one line for the operator, no traceback

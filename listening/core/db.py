@@ -21,10 +21,15 @@ from pathlib import Path
 from typing import TypeVar
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
+import listening.models  # noqa: F401  (registers every table on SQLModel.metadata, for schema_differences)
 from listening.core.config import PROJECT_ROOT, get_settings
 from listening.core.errors import Busy, ServiceError
 from listening.core.i18n import N_
@@ -199,9 +204,7 @@ def transaction(work: Callable[[Session], T], *, attempts: int = 2, pause: float
         return work(session)
 
 
-def alembic_config(url: str | None = None):
-    from alembic.config import Config
-
+def alembic_config(url: str | None = None) -> Config:
     cfg = Config(str(ALEMBIC_INI))
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     cfg.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
@@ -214,8 +217,6 @@ class SchemaMismatch(ServiceError):
 
 def migrate(url: str | None = None) -> None:
     """Bring the database to the newest schema, then prove its tables match the models (or raise SchemaMismatch)."""
-    from alembic import command
-
     url = url or get_settings().database_url
     command.upgrade(alembic_config(url), "head")
     engine = make_engine(url)
@@ -232,11 +233,6 @@ def migrate(url: str | None = None) -> None:
 
 def schema_differences(conn: Connection) -> list[str]:
     """What a migration would have to change for the live tables to match the models, by table and column name."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    import listening.models  # noqa: F401  (registers every table on SQLModel.metadata)
-
     context = MigrationContext.configure(conn, opts={"compare_type": True})
     return [_describe(diff) for diff in compare_metadata(context, SQLModel.metadata)]
 

@@ -1,13 +1,13 @@
 """The transactional outbox: every SMS is first a row, written in the transaction of the change that causes it.
 
-The worker (listening/reminders.py) sends the rows later. A unique `dedupe_key` (e.g. ``visit:12:reminder_2h:
+The worker (listening/sms/worker.py) sends the rows later. A unique `dedupe_key` (e.g. ``visit:12:reminder_2h:
 resident``) means a message can never be created twice, however often the cause is repeated. Quiet hours push a
 non-urgent message to the end of the window; `expires_at` stops a message that can no longer help (a reminder
 after the visit). A number that opted out gets a `not_sent` row, never an SMS.
 
 Quiet hours never swallow a message silently: one that quiet hours would hold until it expires (a booking approved
 at 22:00 for 08:00 the next day) is written `not_sent` at once, with a reason the SMS page shows, and the service
-that caused it tells the coordinator to phone instead (listening/reminders.py `phone_calls`).
+that caused it tells the coordinator to phone instead (listening/sms/reminders.py `phone_calls`).
 """
 
 from __future__ import annotations

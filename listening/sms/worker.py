@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from listening.core.config import Settings, get_settings
-from listening.core.db import for_writing, is_busy
+from listening.core.db import for_writing, get_engine, is_busy, migrate
 from listening.models import MessageStatus, OutboundMessage, SmsOptOut, WorkerHeartbeat, utcnow
 from listening.sms import outbox
 from listening.sms.transport import (
@@ -445,8 +445,6 @@ def _process_alive(pid: int) -> bool:
 
 def main(*, once: bool = False) -> int:
     """`python -m listening worker`: run until SIGTERM/SIGINT."""
-    from listening.core.db import get_engine, migrate
-
     migrate()
     # alembic's fileConfig disables the loggers that exist already; the worker's own log must stay on.
     log.disabled = False
