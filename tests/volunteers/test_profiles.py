@@ -1,0 +1,41 @@
+"""Volunteer profiles: the coordinator's list (phones masked), search, and the record behind an account."""
+
+from __future__ import annotations
+
+import pytest
+
+from listening.core.errors import NotAllowed, NotFound
+from listening.models import Language
+from listening.staff.auth import create_account
+from listening.volunteers import list_volunteers, volunteer_of
+from tests import factories
+
+
+def test_the_coordinator_sees_volunteers_by_name_with_masked_phones_and_their_languages(session):
+    coordinator = factories.coordinator(session)
+    factories.volunteer(session, "chen", name="陈静", phone="+8613900001234",
+                        languages=(Language.mandarin, Language.cantonese))
+    factories.volunteer(session, "li", name="李明", phone="+8613900005678")
+    rows = list_volunteers(session, actor=coordinator)
+    assert [r.full_name for r in rows] == sorted(["陈静", "李明"])
+    chen = next(r for r in rows if r.full_name == "陈静")
+    assert "+8613900001234" not in chen.phone_masked and chen.phone_masked.endswith("1234")
+    assert set(chen.languages) == {Language.mandarin, Language.cantonese}
+    assert [r.full_name for r in list_volunteers(session, actor=coordinator, search=" 李 ")] == ["李明"]
+
+
+def test_a_volunteer_cannot_list_the_other_volunteers(session):
+    account, _ = factories.volunteer(session)
+    with pytest.raises(NotAllowed):
+        list_volunteers(session, actor=account)
+
+
+def test_the_volunteer_record_behind_an_account_or_a_clear_error(session):
+    account, row = factories.volunteer(session)
+    assert volunteer_of(session, account).id == row.id
+    unlinked = create_account(session, username="nolink", password=factories.PASSWORD, display_name="新人",
+                              role=account.role)
+    with pytest.raises(NotFound):
+        volunteer_of(session, unlinked)
+    with pytest.raises(NotAllowed):
+        volunteer_of(session, factories.coordinator(session))
