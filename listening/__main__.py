@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", help="omit to be asked without echo")
     create.set_defaults(func=cmd_create_coordinator)
 
-    match = commands.add_parser("match", help="run the matcher on an instance file (shared/matching-instance.md)")
+    match = commands.add_parser("match", help="run the matcher on an instance file (docs/matching-instance.md)")
     match.add_argument("instance")
     match.add_argument("-o", "--output", required=True)
     match.add_argument("--time-limit", type=float, default=30.0, help="seconds for the solver (default 30)")
