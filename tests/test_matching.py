@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from listening import matching
 from listening.__main__ import main
-from listening.matching import Instance, check_assignment, greedy, reason_text, solve
+from listening.matching import Instance, check_assignment, greedy, reason_text, solve, solver
 
 MON_09, MON_10, MON_19, TUE_19 = "2026-11-30T09:00", "2026-11-30T10:00", "2026-11-30T19:00", "2026-12-01T19:00"
 
@@ -161,7 +161,7 @@ def test_large_instance_path_for_pairs_is_valid_and_honest(data):
     # Force the path used on big networks (MIP around broken pairs, re-solved flows) onto tiny instances.
     inst = Instance.from_dict(data)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(matching, "FULL_MIP_MAX_ARCS", 0)
+        patch.setattr(solver, "FULL_MIP_MAX_ARCS", 0)
         result = solve(inst)
     assert check_assignment(inst, result) == []
     assert result.objective.weight >= greedy(inst).objective.weight
@@ -278,9 +278,9 @@ def test_pair_never_split_over_two_slots_even_when_the_relaxation_would():
                   volunteer("v3", [MON_10])]
     requests = [request("r_pair", [MON_09, MON_10], mode="home", needs_pair=True, waiting_days=30),
                 request("r_urgent", [MON_09], urgency=3, language="yue")]
-    for full_mip_max_arcs in (matching.FULL_MIP_MAX_ARCS, 0):
+    for full_mip_max_arcs in (solver.FULL_MIP_MAX_ARCS, 0):
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(matching, "FULL_MIP_MAX_ARCS", full_mip_max_arcs)
+            patch.setattr(solver, "FULL_MIP_MAX_ARCS", full_mip_max_arcs)
             result = solved(instance(volunteers, requests))
         assert [a.request for a in result.assignments] == ["r_urgent"]
         assert result.objective.weight == 300
@@ -295,7 +295,7 @@ def test_time_limit_reached_is_not_called_optimal():
     requests = [request("r_pair", [MON_09, MON_10], mode="home", needs_pair=True, waiting_days=30),
                 request("r_urgent", [MON_09], urgency=3, language="yue")]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(matching, "FULL_MIP_MAX_ARCS", 0)
+        patch.setattr(solver, "FULL_MIP_MAX_ARCS", 0)
         inst = instance(volunteers, requests)
         result = solve(inst, time_limit_seconds=0.0)
     assert check_assignment(inst, result) == []
@@ -542,7 +542,7 @@ def test_crowded_weeks_agree_with_cp_sat(seed):
     result = solved(inst)
     assert result.proven_optimal and result.objective.weight == reference
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(matching, "FULL_MIP_MAX_ARCS", 0)  # the path taken on big networks
+        patch.setattr(solver, "FULL_MIP_MAX_ARCS", 0)  # the path taken on big networks
         local = solved(inst)
     assert local.objective.weight <= reference
     assert local.objective.weight == reference or not local.proven_optimal

@@ -17,7 +17,7 @@ from listening.core import clock, db
 from listening.core.db import session_scope
 from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed
 from listening.core.i18n import set_locale
-from listening.matching import proposals
+from listening.matching import proposals, week
 from listening.models import (
     AuditEvent,
     AvailabilityRule,
@@ -185,11 +185,11 @@ def centre(session):
 
 
 def v(row) -> str:
-    return proposals.volunteer_key(row.id)
+    return week.volunteer_key(row.id)
 
 
 def r(row) -> str:
-    return proposals.request_key(row.id)
+    return week.request_key(row.id)
 
 
 # ----- the instance ---------------------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ def r(row) -> str:
 
 def test_the_instance_built_from_the_database_matches_the_documented_format(session, centre):
     c = centre
-    data = proposals.build_instance(session, week_start=WEEK, now=NOW).data
+    data = week.build_instance(session, week_start=WEEK, now=NOW).data
     assert set(data) == {"timezone", "slot_minutes", "volunteers", "requests"}
     assert (data["timezone"], data["slot_minutes"]) == ("Asia/Shanghai", 60)
     volunteers = {row["id"]: row for row in data["volunteers"]}
@@ -235,7 +235,7 @@ def test_booked_hours_lower_the_cap_and_take_the_slot(session, centre):
     intake.propose(session, actor=centre["coordinator"], request_id=other.id, volunteer_ids=[chen.id],
                      starts_at=local(THU, 19).astimezone(UTC))
     session.commit()
-    row = next(x for x in proposals.build_instance(session, week_start=WEEK, now=NOW).data["volunteers"]
+    row = next(x for x in week.build_instance(session, week_start=WEEK, now=NOW).data["volunteers"]
                if x["id"] == v(chen))
     assert row["max_slots"] == 3
     assert row["slots"] == [key(TUE, 19), key(TUE, 20), key(THU, 20)]
@@ -243,17 +243,17 @@ def test_booked_hours_lower_the_cap_and_take_the_slot(session, centre):
 
 def test_only_slots_still_to_come_are_offered(session, centre):
     now = local(TUE, 19) + timedelta(minutes=30)
-    data = proposals.build_instance(session, week_start=WEEK, now=now).data
+    data = week.build_instance(session, week_start=WEEK, now=now).data
     chen = next(x for x in data["volunteers"] if x["id"] == v(centre["chen"]))
     assert chen["slots"] == [key(TUE, 20), key(THU, 19), key(THU, 20)]
     cantonese = next(x for x in data["requests"] if x["id"] == r(centre["cantonese"]))
     assert cantonese["slots"] == [key(TUE, 20), key(THU, 18), key(THU, 19), key(THU, 20)]
     with pytest.raises(InvalidInput):
-        proposals.build_instance(session, week_start=TUE, now=NOW)
+        week.build_instance(session, week_start=TUE, now=NOW)
 
 
 def test_the_command_line_runs_the_same_instance(session, centre, tmp_path):
-    data = proposals.build_instance(session, week_start=WEEK, now=NOW).data
+    data = week.build_instance(session, week_start=WEEK, now=NOW).data
     source, target = tmp_path / "week.json", tmp_path / "result.json"
     source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     assert cli(["match", str(source), "-o", str(target)]) == 0

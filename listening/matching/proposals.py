@@ -1,42 +1,45 @@
-"""Matching for one week, from the database: build the instance, solve it, store the proposals, review them.
+"""The week's proposals: run the matcher on the week's instance (`week.build_instance`), store its proposals,
+and review them (approve, reject, change).
 
-The instance is exactly the structure of /work/shared/matching-instance.md (the same `python -m listening match`
-reads), so any run can be reproduced outside the app. Training decides each volunteer's `modes`, availability
-decides their `slots`; proposals are stored through `intake.propose` and stay proposals until a coordinator
-approves each one (`intake.schedule` sends the SMS through the outbox in the same transaction).
+Proposals are stored through `intake.propose` and stay proposals until a coordinator approves each one
+(`intake.schedule` sends the SMS through the outbox in the same transaction).
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 import time as clock
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from listening import matching
+from listening import matching, sessions
 from listening.core import audit, db
 from listening.core.audit import AuditAction
 from listening.core.errors import Busy, IllegalTransition, InvalidInput, NotFound, ServiceError
 from listening.core.i18n import N_, get_locale, gettext
 from listening.core.permissions import require_role
+from listening.matching.week import (
+    WeekInstance,
+    build_instance,
+    id_of,
+    previous_volunteers,
+    request_key,
+    residents_with_home_visit,
+    slot_time,
+)
 from listening.models import (
     Account,
     Community,
-    DoNotMatch,
-    Gender,
     Language,
     ListeningRequest,
     Mode,
-    PartOfDay,
     RequestStatus,
-    RequestTimeWindow,
     Resident,
     Role,
     Visit,
@@ -44,20 +47,12 @@ from listening.models import (
     VisitStatus,
     VisitVolunteer,
     Volunteer,
-    VolunteerLanguage,
-    VolunteerStatus,
     utcnow,
 )
 from listening.residents import intake
 from listening.sms import reminders
 from listening.volunteers import availability
 
-# The hours each part of the day offers as slot starts (morning 08-12, afternoon 12-18, evening 18-21).
-PART_OF_DAY_HOURS = {
-    PartOfDay.morning: range(8, 12),
-    PartOfDay.afternoon: range(12, 18),
-    PartOfDay.evening: range(18, 21),
-}
 LANGUAGE_NAMES = {
     Language.mandarin: N_("Mandarin"),
     Language.cantonese: N_("Cantonese"),
@@ -67,173 +62,6 @@ LANGUAGE_NAMES = {
 }
 MAX_CHANGE_OPTIONS = 300
 CONCURRENT_CHANGE = N_("Someone else changed this at the same moment. Reload the page and try again.")
-
-
-def volunteer_key(volunteer_id: int) -> str:
-    return f"v{volunteer_id}"
-
-
-def request_key(request_id: int) -> str:
-    return f"r{request_id}"
-
-
-def _id_of(key: str) -> int:
-    return int(key[1:])
-
-
-def slot_key(moment: datetime, tz) -> str:
-    return moment.astimezone(tz).strftime(matching.SLOT_FORMAT)
-
-
-def slot_time(key: str, tz) -> datetime:
-    return datetime.strptime(key, matching.SLOT_FORMAT).replace(tzinfo=tz)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The instance, built from the database
-# ---------------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class WeekInstance:
-    week_start: date
-    data: dict[str, Any]  # the documented JSON structure
-    now: datetime
-
-    @property
-    def instance(self) -> matching.Instance:
-        return matching.Instance.from_dict(self.data)
-
-
-def request_slots(windows: list[RequestTimeWindow], *, week_start: date, tz, after: datetime) -> list[datetime]:
-    """The local hourly slots of a request's time windows that fall in the week and after `after`."""
-    days = [week_start + timedelta(days=i) for i in range(7)]
-    slots: set[datetime] = set()
-    for window in windows:
-        if window.on_date is not None:
-            chosen = [d for d in days if d == window.on_date]
-        else:
-            chosen = [d for d in days if d.weekday() == window.weekday]
-        for day in chosen:
-            for hour in PART_OF_DAY_HOURS[window.part_of_day]:
-                moment = datetime.combine(day, time(hour), tzinfo=tz)
-                if moment > after and availability.wall_time_exists(moment):
-                    slots.add(moment)
-    return sorted(slots)
-
-
-def _matchable_volunteers(session: Session, *, now: datetime) -> list[Volunteer]:
-    from listening import sessions
-
-    resting = sessions.cooling_off_volunteer_ids(session, at=now)
-    active = session.exec(select(Volunteer).where(Volunteer.status == VolunteerStatus.active)
-                          .order_by(col(Volunteer.id))).all()
-    return [v for v in active if v.id not in resting]
-
-
-def _previous_volunteers(session: Session, resident_ids: list[int]) -> dict[int, int]:
-    """Each resident's lead volunteer of their last completed visit."""
-    rows = session.exec(
-        select(ListeningRequest.resident_id, VisitVolunteer.volunteer_id)
-        .join(Visit, col(Visit.request_id) == col(ListeningRequest.id))
-        .join(VisitVolunteer, col(VisitVolunteer.visit_id) == col(Visit.id))
-        .where(col(ListeningRequest.resident_id).in_(resident_ids))
-        .where(Visit.status == VisitStatus.completed, VisitVolunteer.role == VisitRole.lead)
-        .order_by(col(Visit.starts_at))
-    ).all()
-    return {resident_id: volunteer_id for resident_id, volunteer_id in rows}  # the last one wins
-
-
-def _residents_with_home_visit(session: Session, resident_ids: list[int]) -> set[int]:
-    return set(session.exec(
-        select(ListeningRequest.resident_id)
-        .join(Visit, col(Visit.request_id) == col(ListeningRequest.id))
-        .where(col(ListeningRequest.resident_id).in_(resident_ids))
-        .where(Visit.status == VisitStatus.completed, Visit.mode == Mode.home)
-    ).all())
-
-
-def build_instance(session: Session, *, week_start: date, now: datetime | None = None,
-                   request_ids: list[int] | None = None) -> WeekInstance:
-    """The matching instance of the local week starting `week_start` (a Monday): every matchable volunteer and
-    every new request (or just `request_ids`), in the documented format. Only slots after `now` are offered."""
-    from listening import sessions
-    from listening.volunteers import training
-
-    if week_start.weekday() != 0:
-        raise InvalidInput(N_("A matching week starts on a Monday."), field="week_start")
-    tz = availability.programme_tz()
-    now = now or utcnow()
-    communities = {c.id: c.code for c in session.exec(select(Community))}
-
-    volunteers = _matchable_volunteers(session, now=now)
-    ids = [v.id for v in volunteers]
-    modes = training.eligible_modes(session, on=week_start, volunteer_ids=ids)
-    languages: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        for row in session.exec(select(VolunteerLanguage).where(col(VolunteerLanguage.volunteer_id).in_(ids))
-                                .order_by(col(VolunteerLanguage.language))):
-            languages[row.volunteer_id].append(row.language.value)
-    free = availability.free_slots(session, week_start=week_start, volunteer_ids=ids)
-    volunteer_rows = []
-    for volunteer in volunteers:
-        volunteer_modes = sorted(m.value for m in modes.get(volunteer.id, set()))
-        if not volunteer_modes or not languages.get(volunteer.id):
-            continue  # not certified for anything (yet, or any more): not a candidate this week
-        booked = sessions.booked_hours(session, volunteer_id=volunteer.id, week_start=week_start)
-        volunteer_rows.append({
-            "id": volunteer_key(volunteer.id),
-            "languages": languages[volunteer.id],
-            "gender": volunteer.gender.value if volunteer.gender in (Gender.female, Gender.male) else None,
-            "modes": volunteer_modes,
-            "community": communities.get(volunteer.community_id),
-            "max_slots": max(0, volunteer.weekly_hour_cap - math.ceil(booked)),
-            "slots": [slot_key(s, tz) for s in free.get(volunteer.id, []) if s > now],
-        })
-    known = {row["id"] for row in volunteer_rows}
-
-    query = select(ListeningRequest, Resident).join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
-    if request_ids is None:
-        query = query.where(ListeningRequest.status == RequestStatus.new)
-    else:
-        query = query.where(col(ListeningRequest.id).in_(request_ids))
-    pairs = session.exec(query.order_by(col(ListeningRequest.created_at), col(ListeningRequest.id))).all()
-    request_ids = [r.id for r, _ in pairs]
-    resident_ids = sorted({res.id for _, res in pairs})
-    windows: dict[int, list[RequestTimeWindow]] = defaultdict(list)
-    avoid: dict[int, list[str]] = defaultdict(list)
-    if request_ids:
-        for window in session.exec(select(RequestTimeWindow)
-                                   .where(col(RequestTimeWindow.request_id).in_(request_ids))):
-            windows[window.request_id].append(window)
-        for row in session.exec(select(DoNotMatch).where(col(DoNotMatch.resident_id).in_(resident_ids))):
-            avoid[row.resident_id].append(volunteer_key(row.volunteer_id))
-    previous = _previous_volunteers(session, resident_ids) if resident_ids else {}
-    had_home_visit = _residents_with_home_visit(session, resident_ids) if resident_ids else set()
-    request_rows = []
-    for request, resident in pairs:
-        previous_id = None
-        if request.wants_same_volunteer:
-            previous_id = request.previous_volunteer_id or previous.get(resident.id)
-        previous_ref = volunteer_key(previous_id) if previous_id else None
-        request_rows.append({
-            "id": request_key(request.id),
-            "mode": request.mode.value,
-            "language": request.language.value,
-            "gender_wish": request.gender_wish.value if request.gender_wish in (Gender.female, Gender.male)
-            else None,
-            "community": communities.get(resident.community_id),
-            "urgency": request.urgency,
-            "waiting_days": max(0, (now - request.created_at).days),
-            "previous_volunteer": previous_ref if previous_ref in known else None,
-            "avoid": sorted(set(avoid.get(resident.id, []))),
-            "needs_pair": request.mode == Mode.home and resident.id not in had_home_visit,
-            "slots": [slot_key(s, tz) for s in request_slots(windows[request.id], week_start=week_start, tz=tz,
-                                                             after=now)],
-        })
-    data = {"timezone": str(tz.key), "slot_minutes": availability.SLOT_MINUTES,
-            "volunteers": volunteer_rows, "requests": request_rows}
-    return WeekInstance(week_start=week_start, data=data, now=now)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -318,7 +146,7 @@ def run_matching(session: Session, *, actor: Account, week_start: date, now: dat
     _refused_concurrently(lambda: _store(session, actor, result, run, tz))
     for item in result.unmatched:
         request_ref, code, params = _unmatched_parts(item)
-        run.unmatched.append(Unmatched(request_id=_id_of(request_ref), code=code, params=params))
+        run.unmatched.append(Unmatched(request_id=id_of(request_ref), code=code, params=params))
     run.seconds = round(clock.perf_counter() - started, 3)
     audit.record(session, actor_id=actor.id, action=AuditAction.matching_run, entity="week", entity_id=week_start.isoformat(),
                  details={"requests": run.requests, "volunteers": run.volunteers, "proposed": len(run.proposed),
@@ -332,11 +160,11 @@ def run_matching(session: Session, *, actor: Account, week_start: date, now: dat
 def _store(session: Session, actor: Account, result, run: MatchingRun, tz) -> None:
     for assignment in result.assignments:
         request_ref, volunteer_refs, slot = _assignment_parts(assignment)
-        request_id = _id_of(request_ref)
+        request_id = id_of(request_ref)
         try:
             with session.begin_nested():
                 intake.propose(session, actor=actor, request_id=request_id,
-                                          volunteer_ids=[_id_of(v) for v in volunteer_refs],
+                                          volunteer_ids=[id_of(v) for v in volunteer_refs],
                                           starts_at=slot_time(slot, tz).astimezone(UTC))
         except IllegalTransition:  # another coordinator's run took this request or volunteer meanwhile
             run.conflicts.append(request_id)
@@ -409,12 +237,10 @@ def proposals(session: Session, *, actor: Account, week_start: date, now: dateti
         bookings[booking.visit_id].append(booking)
     volunteer_ids = sorted({b.volunteer_id for bs in bookings.values() for b in bs})
     volunteers = {v.id: v for v in session.exec(select(Volunteer).where(col(Volunteer.id).in_(volunteer_ids)))}
-    from listening import sessions
-
     hours = {v: sessions.booked_hours(session, volunteer_id=v, week_start=week_start) for v in volunteer_ids}
     resident_ids = sorted({resident.id for _, _, resident in rows})
-    previous = _previous_volunteers(session, resident_ids)
-    had_home_visit = _residents_with_home_visit(session, resident_ids)
+    previous = previous_volunteers(session, resident_ids)
+    had_home_visit = residents_with_home_visit(session, resident_ids)
     communities = {c.id: c for c in session.exec(select(Community))}
     result = []
     for visit, request, resident in rows:
@@ -530,13 +356,13 @@ def _options(session: Session, week: WeekInstance, request_id: int) -> list[Chan
     wanted = set(request.slots)
     fitting = [v for v in instance.volunteers if v.max_slots >= 1 and matching.fits(request, v)]
     if request.previous_volunteer:  # the previous volunteer first, then by id
-        fitting.sort(key=lambda v: (v.id != request.previous_volunteer, _id_of(v.id)))
+        fitting.sort(key=lambda v: (v.id != request.previous_volunteer, id_of(v.id)))
     options = []
     for slot in sorted(wanted):
         free = [v for v in fitting if slot in v.slots]
         groups = itertools.combinations(free, 2) if request.needs_pair else ((v,) for v in free)
         for group in groups:
-            ids = tuple(_id_of(v.id) for v in group)
+            ids = tuple(id_of(v.id) for v in group)
             options.append(ChangeOption(starts_at=slot_time(slot, tz), volunteer_ids=ids,
                                         volunteer_names=tuple(names.get(i, "") for i in ids)))
             if len(options) >= MAX_CHANGE_OPTIONS:
