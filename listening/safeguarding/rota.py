@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from listening.core import audit
 from listening.core.audit import AuditAction
+from listening.core.clock import Window, covers
 from listening.core.errors import InvalidInput
 from listening.core.i18n import N_
 from listening.core.permissions import require_role
@@ -28,7 +29,7 @@ def coordinators_on_duty(session: Session, *, at: datetime) -> list[Account]:
         session.exec(
             select(Account)
             .join(DutyShift, col(DutyShift.coordinator_id) == col(Account.id))
-            .where(col(DutyShift.starts_at) <= at, col(DutyShift.ends_at) > at)
+            .where(covers(col(DutyShift.starts_at), col(DutyShift.ends_at), at))
             .where(Account.role == Role.coordinator, col(Account.is_active).is_(True))
             .order_by(col(DutyShift.starts_at), col(Account.id))
         ).unique()
@@ -67,7 +68,7 @@ def duty_rota(session: Session, *, actor: Account, now: datetime | None = None, 
     rows = session.exec(
         select(DutyShift, Account)
         .join(Account, col(Account.id) == col(DutyShift.coordinator_id))
-        .where(col(DutyShift.ends_at) > now, col(DutyShift.starts_at) < now + timedelta(days=days))
+        .where(Window(now, now + timedelta(days=days)).meets(col(DutyShift.starts_at), col(DutyShift.ends_at)))
         .order_by(col(DutyShift.starts_at))
     ).all()
     return [ShiftView(s.id, a.id, a.display_name, s.starts_at, s.ends_at, bool(a.phone)) for s, a in rows]
