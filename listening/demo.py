@@ -107,7 +107,7 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
     rng = random.Random(seed)
     tz = get_settings().tz
     now = now or clock.now()
-    today = now.astimezone(tz).date()
+    today = clock.today(now)
     communities = sync_communities(session)
     modules = sync_curriculum(session)
     module_by_code = {m.code: m for m in modules}
@@ -341,7 +341,7 @@ def _seed_safeguarding(session: Session, *, now: datetime, tz: ZoneInfo, seed: i
     )
 
     rng = random.Random(seed + 7)
-    today = now.astimezone(tz).date()
+    today = clock.today(now)
     wang, liu = (session.exec(select(Account).where(Account.username == name)).one()
                  for name in ("coordinator", "coordinator2"))
     for day in range(-1, 7):

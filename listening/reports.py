@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from listening.core import audit
 from listening.core.audit import AuditAction
-from listening.core.clock import day_bounds
+from listening.core.clock import Window, day_bounds
 from listening.core.config import get_settings
 from listening.core.errors import InvalidInput
 from listening.core.i18n import N_
@@ -87,8 +87,7 @@ def coordinator_overview(session: Session, *, actor: Account, now: datetime | No
             session,
             select(func.count()).select_from(Visit).where(
                 col(Visit.status).in_((VisitStatus.scheduled, VisitStatus.confirmed)),
-                col(Visit.starts_at) >= now,
-                col(Visit.starts_at) < now + timedelta(days=7),
+                Window(now, now + timedelta(days=7)).holds(col(Visit.starts_at)),
             ),
         ),
         sessions_last_30_days=len(logs),
@@ -152,7 +151,7 @@ def session_report(session: Session, *, actor: Account, start: date, end: date,
     if (end - start).days > MAX_REPORT_DAYS:
         raise InvalidInput(N_("Choose at most {days} days for one report."), field="end", days=MAX_REPORT_DAYS)
     tz = tz or get_settings().tz
-    since, until = day_bounds(start, end, tz)
+    days = day_bounds(start, end, tz)
     rows = session.exec(
         select(SessionLog, Visit, ListeningRequest.language, ListeningRequest.resident_id, Community.code,
                Volunteer.full_name)
@@ -161,7 +160,7 @@ def session_report(session: Session, *, actor: Account, start: date, end: date,
         .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
         .join(Community, col(Community.id) == col(Resident.community_id))
         .join(Volunteer, col(Volunteer.id) == col(SessionLog.volunteer_id))
-        .where(col(Visit.starts_at) >= since, col(Visit.starts_at) < until)
+        .where(days.holds(col(Visit.starts_at)))
         .order_by(col(Visit.starts_at))
     ).all()
     records, heard = [], set()

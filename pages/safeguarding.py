@@ -4,7 +4,6 @@ import streamlit as st
 
 from listening import safeguarding, sessions
 from listening.core import clock
-from listening.core.config import get_settings
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
 from listening.core.i18n import _, format_number
@@ -41,7 +40,7 @@ if flash := st.session_state.pop(FLASH, None):
     st.success(flash)
 
 now = utcnow()
-today = now.astimezone(get_settings().tz).date()
+today = clock.today(now)
 with session_scope() as session:
     escalations = safeguarding.open_escalations(session, actor=account, now=now)
     times = safeguarding.response_times(session, actor=account, now=now)

@@ -11,6 +11,7 @@ from listening.core import clock
 from listening.core.errors import InvalidInput, NotAllowed
 from listening.core.i18n import set_locale
 from listening.models import (
+    Account,
     AuditEvent,
     CompletionMethod,
     Gender,
@@ -358,7 +359,7 @@ def test_the_demo_has_volunteers_at_every_stage(session):
     from listening.demo import seed_demo
 
     seed_demo(session)
-    coordinator = session.exec(select(training.Account).where(training.Account.username == "coordinator")).one()
+    coordinator = session.exec(select(Account).where(Account.username == "coordinator")).one()
     statuses = training.training_overview(session, actor=coordinator, on=clock.today())
     assert {s.stage for s in statuses} == set(Stage)
     assert any(s.expired for s in statuses)

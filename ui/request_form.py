@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import streamlit as st
 from babel.dates import get_day_names
 
-from listening.core.config import get_settings
+from listening.core import clock
 from listening.core.db import session_scope
 from listening.core.i18n import N_, _, format_date, get_locale
 from listening.models import Gender, Language, Mode, PartOfDay
@@ -46,7 +46,7 @@ def form_fields(prefix: str) -> RequestForm:
     """The widgets, keyed by `prefix`; returns what was entered (checked later by the service)."""
     with session_scope() as session:
         communities = all_communities(session)
-    today = datetime.now(get_settings().tz).date()
+    today = clock.today()
     name = st.text_input(_("Your name or a nickname"), max_chars=intake.NAME_MAX, key=f"{prefix}_name")
     phone = st.text_input(_("Mobile number"), key=f"{prefix}_phone", placeholder="138 0000 0000")
     community = st.selectbox(_("Your community"), [c.code for c in communities], index=None,

@@ -1,12 +1,16 @@
 """The one clock, and the programme's local time (settings.timezone, Asia/Shanghai): days as people count them.
 
 Product code takes "now" only from here (`now()`, `today()`); tests pin it (time-machine, see tests/conftest.py).
+A span of time is a half-open `Window` [start, end), in Python and in SQL alike.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
 
 from listening.core.config import get_settings
 
@@ -23,9 +27,9 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def today() -> date:
-    """The programme's local day now (at 00:30 in Shenzhen the UTC date is still yesterday's)."""
-    return local_date(now())
+def today(at: datetime | None = None) -> date:
+    """The programme's local day now, or of `at` (at 00:30 in Shenzhen the UTC date is still yesterday's)."""
+    return local_date(at or now())
 
 
 def local_datetime(day: date, at: time) -> datetime:
@@ -33,8 +37,35 @@ def local_datetime(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=get_settings().tz).astimezone(UTC)
 
 
-def day_bounds(first: date, last: date, tz: ZoneInfo | None = None) -> tuple[datetime, datetime]:
+class Window(NamedTuple):
+    """A half-open span of time [start, end): an instant at `end` is already outside. Unpacks as (start, end)."""
+
+    start: datetime
+    end: datetime
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Whether the span [start, end) shares any instant with this window."""
+        return start < self.end and self.start < end
+
+    def holds(self, column: Any) -> Any:
+        """SQL: the instant in `column` lies in the window."""
+        return sa.and_(column >= self.start, column < self.end)
+
+    def meets(self, start_column: Any, end_column: Any) -> Any:
+        """SQL: the stored span [start_column, end_column) overlaps the window."""
+        return sa.and_(start_column < self.end, end_column > self.start)
+
+
+def covers(start_column: Any, end_column: Any, moment: datetime) -> Any:
+    """SQL: the stored span [start_column, end_column) holds the instant `moment`."""
+    return sa.and_(start_column <= moment, end_column > moment)
+
+
+def day_bounds(first: date, last: date, tz: ZoneInfo | None = None) -> Window:
     """[first 00:00, the day after last 00:00) in local time, as aware datetimes: whole local days, inclusive."""
     tz = tz or get_settings().tz
-    return (datetime.combine(first, time(0), tzinfo=tz),
-            datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz))
+    return Window(datetime.combine(first, time(0), tzinfo=tz),
+                  datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz))

@@ -304,14 +304,14 @@ def duration_hours(start: datetime | None, end: datetime | None) -> float:
 def booked_hours(session: Session, *, volunteer_id: int, week_start: date) -> float:
     """Hours the volunteer is booked for in the local week from `week_start`: proposed, scheduled and confirmed
     visits at their planned length, held visits at the length logged (planned if not logged yet)."""
-    start, end = day_bounds(week_start, week_start + timedelta(days=6))
+    week = day_bounds(week_start, week_start + timedelta(days=6))
     rows = session.exec(
         select(Visit, SessionLog)
         .join(VisitVolunteer, col(VisitVolunteer.visit_id) == col(Visit.id))
         .join(SessionLog, (col(SessionLog.visit_id) == col(Visit.id))
               & (col(SessionLog.volunteer_id) == volunteer_id), isouter=True)
         .where(VisitVolunteer.volunteer_id == volunteer_id)
-        .where(col(Visit.starts_at) >= start, col(Visit.starts_at) < end)
+        .where(week.holds(col(Visit.starts_at)))
         .where(col(Visit.status).in_((VisitStatus.proposed, *OPEN_VISIT, VisitStatus.completed)))
     ).all()
     total = 0.0

@@ -29,6 +29,7 @@ from listening.models import (
     utcnow,
 )
 from listening.residents import intake
+from listening.safeguarding import alert_recipients
 from listening.sms import outbox, templates
 from listening.sms.replies import ReplyIntent, classify_reply
 
@@ -80,8 +81,6 @@ def _reply(session: Session, *, kind: MessageKind, inbound_sid: str, phone: str,
 
 def _notify_coordinators(session: Session, *, request: ListeningRequest, visit: Visit | None,
                          inbound_sid: str) -> None:
-    from listening.safeguarding import alert_recipients
-
     for coordinator in alert_recipients(session, at=utcnow()):
         body = templates.render(MessageKind.coordinator_notice, locale=coordinator.locale,
                                 to_phone=coordinator.phone, request_id=request.id,

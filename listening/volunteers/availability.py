@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from listening.core import audit, clock
 from listening.core.audit import AuditAction
-from listening.core.clock import day_bounds
+from listening.core.clock import Window, day_bounds
 from listening.core.config import get_settings
 from listening.core.errors import InvalidInput, NotAllowed, NotFound
 from listening.core.i18n import N_
@@ -107,8 +107,8 @@ def expand_rule(rule: AvailabilityRule, *, start: date, end: date, tz: ZoneInfo 
 
 
 def _overlaps(slot: datetime, spans: Iterable[tuple[datetime, datetime]]) -> bool:
-    slot_end = slot + SLOT
-    return any(span_start < slot_end and slot < span_end for span_start, span_end in spans)
+    window = Window(slot, slot + SLOT)
+    return any(window.overlaps(span_start, span_end) for span_start, span_end in spans)
 
 
 @dataclass
@@ -120,6 +120,7 @@ class _WeekData:
 
 def _load(session: Session, volunteer_ids: list[int], start: datetime, end: datetime) -> _WeekData:
     """Rules, exceptions and bookings touching [start, end), for these volunteers, in three queries."""
+    week = Window(start, end)
     rules: dict[int, list[AvailabilityRule]] = defaultdict(list)
     exceptions: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     booked: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
@@ -131,7 +132,7 @@ def _load(session: Session, volunteer_ids: list[int], start: datetime, end: date
     for row in session.exec(
         select(AvailabilityException)
         .where(col(AvailabilityException.volunteer_id).in_(volunteer_ids))
-        .where(col(AvailabilityException.starts_at) < end, col(AvailabilityException.ends_at) > start)
+        .where(week.meets(col(AvailabilityException.starts_at), col(AvailabilityException.ends_at)))
     ):
         exceptions[row.volunteer_id].append((row.starts_at, row.ends_at))
     # A visit a day long would be odd, but look back a day so one that started before the week still counts.
@@ -140,9 +141,9 @@ def _load(session: Session, volunteer_ids: list[int], start: datetime, end: date
         .join(Visit, col(Visit.id) == col(VisitVolunteer.visit_id))
         .where(col(VisitVolunteer.volunteer_id).in_(volunteer_ids))
         .where(col(VisitVolunteer.live).is_(True))
-        .where(col(Visit.starts_at) < end, col(Visit.starts_at) >= start - timedelta(days=1))
+        .where(Window(start - timedelta(days=1), end).holds(col(Visit.starts_at)))
     ):
-        if ends_at > start:
+        if week.overlaps(starts_at, ends_at):
             booked[volunteer_id].append((starts_at, ends_at))
     return _WeekData(rules, exceptions, booked)
 

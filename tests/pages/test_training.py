@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import func, select
 
 from listening.core import clock
-from listening.models import Account, TrainingCompletion, Volunteer
+from listening.models import Account, Mode, TrainingCompletion, Volunteer
 from listening.volunteers import training
 from tests.pages.conftest import app_test, sign_in
 
@@ -62,7 +62,7 @@ def test_a_coordinator_takes_a_new_applicant_to_active_through_the_page_alone(de
     assert list(table["姓名"]) == ["张新"] and list(table["阶段"]) == ["可上岗（电话、中心）"]
     session.rollback()  # end the test's read transaction: see what the page wrote
     assert training.eligible_modes(session, on=today, volunteer_ids=[volunteer.id]) == {
-        volunteer.id: {training.Mode.phone, training.Mode.centre}}
+        volunteer.id: {Mode.phone, Mode.centre}}
 
     at.selectbox(key="timeline_volunteer").set_value(volunteer.id).run()
     assert not at.exception
