@@ -9,12 +9,6 @@ from listening.sms import outbox
 from ui import shell
 from ui.format import label, local_time
 
-STATUS_LABELS = {
-    "queued": _("queued"), "sending": _("sending"), "sent": _("sent"), "delivered": _("delivered"),
-    "undelivered": _("undelivered"), "failed": _("failed"), "expired": _("expired"), "cancelled": _("cancelled"),
-    "not_sent": _("not sent"),
-}
-
 
 def reason(error_message: str | None) -> str | None:
     """The programme's own reasons (quiet hours, opt-out) in the reader's language; a provider's error as is."""
@@ -42,7 +36,7 @@ st.dataframe(
     [
         {
             _("Number"): m.id,
-            _("Status"): STATUS_LABELS.get(m.status.value, m.status.value),
+            _("Status"): label(m.status),
             _("Kind"): label(m.kind),
             _("To"): mask(m.to_phone),
             _("Due"): local_time(m.due_at),

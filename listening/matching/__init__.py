@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from listening.core.i18n import N_
+from listening.core.labels import SESSION_KIND_LABELS, msgid_for_value
+from listening.models import Language, Mode
 
 MODES = ("phone", "centre", "home")
 LOCAL_MODES = frozenset({"centre", "home"})  # the volunteer must live in the resident's community
@@ -778,15 +780,6 @@ def _solve_network_mip(
 # Results and reasons
 # ---------------------------------------------------------------------------------------------------------------
 
-MODE_LABELS = {"phone": N_("phone"), "centre": N_("centre"), "home": N_("home-visit")}
-LANGUAGE_LABELS = {
-    "zh": N_("Mandarin"),
-    "yue": N_("Cantonese"),
-    "hak": N_("Hakka"),
-    "teochew": N_("Teochew"),
-    "en": N_("English"),
-}
-
 # Why a request stays unmatched, most basic first; every template names something a coordinator can change.
 REASON_TEMPLATES = {
     "no_language": N_("no volunteer speaks {language}"),
@@ -811,10 +804,12 @@ def reason_text(code: str, params: Mapping[str, Any], gettext: Callable[[str], s
     if code not in REASON_TEMPLATES:
         raise ValueError(f"unknown unmatched reason code {code!r}")
     shown = dict(params)
-    if "mode" in shown and shown["mode"] in MODE_LABELS:
-        shown["mode"] = gettext(MODE_LABELS[shown["mode"]])
-    if "language" in shown and shown["language"] in LANGUAGE_LABELS:
-        shown["language"] = gettext(LANGUAGE_LABELS[shown["language"]])
+    mode = msgid_for_value(Mode, shown.get("mode"), registry=SESSION_KIND_LABELS)
+    if mode:
+        shown["mode"] = gettext(mode)
+    language = msgid_for_value(Language, shown.get("language"))
+    if language:
+        shown["language"] = gettext(language)
     return gettext(REASON_TEMPLATES[code]).format(**shown)
 
 

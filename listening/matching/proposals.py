@@ -25,6 +25,7 @@ from listening.core import audit, db
 from listening.core.audit import AuditAction
 from listening.core.errors import Busy, IllegalTransition, InvalidInput, NotFound, ServiceError
 from listening.core.i18n import N_, get_locale, gettext
+from listening.core.labels import msgid
 from listening.core.permissions import require_role
 from listening.models import (
     Account,
@@ -57,13 +58,6 @@ PART_OF_DAY_HOURS = {
     PartOfDay.morning: range(8, 12),
     PartOfDay.afternoon: range(12, 18),
     PartOfDay.evening: range(18, 21),
-}
-LANGUAGE_NAMES = {
-    Language.mandarin: N_("Mandarin"),
-    Language.cantonese: N_("Cantonese"),
-    Language.hakka: N_("Hakka"),
-    Language.teochew: N_("Teochew"),
-    Language.english: N_("English"),
 }
 MAX_CHANGE_OPTIONS = 300
 CONCURRENT_CHANGE = N_("Someone else changed this at the same moment. Reload the page and try again.")
@@ -424,7 +418,7 @@ def proposals(session: Session, *, actor: Account, week_start: date, now: dateti
         people = []
         for booking in bookings[visit.id]:
             volunteer = volunteers[booking.volunteer_id]
-            reasons = [Reason(N_("Speaks {language}"), {"language": LANGUAGE_NAMES[request.language]},
+            reasons = [Reason(N_("Speaks {language}"), {"language": msgid(request.language)},
                               ("language",))]
             if previous_id and booking.volunteer_id == previous_id:
                 reasons.append(Reason(N_("The volunteer the resident saw last time, as they wished")))
