@@ -15,6 +15,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from listening.core.clock import now as utcnow  # the one clock; models use it for their default timestamps
+from listening.core.i18n import DEFAULT_LOCALE
 
 
 class UTCDateTime(TypeDecorator):
@@ -234,7 +235,7 @@ class Account(SQLModel, table=True):
     role: Role = Field(sa_column=enum_column(Role))
     password_hash: str = Field(max_length=255)
     phone: str | None = Field(default=None, max_length=20)  # E.164; duty coordinators get safeguarding SMS
-    locale: str = Field(default="zh_CN", max_length=8)
+    locale: str = Field(default=DEFAULT_LOCALE, max_length=8)
     is_active: bool = True
     failed_logins: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -417,7 +418,7 @@ class Resident(SQLModel, table=True):
     phone: str = Field(max_length=20, sa_column_kwargs={"unique": True}, nullable=False)  # E.164
     community_id: int = Field(foreign_key="community.id", index=True)
     address: str | None = Field(default=None, max_length=200)  # only for home visits
-    locale: str = Field(default="zh_CN", max_length=8)  # language of the SMS the resident gets
+    locale: str = Field(default=DEFAULT_LOCALE, max_length=8)  # language of the SMS the resident gets
     sensitive_consent_at: datetime = Field(sa_column=utc_column())
     sms_consent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     consent_verbal: bool = False
@@ -593,7 +594,7 @@ class OutboundMessage(SQLModel, table=True):
     recipient_kind: RecipientKind = Field(sa_column=enum_column(RecipientKind))
     to_phone: str = Field(max_length=20, index=True)
     body: str = Field(max_length=1000)
-    locale: str = Field(default="zh_CN", max_length=8)
+    locale: str = Field(default=DEFAULT_LOCALE, max_length=8)
     urgent: bool = False  # urgent messages ignore quiet hours
     request_id: int | None = Field(default=None, foreign_key="listening_request.id", ondelete="SET NULL")
     visit_id: int | None = Field(default=None, foreign_key="visit.id", ondelete="SET NULL")

@@ -21,7 +21,7 @@ from listening.core import audit
 from listening.core.audit import AuditAction
 from listening.core.config import DATA_DIR
 from listening.core.errors import IllegalTransition, InvalidInput, NotFound
-from listening.core.i18n import N_, get_locale
+from listening.core.i18n import DEFAULT_LOCALE, N_, get_locale
 from listening.core.permissions import require_role
 from listening.models import (
     Account,
@@ -83,7 +83,7 @@ def _hotline_rows() -> tuple[dict, ...]:
 
 def hotlines() -> list[Hotline]:
     """The crisis numbers (12356, 110, 120), in the current language."""
-    suffix = "zh" if get_locale() == "zh_CN" else "en"
+    suffix = "zh" if get_locale() == DEFAULT_LOCALE else "en"
     return [Hotline(row["number"], row[f"name_{suffix}"], row[f"hours_{suffix}"]) for row in _hotline_rows()]
 
 

@@ -33,7 +33,7 @@ from listening.core.audit import AuditAction
 from listening.core.clock import local_date, today
 from listening.core.config import DATA_DIR, get_settings
 from listening.core.errors import InvalidInput, NotFound
-from listening.core.i18n import N_, format_date, get_locale, gettext
+from listening.core.i18n import DEFAULT_LOCALE, N_, format_date, get_locale, gettext
 from listening.core.permissions import require_role
 from listening.core.phones import normalise
 from listening.models import (
@@ -107,11 +107,11 @@ class QuizQuestion:
 
     @property
     def question(self) -> str:
-        return self.question_zh if get_locale() == "zh_CN" else self.question_en
+        return self.question_zh if get_locale() == DEFAULT_LOCALE else self.question_en
 
     @property
     def choices(self) -> tuple[str, ...]:
-        return self.choices_zh if get_locale() == "zh_CN" else self.choices_en
+        return self.choices_zh if get_locale() == DEFAULT_LOCALE else self.choices_en
 
 
 @lru_cache(maxsize=1)
@@ -130,11 +130,11 @@ def training_modules(session: Session) -> list[TrainingModule]:
 
 
 def module_title(module: TrainingModule) -> str:
-    return module.title_zh if get_locale() == "zh_CN" else module.title_en
+    return module.title_zh if get_locale() == DEFAULT_LOCALE else module.title_en
 
 
 def module_summary(module: TrainingModule) -> str:
-    return module.summary_zh if get_locale() == "zh_CN" else module.summary_en
+    return module.summary_zh if get_locale() == DEFAULT_LOCALE else module.summary_en
 
 
 # ----- dates --------------------------------------------------------------------------------------------------
