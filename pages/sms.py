@@ -1,12 +1,11 @@
 import streamlit as st
 
 from listening.core.db import session_scope
-from listening.core.errors import ServiceError
 from listening.core.i18n import _
 from listening.core.phones import mask
 from listening.models import Role
 from listening.sms import outbox
-from ui import shell
+from ui import actions, shell
 from ui.format import label, local_time
 
 
@@ -60,9 +59,5 @@ if resendable:
             key="resend_choice",
         )
         if st.form_submit_button(_("Send again")):
-            try:
-                with session_scope() as session:
-                    copy = outbox.resend(session, actor=account, message_id=chosen)
-                st.success(_("Message {id} is queued to be sent again.", id=copy.id))
-            except ServiceError as error:
-                shell.show_error(error)
+            actions.run(outbox.resend, actor=account, message_id=chosen, rerun=False,
+                        success=lambda copy: _("Message {id} is queued to be sent again.", id=copy.id))
