@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from listening.core import audit, clock
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
-from listening.core.i18n import N_
+from listening.core.i18n import DEFAULT_LOCALE, N_
 from listening.models import (
     Account,
     AvailabilityException,
@@ -224,7 +224,7 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
             phone=fictional_phone(rng, phones),
             community_id=community.id,
             address=rng.choice(DEMO_ADDRESSES).format(n=rng.randint(1, 40)) if rng.random() < 0.4 else None,
-            locale="en" if rng.random() < 0.05 else "zh_CN",
+            locale="en" if rng.random() < 0.05 else DEFAULT_LOCALE,
             sensitive_consent_at=now - timedelta(days=90),
             sms_consent_at=now - timedelta(days=90) if rng.random() < 0.9 else None,
         ))

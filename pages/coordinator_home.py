@@ -3,7 +3,7 @@ import streamlit as st
 from listening import reports
 from listening.core.db import session_scope
 from listening.core.i18n import _, format_number
-from listening.models import Role
+from listening.models import RequestStatus, Role
 from ui import shell
 from ui.format import label
 
@@ -32,7 +32,7 @@ st.subheader(_("Requests per week"))
 if by_week.empty:
     st.caption(_("No requests in the last 12 weeks."))
 else:
-    by_week["status"] = by_week["status"].map(label)
+    by_week["status"] = by_week["status"].map(lambda status: label(RequestStatus(status)))
     chart = by_week.pivot_table(index="week", columns="status", values="requests", fill_value=0)
     chart.index = chart.index.map(str)  # ISO dates: sort correctly and read the same in both languages
     st.bar_chart(chart, x_label=_("Week starting"), y_label=_("Number of requests"))

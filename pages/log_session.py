@@ -9,7 +9,7 @@ from listening.core.i18n import _
 from listening.models import Mode, Outcome, Role
 from listening.sessions import log_saving
 from listening.sessions.logs import OUTCOME_LABELS, TOPIC_LABELS, TOPICS, SessionLogInput
-from ui import shell
+from ui import actions, shell
 from ui.format import label, local_time
 
 account = shell.require(Role.volunteer)
@@ -34,13 +34,8 @@ def crisis_card(card: dict) -> None:
 def debrief_button() -> None:
     st.divider()
     if st.button(_("I would like to talk a session through with a coordinator"), key="ask_debrief"):
-        try:
-            with session_scope() as session:
-                safeguarding.request_debrief(session, actor=account)
-        except ServiceError as error:
-            shell.show_error(error)
-        else:
-            st.success(_("A coordinator will contact you for a debrief."))
+        actions.run(safeguarding.request_debrief, actor=account, rerun=False,
+                    success=_("A coordinator will contact you for a debrief."))
 
 
 card = st.session_state.get(CARD)

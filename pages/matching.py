@@ -9,7 +9,7 @@ from listening.core.i18n import _, format_date, format_number
 from listening.matching import proposals
 from listening.models import RecipientKind, Role, VisitRole
 from listening.volunteers import availability
-from ui import shell
+from ui import actions, shell
 from ui.format import label, local_time
 
 account = shell.require(Role.coordinator)
@@ -18,10 +18,8 @@ st.caption(_("The matcher serves as many residents as possible, weighted by urge
              "residents with the volunteer they saw before, then spreads the load. Nothing is sent until you "
              "approve a proposal."))
 
-FLASH, CALLS, RUNS = "matching_flash", "matching_calls", "matching_runs"
-if flash := st.session_state.pop(FLASH, None):
-    kind, message = flash
-    (st.success if kind == "ok" else st.warning)(message)
+CALLS, RUNS = "matching_calls", "matching_runs"
+actions.show_flash()
 if calls := st.session_state.pop(CALLS, None):
     # Quiet hours last until these visits begin: no SMS can tell them in time, so the coordinator phones.
     who = {RecipientKind.resident: _("resident"), RecipientKind.volunteer: _("volunteer")}
@@ -34,19 +32,13 @@ if calls := st.session_state.pop(CALLS, None):
            for call in calls]), icon="☎️")
 
 
-def act(action, done) -> None:
-    """One service call in one transaction; a refusal is shown, a success reruns the page with a message (and
-    the phone calls quiet hours make necessary, if the outcome names any)."""
-    try:
-        with session_scope() as session:
-            outcome = action(session)
-    except ServiceError as error:
-        shell.show_error(error)
-        return
-    st.session_state[FLASH] = done(outcome) if callable(done) else ("ok", done)
-    if calls := list(getattr(outcome, "phone_calls", ())):
-        st.session_state[CALLS] = calls
-    st.rerun()
+def with_phone_calls(message):
+    """The step's message, keeping for the rerun the phone calls quiet hours make necessary (if any)."""
+    def flash(outcome):
+        if calls := list(getattr(outcome, "phone_calls", ())):
+            st.session_state[CALLS] = calls
+        return message(outcome) if callable(message) else message
+    return flash
 
 
 this_week = availability.week_start_of(clock.today())
@@ -99,10 +91,10 @@ st.subheader(_("Proposals awaiting approval ({n})", n=len(pending)))
 if not pending:
     st.caption(_("No proposals for this week. Run matching to make some."))
 elif st.button(_("Approve all {n}", n=len(pending)), key="approve_all"):
-    act(lambda s: proposals.approve_all(s, actor=account, week_start=week_start),
-        lambda outcome: ("ok" if not outcome.failed else "warn",
+    actions.run(proposals.approve_all, actor=account, week_start=week_start, success=with_phone_calls(
+        lambda outcome: ("success" if not outcome.failed else "warning",
                          _("{approved} approved; {failed} could not be approved (changed meanwhile).",
-                           approved=len(outcome.approved), failed=len(outcome.failed))))
+                           approved=len(outcome.approved), failed=len(outcome.failed)))))
 
 for proposal in pending:
     rid = proposal.request_id
@@ -115,13 +107,13 @@ for proposal in pending:
             st.markdown(f"- **{volunteer.name}** ({role}): " + "; ".join(r.text(_) for r in volunteer.reasons))
         cols = st.columns([1, 1, 3])
         if cols[0].button(_("Approve"), key=f"approve_{rid}", type="primary"):
-            act(lambda s, rid=rid: proposals.approve(s, actor=account, request_id=rid),
-                _("Request #{id} is scheduled; the text messages are queued.", id=rid))
+            actions.run(proposals.approve, actor=account, request_id=rid, success=with_phone_calls(
+                _("Request #{id} is scheduled; the text messages are queued.", id=rid)))
         reason = cols[2].text_input(_("Reason for rejecting"), key=f"reject_reason_{rid}",
                                     placeholder=_("e.g. the resident is in hospital this week"))
         if cols[1].button(_("Reject"), key=f"reject_{rid}"):
-            act(lambda s, rid=rid, reason=reason: proposals.reject(s, actor=account, request_id=rid, reason=reason),
-                _("The proposal for request #{id} is rejected; the request waits for the next run.", id=rid))
+            actions.run(proposals.reject, actor=account, request_id=rid, reason=reason, success=with_phone_calls(
+                _("The proposal for request #{id} is rejected; the request waits for the next run.", id=rid)))
         if st.toggle(_("Change this match"), key=f"change_{rid}"):
             with session_scope() as session:
                 options = proposals.change_options(session, actor=account, request_id=rid)
@@ -134,7 +126,6 @@ for proposal in pending:
                                                            + " + ".join(options[i].volunteer_names))
                 if st.button(_("Save the change"), key=f"change_save_{rid}"):
                     option = options[choice]
-                    act(lambda s, rid=rid, option=option: proposals.change(
-                        s, actor=account, request_id=rid, volunteer_ids=list(option.volunteer_ids),
-                        starts_at=option.starts_at),
-                        _("The proposal for request #{id} is changed.", id=rid))
+                    actions.run(proposals.change, actor=account, request_id=rid,
+                                volunteer_ids=list(option.volunteer_ids), starts_at=option.starts_at,
+                                success=with_phone_calls(_("The proposal for request #{id} is changed.", id=rid)))

@@ -7,28 +7,14 @@ from listening.core.errors import ServiceError
 from listening.core.i18n import _, format_date
 from listening.models import Role
 from listening.volunteers import availability
-from ui import shell
+from ui import actions, shell
 
 account = shell.require(Role.volunteer)
 st.title(_("My availability"))
 st.caption(_("Your weekly windows, time off and hour cap decide when the coordinator may match you. Visits are one "
              "hour and start on the hour; all times are Shenzhen time."))
 
-FLASH = "availability_flash"
-if message := st.session_state.pop(FLASH, None):
-    st.success(message)
-
-
-def act(action, done: str) -> None:
-    """One service call in one transaction; a refusal is shown, a success reruns the page."""
-    try:
-        with session_scope() as session:
-            action(session)
-    except ServiceError as error:
-        shell.show_error(error)
-        return
-    st.session_state[FLASH] = done
-    st.rerun()
+actions.show_flash()
 
 
 try:
@@ -47,7 +33,7 @@ with st.form("cap_form"):
     cap = st.number_input(_("At most this many hours a week"), min_value=availability.MIN_CAP,
                           max_value=availability.MAX_CAP, value=mine.weekly_hour_cap, step=1, key="cap")
     if st.form_submit_button(_("Save the cap")):
-        act(lambda s: availability.set_weekly_cap(s, actor=account, hours=int(cap)), _("Your weekly cap is saved."))
+        actions.run(availability.set_weekly_cap, actor=account, hours=int(cap), success=_("Your weekly cap is saved."))
 
 # ----- weekly windows -----------------------------------------------------------------------------------------
 st.subheader(_("Weekly windows"))
@@ -60,8 +46,7 @@ for rule in mine.rules:
                       start=rule.start_time.strftime("%H:%M"), end=rule.end_time.strftime("%H:%M"),
                       first=format_date(rule.valid_from), last=until))
     if row[1].button(_("Remove"), key=f"remove_rule_{rule.id}"):
-        act(lambda s, rule_id=rule.id: availability.remove_rule(s, actor=account, rule_id=rule_id),
-            _("The window is removed."))
+        actions.run(availability.remove_rule, actor=account, rule_id=rule.id, success=_("The window is removed."))
 
 with st.form("rule_form"):
     st.markdown(_("Add a window"))
@@ -74,9 +59,8 @@ with st.form("rule_form"):
     has_end = cols[1].checkbox(_("Until a date"), key="rule_has_end")
     last = cols[2].date_input(_("Last day"), value=weeks[-1][0] + timedelta(days=6), key="rule_until")
     if st.form_submit_button(_("Add the window")):
-        act(lambda s: availability.add_rule(s, actor=account, weekday=weekday, start_time=start, end_time=end,
-                                            valid_from=first, valid_until=last if has_end else None),
-            _("The window is added."))
+        actions.run(availability.add_rule, actor=account, weekday=weekday, start_time=start, end_time=end,
+                    valid_from=first, valid_until=last if has_end else None, success=_("The window is added."))
 
 # ----- time off -----------------------------------------------------------------------------------------------
 st.subheader(_("Time off"))
@@ -88,8 +72,8 @@ for off in mine.exceptions:
     period = _("{first} to {last}", first=format_date(first_day), last=format_date(last_day))
     row[0].markdown(" · ".join([period, off.reason] if off.reason else [period]))
     if row[1].button(_("Remove"), key=f"remove_off_{off.id}"):
-        act(lambda s, off_id=off.id: availability.remove_exception(s, actor=account, exception_id=off_id),
-            _("The time off is removed."))
+        actions.run(availability.remove_exception, actor=account, exception_id=off.id,
+                    success=_("The time off is removed."))
 
 with st.form("off_form"):
     st.markdown(_("Add time off (whole days)"))
@@ -99,8 +83,8 @@ with st.form("off_form"):
     reason = cols[2].text_input(_("Reason (optional, only you and the coordinators see it)"), max_chars=200,
                                 key="off_reason")
     if st.form_submit_button(_("Add the time off")):
-        act(lambda s: availability.add_time_off(s, actor=account, first_day=first_off, last_day=last_off,
-                                                reason=reason), _("The time off is added."))
+        actions.run(availability.add_time_off, actor=account, first_day=first_off, last_day=last_off, reason=reason,
+                    success=_("The time off is added."))
 
 # ----- preview ------------------------------------------------------------------------------------------------
 st.subheader(_("The coming weeks"))

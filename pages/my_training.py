@@ -7,12 +7,11 @@ from listening.core.i18n import _, format_date
 from listening.models import Mode, Role
 from listening.volunteers import training
 from listening.volunteers.training import MODULE_STATE_LABELS, STAGE_LABELS, module_summary, module_title
-from ui import shell
+from ui import actions, shell
 from ui.format import label
 
 account = shell.require(Role.volunteer)
 st.title(_("My training"))
-FLASH = "quiz_flash"
 
 today = clock.today()
 try:
@@ -70,10 +69,19 @@ st.dataframe(
     width="stretch",
 )
 
+
+def quiz_result(result) -> str | tuple[str, str]:
+    """The score, and what it means (a warning when not passed)."""
+    if not result.passed:
+        return "warning", _("{score}% - not passed yet (the pass mark is {pass_percent}%). Read the module again "
+                            "and try once more.", score=result.score_percent, pass_percent=result.pass_percent)
+    if result.completion_recorded:
+        return _("{score}% - passed. The module is recorded as completed.", score=result.score_percent)
+    return _("{score}% - passed. A coordinator will sign off the module.", score=result.score_percent)
+
+
 st.subheader(_("Take a quiz"))
-if FLASH in st.session_state:
-    passed, text = st.session_state.pop(FLASH)
-    (st.success if passed else st.warning)(text)
+actions.show_flash()
 quiz_modules = {m.module.code: module_title(m.module) for m in status.modules
                 if m.module.requires_quiz and training.quiz_questions(m.module.code)}
 code = st.selectbox(_("Module"), list(quiz_modules), format_func=quiz_modules.get, index=None, key="quiz_module")
@@ -86,18 +94,4 @@ if code:
                                             format_func=lambda i, q=question: q.choices[i], index=None,
                                             key=f"quiz_{question.id}")
         if st.form_submit_button(_("Submit answers")):
-            try:
-                with session_scope() as session:
-                    result = training.submit_quiz(session, actor=account, module_code=code, answers=answers)
-            except ServiceError as error:
-                shell.show_error(error)
-            else:
-                if not result.passed:
-                    text = _("{score}% - not passed yet (the pass mark is {pass_percent}%). Read the module again "
-                             "and try once more.", score=result.score_percent, pass_percent=result.pass_percent)
-                elif result.completion_recorded:
-                    text = _("{score}% - passed. The module is recorded as completed.", score=result.score_percent)
-                else:
-                    text = _("{score}% - passed. A coordinator will sign off the module.", score=result.score_percent)
-                st.session_state[FLASH] = (result.passed, text)
-                st.rerun()
+            actions.run(training.submit_quiz, actor=account, module_code=code, answers=answers, success=quiz_result)

@@ -8,24 +8,11 @@ from listening.core.db import session_scope
 from listening.core.errors import ServiceError
 from listening.core.i18n import _, format_number
 from listening.models import DebriefStatus, EscalationStatus, Role, utcnow
-from ui import shell
+from ui import actions, shell
 from ui.format import local_time
 
 account = shell.require(Role.coordinator)
 st.title(_("Safeguarding"))
-FLASH = "safeguarding_flash"
-
-
-def act(success: str, step, **kwargs) -> None:
-    """Run one service step in its own transaction; on success rerun so every list shows the new state."""
-    try:
-        with session_scope() as session:
-            step(session, actor=account, **kwargs)
-    except ServiceError as error:
-        shell.show_error(error)
-    else:
-        st.session_state[FLASH] = success
-        st.rerun()
 
 
 def waited(minutes: int) -> str:
@@ -36,8 +23,7 @@ def waited(minutes: int) -> str:
     return _("{days} days", days=minutes // (24 * 60))
 
 
-if flash := st.session_state.pop(FLASH, None):
-    st.success(flash)
+actions.show_flash()
 
 now = utcnow()
 today = clock.today(now)
@@ -78,17 +64,19 @@ with tab_escalations:
             st.caption(" · ".join(details))
             if e.status == EscalationStatus.open:
                 if st.button(_("Acknowledge: I am taking this on"), key=f"ack_{e.id}", type="primary"):
-                    act(_("Escalation #{id} acknowledged.", id=e.id), safeguarding.acknowledge, escalation_id=e.id)
+                    actions.run(safeguarding.acknowledge, actor=account, escalation_id=e.id,
+                                success=_("Escalation #{id} acknowledged.", id=e.id))
             else:
                 st.caption(_("Acknowledged by {name}", name=e.acknowledged_by or "?"))
                 action = st.text_area(_("Action taken"), value=e.action_taken or "", key=f"action_{e.id}",
                                       max_chars=safeguarding.ACTION_MAX)
                 buttons = st.columns(2)
                 if buttons[0].button(_("Save the action"), key=f"save_{e.id}"):
-                    act(_("Action saved."), safeguarding.record_action, escalation_id=e.id, action_taken=action)
+                    actions.run(safeguarding.record_action, actor=account, escalation_id=e.id, action_taken=action,
+                                success=_("Action saved."))
                 if buttons[1].button(_("Close the escalation"), key=f"close_{e.id}"):
-                    act(_("Escalation #{id} closed.", id=e.id), safeguarding.close, escalation_id=e.id,
-                        action_taken=action)
+                    actions.run(safeguarding.close, actor=account, escalation_id=e.id, action_taken=action,
+                                success=_("Escalation #{id} closed.", id=e.id))
 
 with tab_debriefs:
     if not debriefs:
@@ -99,10 +87,11 @@ with tab_debriefs:
                           when=local_time(d.requested_at, "short")))
             buttons = st.columns(2)
             if buttons[0].button(_("Debrief held"), key=f"debrief_held_{d.id}"):
-                act(_("Debrief recorded."), safeguarding.handle_debrief, debrief_id=d.id, outcome=DebriefStatus.held)
+                actions.run(safeguarding.handle_debrief, actor=account, debrief_id=d.id, outcome=DebriefStatus.held,
+                            success=_("Debrief recorded."))
             if buttons[1].button(_("Declined by the volunteer"), key=f"debrief_declined_{d.id}"):
-                act(_("Debrief recorded."), safeguarding.handle_debrief, debrief_id=d.id,
-                    outcome=DebriefStatus.declined)
+                actions.run(safeguarding.handle_debrief, actor=account, debrief_id=d.id,
+                            outcome=DebriefStatus.declined, success=_("Debrief recorded."))
 
 with tab_load:
     st.caption(_("Sessions that raised a risk, in the last 30 days. Check in with whoever carries many."))
@@ -177,5 +166,5 @@ with tab_rota:
         hours = columns[3].number_input(_("Hours"), min_value=1, max_value=168, value=12, step=1, key="shift_hours")
         if st.form_submit_button(_("Add the shift")):
             starts_at = clock.local_datetime(day, start_time)
-            act(_("Duty shift added."), safeguarding.add_duty_shift, coordinator_id=who, starts_at=starts_at,
-                ends_at=starts_at + timedelta(hours=int(hours)))
+            actions.run(safeguarding.add_duty_shift, actor=account, coordinator_id=who, starts_at=starts_at,
+                        ends_at=starts_at + timedelta(hours=int(hours)), success=_("Duty shift added."))

@@ -1,19 +1,12 @@
 import streamlit as st
 
 from listening.core.db import session_scope
-from listening.core.errors import ServiceError
 from listening.core.i18n import _
 from listening.core.phones import mask
 from listening.models import Role
 from listening.sms import outbox
-from ui import shell
+from ui import actions, shell
 from ui.format import label, local_time
-
-STATUS_LABELS = {
-    "queued": _("queued"), "sending": _("sending"), "sent": _("sent"), "delivered": _("delivered"),
-    "undelivered": _("undelivered"), "failed": _("failed"), "expired": _("expired"), "cancelled": _("cancelled"),
-    "not_sent": _("not sent"),
-}
 
 
 def reason(error_message: str | None) -> str | None:
@@ -42,7 +35,7 @@ st.dataframe(
     [
         {
             _("Number"): m.id,
-            _("Status"): STATUS_LABELS.get(m.status.value, m.status.value),
+            _("Status"): label(m.status),
             _("Kind"): label(m.kind),
             _("To"): mask(m.to_phone),
             _("Due"): local_time(m.due_at),
@@ -66,9 +59,5 @@ if resendable:
             key="resend_choice",
         )
         if st.form_submit_button(_("Send again")):
-            try:
-                with session_scope() as session:
-                    copy = outbox.resend(session, actor=account, message_id=chosen)
-                st.success(_("Message {id} is queued to be sent again.", id=copy.id))
-            except ServiceError as error:
-                shell.show_error(error)
+            actions.run(outbox.resend, actor=account, message_id=chosen, rerun=False,
+                        success=lambda copy: _("Message {id} is queued to be sent again.", id=copy.id))

@@ -9,20 +9,12 @@ from listening.models import Gender, Language, Mode, Role
 from listening.residents.communities import all_communities, community_name
 from listening.volunteers import training
 from listening.volunteers.training import MODULE_STATE_LABELS, STAGE_LABELS, Stage, module_title
-from ui import shell
+from ui import actions, shell
 from ui.format import label
 
 account = shell.require(Role.coordinator)
 st.title(_("Training"))
-FLASH = "training_flash"
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
-
-
-def done(message: str) -> None:
-    """Show the message after a rerun, so every list on the page already includes the change."""
-    st.session_state[FLASH] = message
-    st.rerun()
+actions.show_flash()
 
 
 def stage_label(stage: Stage) -> str:
@@ -109,14 +101,8 @@ with record:
         which = st.multiselect(_("Modules"), list(module_names), format_func=module_names.get, key="record_modules", placeholder=_("Choose"))
         when = st.date_input(_("Completed on"), value=today, max_value=today, key="record_date")
         if st.form_submit_button(_("Record completions")):
-            try:
-                with session_scope() as session:
-                    saved = training.record_completions(session, actor=account, volunteer_ids=who,
-                                                        module_codes=which, completed_on=when, on=today)
-            except ServiceError as error:
-                shell.show_error(error)
-            else:
-                done(_("{n} completions recorded.", n=len(saved)))
+            actions.run(training.record_completions, actor=account, volunteer_ids=who, module_codes=which,
+                        completed_on=when, on=today, success=lambda saved: _("{n} completions recorded.", n=len(saved)))
 
 with import_tab:
     st.caption(_("Columns: volunteer (phone number or volunteer number), module (code), completed_on (YYYY-MM-DD). "
@@ -136,7 +122,7 @@ with import_tab:
         except ServiceError as error:
             shell.show_error(error)
         else:
-            done(_("{n} completions imported.", n=len(saved)))
+            actions.succeed(_("{n} completions imported.", n=len(saved)))
 
 with applicant:
     with st.form("add_applicant"):
@@ -148,14 +134,9 @@ with applicant:
         languages = st.multiselect(_("Languages"), list(Language), default=[Language.mandarin], format_func=label,
                                    key="applicant_languages", placeholder=_("Choose"))
         if st.form_submit_button(_("Add applicant")):
-            try:
-                with session_scope() as session:
-                    volunteer = training.add_applicant(session, actor=account, full_name=full_name, gender=gender,
-                                                       phone=phone, community_id=community, languages=languages)
-            except ServiceError as error:
-                shell.show_error(error)
-            else:
-                done(_("{name} was added as an applicant.", name=volunteer.full_name))
+            actions.run(training.add_applicant, actor=account, full_name=full_name, gender=gender, phone=phone,
+                        community_id=community, languages=languages,
+                        success=lambda volunteer: _("{name} was added as an applicant.", name=volunteer.full_name))
 
 with shadow:
     mentors = {s.volunteer.id: names[s.volunteer.id] for s in everyone if s.modes}
@@ -171,11 +152,6 @@ with shadow:
             if learner is None or mentor is None:
                 st.error(_("Choose the volunteer and the mentor."))
             else:
-                try:
-                    with session_scope() as session:
-                        training.record_shadow_session(session, actor=account, volunteer_id=learner,
-                                                       mentor_id=mentor, observed_on=observed_on, on=today)
-                except ServiceError as error:
-                    shell.show_error(error)
-                else:
-                    done(_("Observed session recorded for {name}.", name=learners[learner]))
+                actions.run(training.record_shadow_session, actor=account, volunteer_id=learner, mentor_id=mentor,
+                            observed_on=observed_on, on=today,
+                            success=_("Observed session recorded for {name}.", name=learners[learner]))

@@ -9,7 +9,7 @@ from listening.models import OPEN_REQUEST_STATUSES, Language, Mode, Role
 from listening.residents import intake
 from listening.residents.communities import all_communities, name_of
 from listening.residents.intake import HISTORY_LABELS, SubmitOutcome, TriageSort
-from ui import shell
+from ui import actions, shell
 from ui.format import label, local_time
 from ui.request_form import form_fields, window_text
 
@@ -127,13 +127,8 @@ if chosen is not None:
                       format_func=lambda b: _("the centre") if b == "coordinator" else _("the resident"))
         reason = st.text_input(_("Reason"), max_chars=intake.REASON_MAX, key="triage_cancel_reason")
         if st.button(_("Cancel the request"), key="triage_cancel"):
-            try:
-                with session_scope() as session:
-                    intake.cancel(session, actor=account, request_id=request.id, reason=reason, by=by)
-            except ServiceError as error:
-                shell.show_error(error)
-            else:
-                st.success(_("Request #{id} was cancelled.", id=request.id))
+            actions.run(intake.cancel, actor=account, request_id=request.id, reason=reason, by=by, rerun=False,
+                        success=_("Request #{id} was cancelled.", id=request.id))
 
 st.divider()
 with st.expander(_("Enter a request on a resident's behalf")):
@@ -145,14 +140,10 @@ with st.expander(_("Enter a request on a resident's behalf")):
     urgency = st.radio(_("Urgency"), [1, 2, 3], horizontal=True, key="behalf_urgency")
     verbal = st.checkbox(_("The resident gave their consent verbally (recorded under your name)"), key="behalf_consent")
     if st.button(_("Save the request"), key="behalf_save"):
-        try:
-            with session_scope() as session:
-                result = intake.record_on_behalf(session, actor=account, form=form, consent_verbal=verbal,
-                                                   urgency=urgency)
-        except ServiceError as error:
-            shell.show_error(error)
-        else:
+        def saved(result):
             if result.outcome == SubmitOutcome.created:
-                st.success(_("Request #{id} was saved.", id=result.request.id))
-            else:
-                st.info(_("This resident already had open request #{id}; it was updated.", id=result.request.id))
+                return _("Request #{id} was saved.", id=result.request.id)
+            return "info", _("This resident already had open request #{id}; it was updated.", id=result.request.id)
+
+        actions.run(intake.record_on_behalf, actor=account, form=form, consent_verbal=verbal, urgency=urgency,
+                    rerun=False, success=saved)

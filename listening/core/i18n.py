@@ -23,9 +23,9 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 LOCALE_DIR = Path(__file__).parent.parent / "locale"
-LOCALES: tuple[str, ...] = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
-LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+LOCALES: tuple[str, ...] = (DEFAULT_LOCALE, "en")
+LANGUAGE_NAMES = {DEFAULT_LOCALE: "中文", "en": "English"}
 
 _current_locale: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
 

@@ -6,7 +6,7 @@ solver, the sign-up sheet baseline, results with their check, and reasons for un
 """
 
 from listening.matching.baseline import greedy
-from listening.matching.explain import LANGUAGE_LABELS, MODE_LABELS, REASON_TEMPLATES, Unmatched, reason_text
+from listening.matching.explain import REASON_TEMPLATES, Unmatched, reason_text
 from listening.matching.instance import (
     GENDERS,
     LOCAL_MODES,
@@ -25,11 +25,9 @@ from listening.matching.solver import run_file, solve
 
 __all__ = [
     "GENDERS",
-    "LANGUAGE_LABELS",
     "LOCAL_MODES",
     "MAX_COUNTED_WAITING_DAYS",
     "MODES",
-    "MODE_LABELS",
     "REASON_TEMPLATES",
     "SLOT_FORMAT",
     "URGENCIES",

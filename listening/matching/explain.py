@@ -10,17 +10,10 @@ from typing import Any
 import numpy as np
 
 from listening.core.i18n import N_
+from listening.core.labels import SESSION_KIND_LABELS, msgid_for_value
 from listening.matching.candidates import Candidates
 from listening.matching.instance import LOCAL_MODES
-
-MODE_LABELS = {"phone": N_("phone"), "centre": N_("centre"), "home": N_("home-visit")}
-LANGUAGE_LABELS = {
-    "zh": N_("Mandarin"),
-    "yue": N_("Cantonese"),
-    "hak": N_("Hakka"),
-    "teochew": N_("Teochew"),
-    "en": N_("English"),
-}
+from listening.models import Language, Mode
 
 # Why a request stays unmatched, most basic first; every template names something a coordinator can change.
 REASON_TEMPLATES = {
@@ -46,10 +39,12 @@ def reason_text(code: str, params: Mapping[str, Any], gettext: Callable[[str], s
     if code not in REASON_TEMPLATES:
         raise ValueError(f"unknown unmatched reason code {code!r}")
     shown = dict(params)
-    if "mode" in shown and shown["mode"] in MODE_LABELS:
-        shown["mode"] = gettext(MODE_LABELS[shown["mode"]])
-    if "language" in shown and shown["language"] in LANGUAGE_LABELS:
-        shown["language"] = gettext(LANGUAGE_LABELS[shown["language"]])
+    mode = msgid_for_value(Mode, shown.get("mode"), registry=SESSION_KIND_LABELS)
+    if mode:
+        shown["mode"] = gettext(mode)
+    language = msgid_for_value(Language, shown.get("language"))
+    if language:
+        shown["language"] = gettext(language)
     return gettext(REASON_TEMPLATES[code]).format(**shown)
 
 

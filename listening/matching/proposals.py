@@ -22,7 +22,8 @@ from listening import matching, sessions
 from listening.core import audit, db
 from listening.core.audit import AuditAction
 from listening.core.errors import Busy, IllegalTransition, InvalidInput, NotFound, ServiceError
-from listening.core.i18n import N_, get_locale, gettext
+from listening.core.i18n import DEFAULT_LOCALE, N_, get_locale, gettext
+from listening.core.labels import msgid
 from listening.core.permissions import require_role
 from listening.matching.week import (
     WeekInstance,
@@ -53,13 +54,6 @@ from listening.residents import intake
 from listening.sms import reminders
 from listening.volunteers import availability
 
-LANGUAGE_NAMES = {
-    Language.mandarin: N_("Mandarin"),
-    Language.cantonese: N_("Cantonese"),
-    Language.hakka: N_("Hakka"),
-    Language.teochew: N_("Teochew"),
-    Language.english: N_("English"),
-}
 MAX_CHANGE_OPTIONS = 300
 CONCURRENT_CHANGE = N_("Someone else changed this at the same moment. Reload the page and try again.")
 
@@ -250,7 +244,7 @@ def proposals(session: Session, *, actor: Account, week_start: date, now: dateti
         people = []
         for booking in bookings[visit.id]:
             volunteer = volunteers[booking.volunteer_id]
-            reasons = [Reason(N_("Speaks {language}"), {"language": LANGUAGE_NAMES[request.language]},
+            reasons = [Reason(N_("Speaks {language}"), {"language": msgid(request.language)},
                               ("language",))]
             if previous_id and booking.volunteer_id == previous_id:
                 reasons.append(Reason(N_("The volunteer the resident saw last time, as they wished")))
@@ -258,7 +252,7 @@ def proposals(session: Session, *, actor: Account, week_start: date, now: dateti
                 reasons.append(Reason(N_("The resident asked for their previous volunteer, who is not free then")))
             if visit.mode in (Mode.centre, Mode.home):
                 community = communities.get(volunteer.community_id)
-                name = (community.name_zh if get_locale() == "zh_CN" else community.name_en) if community else ""
+                name = (community.name_zh if get_locale() == DEFAULT_LOCALE else community.name_en) if community else ""
                 reasons.append(Reason(N_("Lives in the resident's community ({community})"), {"community": name}))
             reasons.append(Reason(N_("Load: {hours} of {cap} hours this week with this visit"),
                                   {"hours": _hours_text(hours.get(volunteer.id, 0.0)),

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from listening.core.clock import now as utcnow  # the one clock; models use it for their default timestamps
+from listening.core.i18n import DEFAULT_LOCALE
 from listening.models.columns import enum_column, utc_column
 from listening.models.enums import Role
 
@@ -20,7 +21,7 @@ class Account(SQLModel, table=True):
     role: Role = Field(sa_column=enum_column(Role))
     password_hash: str = Field(max_length=255)
     phone: str | None = Field(default=None, max_length=20)  # E.164; duty coordinators get safeguarding SMS
-    locale: str = Field(default="zh_CN", max_length=8)
+    locale: str = Field(default=DEFAULT_LOCALE, max_length=8)
     is_active: bool = True
     failed_logins: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from listening.core.clock import now as utcnow  # the one clock; models use it for their default timestamps
+from listening.core.i18n import DEFAULT_LOCALE
 from listening.models.columns import enum_column, utc_column
 from listening.models.enums import MessageKind, MessageStatus, RecipientKind, ReplyIntentValue
 
@@ -22,7 +23,7 @@ class OutboundMessage(SQLModel, table=True):
     recipient_kind: RecipientKind = Field(sa_column=enum_column(RecipientKind))
     to_phone: str = Field(max_length=20, index=True)
     body: str = Field(max_length=1000)
-    locale: str = Field(default="zh_CN", max_length=8)
+    locale: str = Field(default=DEFAULT_LOCALE, max_length=8)
     urgent: bool = False  # urgent messages ignore quiet hours
     request_id: int | None = Field(default=None, foreign_key="listening_request.id", ondelete="SET NULL")
     visit_id: int | None = Field(default=None, foreign_key="visit.id", ondelete="SET NULL")

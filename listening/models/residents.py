@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from listening.core.clock import now as utcnow  # the one clock; models use it for their default timestamps
+from listening.core.i18n import DEFAULT_LOCALE
 from listening.models.columns import enum_column, utc_column
 from listening.models.enums import Gender, Language, Mode, PartOfDay, RequestSource, RequestStatus
 
@@ -20,7 +21,7 @@ class Resident(SQLModel, table=True):
     phone: str = Field(max_length=20, sa_column_kwargs={"unique": True}, nullable=False)  # E.164
     community_id: int = Field(foreign_key="community.id", index=True)
     address: str | None = Field(default=None, max_length=200)  # only for home visits
-    locale: str = Field(default="zh_CN", max_length=8)  # language of the SMS the resident gets
+    locale: str = Field(default=DEFAULT_LOCALE, max_length=8)  # language of the SMS the resident gets
     sensitive_consent_at: datetime = Field(sa_column=utc_column())
     sms_consent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     consent_verbal: bool = False

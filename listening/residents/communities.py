@@ -8,7 +8,7 @@ from functools import lru_cache
 from sqlmodel import Session, select
 
 from listening.core.config import DATA_DIR
-from listening.core.i18n import get_locale
+from listening.core.i18n import DEFAULT_LOCALE, get_locale
 from listening.models import Community
 
 
@@ -35,10 +35,10 @@ def all_communities(session: Session) -> list[Community]:
 
 
 def community_name(community: Community) -> str:
-    return community.name_zh if get_locale() == "zh_CN" else community.name_en
+    return community.name_zh if get_locale() == DEFAULT_LOCALE else community.name_en
 
 
 def name_of(code: str) -> str:
     """A community's name in the current language, from its code (the code itself if it is unknown)."""
-    key = "name_zh" if get_locale() == "zh_CN" else "name_en"
+    key = "name_zh" if get_locale() == DEFAULT_LOCALE else "name_en"
     return next((row[key] for row in _rows() if row["code"] == code), code)

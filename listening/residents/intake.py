@@ -22,7 +22,8 @@ from listening.core import audit, phones
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
 from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound
-from listening.core.i18n import DEFAULT_LOCALE, LOCALES, N_, gettext
+from listening.core.i18n import DEFAULT_LOCALE, LOCALES, N_
+from listening.core.labels import label
 from listening.core.permissions import require_role
 from listening.models import (
     OPEN_REQUEST_STATUSES,
@@ -56,16 +57,6 @@ LIVE_VISIT_STATUSES = (VisitStatus.proposed, VisitStatus.scheduled, VisitStatus.
 CONFIRM_CHANNELS = ("sms", "phone", "app")
 CANCELLED_BY = ("resident", "coordinator")
 
-STATUS_LABELS = {
-    RequestStatus.new: N_("new"),
-    RequestStatus.matched: N_("matched"),
-    RequestStatus.scheduled: N_("scheduled"),
-    RequestStatus.confirmed: N_("confirmed"),
-    RequestStatus.completed: N_("completed"),
-    RequestStatus.cancelled: N_("cancelled"),
-    RequestStatus.no_show: N_("no-show"),
-}
-
 
 # ----- helpers ------------------------------------------------------------------------------------------------
 
@@ -81,7 +72,7 @@ def _locked_request(session: Session, request_id: int) -> ListeningRequest:
 def _require_status(request: ListeningRequest, allowed: tuple[RequestStatus, ...], message: str) -> None:
     if request.status not in allowed:
         # The label is translated now: the error is raised and shown within the same script run and locale.
-        raise IllegalTransition(message, status=gettext(STATUS_LABELS[request.status]))
+        raise IllegalTransition(message, status=label(request.status))
 
 
 def _live_visit(session: Session, request_id: int) -> Visit | None:

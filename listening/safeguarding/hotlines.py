@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from listening.core.config import DATA_DIR
-from listening.core.i18n import N_, get_locale
+from listening.core.i18n import DEFAULT_LOCALE, N_, get_locale
 
 # What a volunteer does at once when a session raised a risk; shown with the hotlines.
 CRISIS_STEPS = (
@@ -35,5 +35,5 @@ def _hotline_rows() -> tuple[dict, ...]:
 
 def hotlines() -> list[Hotline]:
     """The crisis numbers (12356, 110, 120), in the current language."""
-    suffix = "zh" if get_locale() == "zh_CN" else "en"
+    suffix = "zh" if get_locale() == DEFAULT_LOCALE else "en"
     return [Hotline(row["number"], row[f"name_{suffix}"], row[f"hours_{suffix}"]) for row in _hotline_rows()]

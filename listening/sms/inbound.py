@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from listening.core import audit
 from listening.core.audit import AuditAction
+from listening.core.i18n import DEFAULT_LOCALE
 from listening.models import (
     InboundMessage,
     ListeningRequest,
@@ -110,7 +111,7 @@ def handle_inbound(session: Session, *, message_sid: str, from_phone: str, body:
         return InboundResult(intent, duplicate=True, action="duplicate")
 
     resident = _resident(session, from_phone)
-    locale = resident.locale if resident else "zh_CN"
+    locale = resident.locale if resident else DEFAULT_LOCALE
     action = "help"
     if intent == ReplyIntent.OPT_OUT:
         if session.get(SmsOptOut, from_phone) is None:

@@ -22,7 +22,7 @@ from listening.core import audit
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
 from listening.core.errors import IllegalTransition, NotFound
-from listening.core.i18n import N_
+from listening.core.i18n import DEFAULT_LOCALE, N_
 from listening.core.permissions import require_role
 from listening.models import (
     Account,
@@ -63,7 +63,7 @@ def enqueue(
     to_phone: str,
     body: str,
     dedupe_key: str,
-    locale: str = "zh_CN",
+    locale: str = DEFAULT_LOCALE,
     due_at: datetime | None = None,
     expires_at: datetime | None = None,
     urgent: bool = False,

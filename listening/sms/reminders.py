@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from listening.core import audit
 from listening.core.audit import AuditAction
+from listening.core.i18n import DEFAULT_LOCALE
 from listening.core.permissions import require_role
 from listening.models import (
     Account,
@@ -58,7 +59,7 @@ def _volunteers_of(session: Session, visit: Visit) -> list[Volunteer]:
 
 def _volunteer_locale(session: Session, volunteer: Volunteer) -> str:
     account = session.get(Account, volunteer.account_id) if volunteer.account_id else None
-    return account.locale if account else "zh_CN"
+    return account.locale if account else DEFAULT_LOCALE
 
 
 def _recipients(session: Session, visit: Visit) -> list[tuple[RecipientKind, str, str, str]]:

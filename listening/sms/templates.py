@@ -17,6 +17,7 @@ from babel.dates import format_datetime as babel_format_datetime
 
 from listening.core.config import get_settings
 from listening.core.i18n import DEFAULT_LOCALE, LOCALES, N_, translations
+from listening.core.labels import label_in
 from listening.core.phones import is_mainland
 from listening.models import MessageKind, Mode
 
@@ -28,12 +29,6 @@ _CALL_TO_CONFIRM = N_("To confirm or cancel, please call the centre on {centre_p
 _REPLY_TO_CONFIRM = N_("Reply 1 to confirm or 2 to cancel.")
 _CALL_TO_REBOOK = N_("To ask for another time, please call the centre on {centre_phone}.")
 _CALL_WITH_QUESTIONS = N_("Questions: please call the centre on {centre_phone}.")
-
-_MODE_PHRASES = {
-    Mode.centre: N_("at the centre"),
-    Mode.phone: N_("by phone"),
-    Mode.home: N_("home visit"),
-}
 
 # (main text for a resident, main text for a volunteer or coordinator). None: that recipient never gets the kind.
 _MAIN: dict[MessageKind, tuple[str | None, str | None]] = {
@@ -110,7 +105,7 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
         )
     mode = params.get("mode")
     if mode is not None:
-        values["mode"] = text(_MODE_PHRASES[Mode(mode)])
+        values["mode"] = label_in(Mode(mode), locale)
 
     parts = [text(main).format(**values)]
     if to_resident:
@@ -118,7 +113,7 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
         parts.append(text(_FREE_RESIDENT))
     elif recipient == "volunteer":
         parts.append(text(_FREE_VOLUNTEER))
-    separator = "" if locale == "zh_CN" else " "
+    separator = "" if locale == DEFAULT_LOCALE else " "  # Chinese runs sentences together
     return SIGNATURE + separator.join(parts)
 
 

@@ -11,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, delete, select
 
 from listening.core.config import DATA_DIR
-from listening.core.i18n import get_locale
+from listening.core.i18n import DEFAULT_LOCALE, get_locale
 from listening.models import (
     Mode,
     TrainingModule,
@@ -58,11 +58,11 @@ def training_modules(session: Session) -> list[TrainingModule]:
 
 
 def module_title(module: TrainingModule) -> str:
-    return module.title_zh if get_locale() == "zh_CN" else module.title_en
+    return module.title_zh if get_locale() == DEFAULT_LOCALE else module.title_en
 
 
 def module_summary(module: TrainingModule) -> str:
-    return module.summary_zh if get_locale() == "zh_CN" else module.summary_en
+    return module.summary_zh if get_locale() == DEFAULT_LOCALE else module.summary_en
 
 
 def valid_through(completed_on: date, valid_months: int | None) -> date | None:

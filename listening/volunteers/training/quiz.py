@@ -14,7 +14,7 @@ from listening.core.audit import AuditAction
 from listening.core.clock import local_date
 from listening.core.config import DATA_DIR, get_settings
 from listening.core.errors import InvalidInput, NotFound
-from listening.core.i18n import N_, get_locale
+from listening.core.i18n import DEFAULT_LOCALE, N_, get_locale
 from listening.core.permissions import require_role
 from listening.models import (
     Account,
@@ -38,11 +38,11 @@ class QuizQuestion:
 
     @property
     def question(self) -> str:
-        return self.question_zh if get_locale() == "zh_CN" else self.question_en
+        return self.question_zh if get_locale() == DEFAULT_LOCALE else self.question_en
 
     @property
     def choices(self) -> tuple[str, ...]:
-        return self.choices_zh if get_locale() == "zh_CN" else self.choices_en
+        return self.choices_zh if get_locale() == DEFAULT_LOCALE else self.choices_en
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,132 @@
+"""Every enum's name for people, in one registry keyed by enum class, then member.
+
+The registry holds English msgids (marked with N_); `label` translates in the current locale, `label_in` in a
+given one (an SMS goes out in its recipient's language, not the sender's). Keying by class keeps members of
+different enums apart even where their values are the same string (`MessageStatus.cancelled` is not
+`VisitStatus.cancelled`). A second registry exists only where a sentence needs other words than the plain label.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from listening.core.i18n import N_, gettext, translations
+from listening.models import (
+    Gender,
+    Language,
+    MessageKind,
+    MessageStatus,
+    Mode,
+    Outcome,
+    RequestStatus,
+    VisitStatus,
+    VolunteerStatus,
+)
+
+Registry = dict[type[Enum], dict[Enum, str]]
+
+LABELS: Registry = {
+    # Also the phrase an SMS puts in brackets after the time: "… booked for {when} ({mode})".
+    Mode: {
+        Mode.centre: N_("at the centre"),
+        Mode.phone: N_("by phone"),
+        Mode.home: N_("home visit"),
+    },
+    Language: {
+        Language.mandarin: N_("Mandarin"),
+        Language.cantonese: N_("Cantonese"),
+        Language.hakka: N_("Hakka"),
+        Language.teochew: N_("Teochew"),
+        Language.english: N_("English"),
+    },
+    Gender: {
+        Gender.female: N_("female"),
+        Gender.male: N_("male"),
+        Gender.other: N_("other"),
+    },
+    VolunteerStatus: {
+        VolunteerStatus.active: N_("active"),
+        VolunteerStatus.paused: N_("paused"),
+        VolunteerStatus.left: N_("left"),
+    },
+    RequestStatus: {
+        RequestStatus.new: N_("new"),
+        RequestStatus.matched: N_("matched"),
+        RequestStatus.scheduled: N_("scheduled"),
+        RequestStatus.confirmed: N_("confirmed"),
+        RequestStatus.completed: N_("completed"),
+        RequestStatus.cancelled: N_("cancelled"),
+        RequestStatus.no_show: N_("no-show"),
+    },
+    VisitStatus: {
+        VisitStatus.proposed: N_("proposed"),
+        VisitStatus.scheduled: N_("scheduled"),
+        VisitStatus.confirmed: N_("confirmed"),
+        VisitStatus.completed: N_("completed"),
+        VisitStatus.cancelled: N_("cancelled"),
+        VisitStatus.no_show: N_("no-show"),
+    },
+    Outcome: {
+        Outcome.held: N_("held"),
+        Outcome.no_show: N_("no-show"),
+        Outcome.no_answer: N_("no answer"),
+    },
+    MessageKind: {
+        MessageKind.request_received: N_("request received"),
+        MessageKind.visit_scheduled: N_("visit booked"),
+        MessageKind.reminder_24h: N_("reminder 24 h before"),
+        MessageKind.reminder_2h: N_("reminder 2 h before"),
+        MessageKind.cancellation: N_("cancellation"),
+        MessageKind.no_show_followup: N_("no-show follow-up"),
+        MessageKind.safeguarding_alert: N_("safeguarding alert"),
+        MessageKind.reply_help: N_("help reply"),
+        MessageKind.reply_ack: N_("reply acknowledgement"),
+        MessageKind.coordinator_notice: N_("notice to the coordinator"),
+    },
+    MessageStatus: {
+        MessageStatus.queued: N_("queued"),
+        MessageStatus.sending: N_("sending"),
+        MessageStatus.sent: N_("sent"),
+        MessageStatus.delivered: N_("delivered"),
+        MessageStatus.undelivered: N_("undelivered"),
+        MessageStatus.failed: N_("failed"),
+        MessageStatus.expired: N_("expired"),
+        MessageStatus.cancelled: N_("cancelled"),
+        MessageStatus.not_sent: N_("not sent"),
+    },
+}
+
+# A mode as the kind of session a volunteer is certified for: "certified for {mode} sessions".
+SESSION_KIND_LABELS: Registry = {
+    Mode: {
+        Mode.phone: N_("phone"),
+        Mode.centre: N_("centre"),
+        Mode.home: N_("home-visit"),
+    },
+}
+
+
+def msgid(member: Enum, *, registry: Registry = LABELS) -> str | None:
+    """The untranslated label, for text translated later (a Reason's params, a template filled elsewhere)."""
+    return registry.get(type(member), {}).get(member)
+
+
+def msgid_for_value(enum_class: type[Enum], value: object, *, registry: Registry = LABELS) -> str | None:
+    """The label of the member whose value is `value` (codes in matching JSON); None for an unknown code."""
+    try:
+        member = enum_class(value)
+    except ValueError:
+        return None
+    return msgid(member, registry=registry)
+
+
+def label(member: Enum, *, registry: Registry = LABELS) -> str:
+    """The member's name in the current locale; a member without a label shows its value."""
+    message = msgid(member, registry=registry)
+    return gettext(message) if message else str(member.value)
+
+
+def label_in(member: Enum, locale: str, *, registry: Registry = LABELS) -> str:
+    """The member's name in `locale`, whatever the current locale is."""
+    message = msgid(member, registry=registry)
+    return translations(locale).gettext(message) if message else str(member.value)
