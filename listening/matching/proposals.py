@@ -2,8 +2,8 @@
 
 The instance is exactly the structure of /work/shared/matching-instance.md (the same `python -m listening match`
 reads), so any run can be reproduced outside the app. Training decides each volunteer's `modes`, availability
-decides their `slots`; proposals are stored through `intake.propose` and stay proposals until a coordinator
-approves each one (`intake.schedule` sends the SMS through the outbox in the same transaction).
+decides their `slots`; proposals are stored through `lifecycle.propose` and stay proposals until a coordinator
+approves each one (`lifecycle.schedule` sends the SMS through the outbox in the same transaction).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from listening.models import (
     VolunteerStatus,
     utcnow,
 )
-from listening.residents import intake
+from listening.residents import lifecycle
 from listening.sms import reminders
 from listening.volunteers import availability
 
@@ -335,7 +335,7 @@ def _store(session: Session, actor: Account, result, run: MatchingRun, tz) -> No
         request_id = _id_of(request_ref)
         try:
             with session.begin_nested():
-                intake.propose(session, actor=actor, request_id=request_id,
+                lifecycle.propose(session, actor=actor, request_id=request_id,
                                           volunteer_ids=[_id_of(v) for v in volunteer_refs],
                                           starts_at=slot_time(slot, tz).astimezone(UTC))
         except IllegalTransition:  # another coordinator's run took this request or volunteer meanwhile
@@ -478,7 +478,7 @@ def approve(session: Session, *, actor: Account, request_id: int, now: datetime 
 
     Whoever quiet hours keep from hearing of the booking before it begins comes back in `phone_calls`."""
     def schedule() -> Approval:
-        visit = intake.schedule(session, actor=actor, request_id=request_id, now=now)
+        visit = lifecycle.schedule(session, actor=actor, request_id=request_id, now=now)
         return Approval(visit, tuple(reminders.phone_calls(session, actor=actor, visit=visit)))
     return _refused_concurrently(schedule)
 
@@ -509,7 +509,7 @@ def approve_all(session: Session, *, actor: Account, week_start: date,
 
 def reject(session: Session, *, actor: Account, request_id: int, reason: str) -> None:
     """matched -> new: the proposal is dropped and the request waits for the next run."""
-    _refused_concurrently(lambda: intake.reject_proposal(session, actor=actor, request_id=request_id,
+    _refused_concurrently(lambda: lifecycle.reject_proposal(session, actor=actor, request_id=request_id,
                                                                     reason=reason))
 
 
@@ -555,10 +555,7 @@ def _with_proposal_released(session: Session, request_id: int, action: Callable[
         visit = session.exec(select(Visit).where(Visit.request_id == request_id,
                                                  Visit.status == VisitStatus.proposed)).first()
         if visit is not None:
-            for booking in session.exec(select(VisitVolunteer).where(VisitVolunteer.visit_id == visit.id)):
-                booking.live = False
-                session.add(booking)
-            visit.status = VisitStatus.cancelled
+            lifecycle.withdraw_visit(session, visit)
             request = session.get(ListeningRequest, request_id)
             request.status = RequestStatus.new
             session.add_all([visit, request])
@@ -598,7 +595,7 @@ def change(session: Session, *, actor: Account, request_id: int, volunteer_ids: 
     week_start = availability.week_start_of(starts_at.astimezone(tz).date())
 
     def replace() -> Visit:
-        intake.reject_proposal(session, actor=actor, request_id=request_id,
+        lifecycle.reject_proposal(session, actor=actor, request_id=request_id,
                                  reason=gettext(N_("changed by a coordinator")))
         session.flush()
         week = build_instance(session, week_start=week_start, now=now, request_ids=[request_id])
@@ -606,7 +603,7 @@ def change(session: Session, *, actor: Account, request_id: int, volunteer_ids: 
         if (starts_at.astimezone(tz), tuple(sorted(volunteer_ids))) not in allowed:
             raise InvalidInput(N_("That volunteer is not free then, or does not fit this request (language, mode, "
                                   "community, gender wish, weekly cap)."), field="volunteer_ids")
-        return intake.propose(session, actor=actor, request_id=request_id, volunteer_ids=list(volunteer_ids),
+        return lifecycle.propose(session, actor=actor, request_id=request_id, volunteer_ids=list(volunteer_ids),
                                 starts_at=starts_at.astimezone(UTC))
 
     return _refused_concurrently(replace)
