@@ -71,7 +71,7 @@ from listening.models import (  # noqa: E402
     VisitStatus,
     utcnow,
 )
-from listening.residents import intake
+from listening.residents import intake, lifecycle
 from listening.sms.transport import OutboxOnlyTransport  # noqa: E402
 from listening.sms.worker import Worker  # noqa: E402
 from listening.staff import auth  # noqa: E402
@@ -259,7 +259,7 @@ def seed(rounds: list[list[str]]) -> list[list[Job]]:
                     request = intake.record_on_behalf(session, actor=duty, form=form, consent_verbal=True,
                                                         now=now).request
                     starts_at = (now + timedelta(days=7, hours=r)).replace(minute=0, second=0, microsecond=0)
-                    intake.propose(session, actor=duty, request_id=request.id, volunteer_ids=[booked[i].id],
+                    lifecycle.propose(session, actor=duty, request_id=request.id, volunteer_ids=[booked[i].id],
                                      starts_at=starts_at)
                     round_jobs.append(Job(kind, str(request.id), actor_id=approvers[i]))
                 else:

@@ -4,7 +4,6 @@ import uuid
 
 import streamlit as st
 
-from listening import safeguarding
 from listening.core.config import get_settings
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
@@ -23,7 +22,7 @@ st.markdown(_("A trained volunteer from your community listens to you for an hou
 st.info(_("The service is free. No volunteer will ever ask you for money, gifts or investments."), icon="🆓")
 
 form = form_fields("request")
-if form.topic and safeguarding.detect_risk(form.topic):
+if intake.topic_risks(form.topic):  # crisis help as soon as it is typed, before anything is sent
     crisis_card()
 
 with st.expander(_("How we use your information"), expanded=False):

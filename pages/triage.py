@@ -6,9 +6,10 @@ from listening.core.db import session_scope
 from listening.core.errors import ServiceError
 from listening.core.i18n import N_, _
 from listening.models import OPEN_REQUEST_STATUSES, Language, Mode, Role
-from listening.residents import intake
+from listening.residents import intake, lifecycle, triage
 from listening.residents.communities import all_communities, name_of
-from listening.residents.intake import HISTORY_LABELS, SubmitOutcome, TriageSort
+from listening.residents.intake import SubmitOutcome
+from listening.residents.triage import HISTORY_LABELS, TriageSort
 from ui import actions, shell
 from ui.format import label, local_time
 from ui.request_form import form_fields, window_text
@@ -42,7 +43,7 @@ sort = columns[1].selectbox(_("Sort"), list(TriageSort), format_func=lambda s: _
 urgent_only = columns[2].checkbox(_("Urgent only"), key="triage_urgent")
 
 with session_scope() as session:
-    rows = intake.open_requests(session, actor=account, statuses=statuses or None, modes=modes or None,
+    rows = triage.open_requests(session, actor=account, statuses=statuses or None, modes=modes or None,
                                   languages=languages or None, community_code=community, urgent_only=urgent_only,
                                   sort=sort)
 
@@ -73,7 +74,7 @@ chosen = st.selectbox(_("Open a request"), [None, *[r.id for r in rows]], key="t
 if chosen is not None:
     try:
         with session_scope() as session:
-            detail = intake.request_detail(session, actor=account, request_id=chosen)
+            detail = triage.request_detail(session, actor=account, request_id=chosen)
     except ServiceError as error:
         shell.show_error(error)
         st.stop()
@@ -92,7 +93,7 @@ if chosen is not None:
                   sms=_("yes") if detail.sms_consent else _("no")))
     if st.button(_("Show the full number to call"), key="triage_reveal"):
         with session_scope() as session:
-            st.code(intake.reveal_phone(session, actor=account, request_id=request.id))
+            st.code(triage.reveal_phone(session, actor=account, request_id=request.id))
     if detail.consent_verbal:
         st.caption(_("Consent given verbally, recorded by {name}.", name=detail.consent_recorded_by or "?"))
     st.markdown(_("**When:** {times}", times="、".join(window_text(w) for w in detail.windows)))
@@ -125,9 +126,9 @@ if chosen is not None:
     with st.expander(_("Cancel this request")):
         by = st.radio(_("Who cancels?"), ["coordinator", "resident"], horizontal=True, key="triage_cancel_by",
                       format_func=lambda b: _("the centre") if b == "coordinator" else _("the resident"))
-        reason = st.text_input(_("Reason"), max_chars=intake.REASON_MAX, key="triage_cancel_reason")
+        reason = st.text_input(_("Reason"), max_chars=lifecycle.REASON_MAX, key="triage_cancel_reason")
         if st.button(_("Cancel the request"), key="triage_cancel"):
-            actions.run(intake.cancel, actor=account, request_id=request.id, reason=reason, by=by, rerun=False,
+            actions.run(lifecycle.cancel, actor=account, request_id=request.id, reason=reason, by=by, rerun=False,
                         success=_("Request #{id} was cancelled.", id=request.id))
 
 st.divider()
@@ -136,7 +137,7 @@ with st.expander(_("Enter a request on a resident's behalf")):
                  "consent first."))
     form = form_fields("behalf")
     form.sms_consent = st.checkbox(_("The resident agrees to get text messages"), key="behalf_sms")
-    form.locale = "en" if form.language == Language.english else "zh_CN"  # the language of the resident's SMS
+    form.locale = intake.sms_locale(form.language)
     urgency = st.radio(_("Urgency"), [1, 2, 3], horizontal=True, key="behalf_urgency")
     verbal = st.checkbox(_("The resident gave their consent verbally (recorded under your name)"), key="behalf_consent")
     if st.button(_("Save the request"), key="behalf_save"):

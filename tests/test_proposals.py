@@ -46,7 +46,7 @@ from listening.models import (
     Volunteer,
     VolunteerStatus,
 )
-from listening.residents import intake
+from listening.residents import lifecycle
 from listening.volunteers import availability
 from listening.volunteers.training import curriculum, sync_curriculum
 from tests import factories
@@ -232,7 +232,7 @@ def test_the_instance_built_from_the_database_matches_the_documented_format(sess
 def test_booked_hours_lower_the_cap_and_take_the_slot(session, centre):
     chen = centre["chen"]
     other = request(session, resident(session))
-    intake.propose(session, actor=centre["coordinator"], request_id=other.id, volunteer_ids=[chen.id],
+    lifecycle.propose(session, actor=centre["coordinator"], request_id=other.id, volunteer_ids=[chen.id],
                      starts_at=local(THU, 19).astimezone(UTC))
     session.commit()
     row = next(x for x in week.build_instance(session, week_start=WEEK, now=NOW).data["volunteers"]
@@ -479,7 +479,7 @@ def test_two_coordinators_booking_one_volunteer_into_one_slot_at_once(engine, se
         def job(s, barrier):
             s.get(ListeningRequest, request_id)  # both transactions have read before either writes
             barrier.wait()
-            return intake.propose(s, actor=c["coordinator"], request_id=request_id,
+            return lifecycle.propose(s, actor=c["coordinator"], request_id=request_id,
                                     volunteer_ids=[c["chen"].id], starts_at=starts_at)
         return job
 
@@ -496,7 +496,7 @@ def test_two_coordinators_booking_one_volunteer_into_one_slot_at_once(engine, se
     # transaction, it is refused by the unique index, like on PostgreSQL
     loser_request = other.id if won[0].request_id == c["cantonese"].id else c["cantonese"].id
     with pytest.raises(IllegalTransition), session_scope() as s:
-        intake.propose(s, actor=c["coordinator"], request_id=loser_request, volunteer_ids=[c["chen"].id],
+        lifecycle.propose(s, actor=c["coordinator"], request_id=loser_request, volunteer_ids=[c["chen"].id],
                          starts_at=starts_at)
     _no_double_booking(session)
 

@@ -76,9 +76,9 @@ def test_cancelling_a_visit_cancels_its_reminders_and_sends_the_notice(session):
 
 
 def schedule_through_the_lifecycle(session):
-    """A proposed visit, scheduled with the real intake.schedule; returns (coordinator, visit)."""
+    """A proposed visit, scheduled with the real lifecycle.schedule; returns (coordinator, visit)."""
     from listening.models import RequestStatus, VisitStatus
-    from listening.residents import intake
+    from listening.residents import lifecycle
     from tests import factories
 
     coordinator = factories.coordinator(session)
@@ -86,27 +86,27 @@ def schedule_through_the_lifecycle(session):
     visit.status = VisitStatus.proposed
     session.add(visit)
     session.flush()
-    intake.schedule(session, actor=coordinator, request_id=visit.request_id, now=NOON)
+    lifecycle.schedule(session, actor=coordinator, request_id=visit.request_id, now=NOON)
     return coordinator, visit
 
 
 def test_the_request_lifecycle_writes_the_sms(session):
     """Through the requests engineer's real transitions: schedule, then a cancel by the resident."""
     from listening.models import ListeningRequest, RequestStatus
-    from listening.residents import intake
+    from listening.residents import lifecycle
 
     _, visit = schedule_through_the_lifecycle(session)
     assert {r.kind for r in messages(session)} >= {MessageKind.visit_scheduled, MessageKind.reminder_24h}
-    intake.requeue(session, actor=None, request_id=visit.request_id, reason="cancelled by SMS reply")
+    lifecycle.requeue(session, actor=None, request_id=visit.request_id, reason="cancelled by SMS reply")
     assert session.get(ListeningRequest, visit.request_id).status == RequestStatus.new
     assert any(r.kind == MessageKind.cancellation for r in messages(session))
 
 
 def test_a_no_show_sends_the_follow_up_once(session):
-    from listening.residents import intake
+    from listening.residents import lifecycle
 
     coordinator, visit = schedule_through_the_lifecycle(session)
-    intake.mark_no_show(session, actor=coordinator, request_id=visit.request_id)
+    lifecycle.mark_no_show(session, actor=coordinator, request_id=visit.request_id)
     follow_ups = [r for r in messages(session) if r.kind == MessageKind.no_show_followup]
     assert len(follow_ups) == 1 and follow_ups[0].to_phone == RESIDENT_PHONE
     assert "http" not in follow_ups[0].body

@@ -30,8 +30,9 @@ from listening.models import (
     VisitStatus,
     VisitVolunteer,
 )
-from listening.residents import intake
-from listening.residents.intake import RequestForm, SubmitOutcome, TriageSort
+from listening.residents import intake, lifecycle, triage
+from listening.residents.intake import RequestForm, SubmitOutcome
+from listening.residents.triage import TriageSort
 from tests import factories
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
@@ -232,7 +233,7 @@ def test_a_second_submission_updates_the_open_request_and_says_so(session, centr
 
 def test_after_a_request_is_closed_the_same_number_opens_a_new_one(session, centre):
     first = submit(session)
-    intake.cancel(session, actor=None, request_id=first.request.id, reason="不需要了", by="resident")
+    lifecycle.cancel(session, actor=None, request_id=first.request.id, reason="不需要了", by="resident")
     session.commit()
     second = submit(session)
     assert second.outcome == SubmitOutcome.created and second.request.id != first.request.id
@@ -240,7 +241,7 @@ def test_after_a_request_is_closed_the_same_number_opens_a_new_one(session, cent
 
 def test_a_new_submission_withdraws_a_proposal_made_for_the_old_wishes(session, centre):
     first = submit(session)
-    visit = intake.propose(session, actor=centre["coordinator"], request_id=first.request.id,
+    visit = lifecycle.propose(session, actor=centre["coordinator"], request_id=first.request.id,
                              volunteer_ids=[centre["lead"].id], starts_at=NOW + timedelta(days=2))
     session.commit()
     second = submit(session, a_form(mode=Mode.phone))
@@ -252,9 +253,9 @@ def test_a_new_submission_withdraws_a_proposal_made_for_the_old_wishes(session, 
 
 def test_a_new_submission_keeps_a_booked_visit(session, centre):
     first = submit(session)
-    intake.propose(session, actor=centre["coordinator"], request_id=first.request.id,
+    lifecycle.propose(session, actor=centre["coordinator"], request_id=first.request.id,
                      volunteer_ids=[centre["lead"].id], starts_at=NOW + timedelta(days=2))
-    intake.schedule(session, actor=centre["coordinator"], request_id=first.request.id)
+    lifecycle.schedule(session, actor=centre["coordinator"], request_id=first.request.id)
     session.commit()
     second = submit(session, a_form(mode=Mode.phone, topic="换个话题"))
     request = session.get(ListeningRequest, first.request.id)
@@ -325,18 +326,18 @@ def bring_to(session, centre, status: RequestStatus) -> int:
     request_id = submit(session).request.id
     if status == RequestStatus.new:
         return request_id
-    intake.propose(session, actor=coordinator, request_id=request_id,
+    lifecycle.propose(session, actor=coordinator, request_id=request_id,
                      volunteer_ids=[centre["lead"].id, centre["partner"].id], starts_at=NOW + timedelta(days=2))
     if status in (RequestStatus.scheduled, RequestStatus.confirmed, RequestStatus.completed, RequestStatus.no_show):
-        intake.schedule(session, actor=coordinator, request_id=request_id)
+        lifecycle.schedule(session, actor=coordinator, request_id=request_id)
     if status in (RequestStatus.confirmed, RequestStatus.completed):
-        intake.confirm(session, actor=None, request_id=request_id, via="sms")
+        lifecycle.confirm(session, actor=None, request_id=request_id, via="sms")
     if status == RequestStatus.completed:
-        intake.complete(session, actor=coordinator, request_id=request_id)
+        lifecycle.complete(session, actor=coordinator, request_id=request_id)
     if status == RequestStatus.no_show:
-        intake.mark_no_show(session, actor=coordinator, request_id=request_id)
+        lifecycle.mark_no_show(session, actor=coordinator, request_id=request_id)
     if status == RequestStatus.cancelled:
-        intake.cancel(session, actor=coordinator, request_id=request_id, reason="重复申请", by="coordinator")
+        lifecycle.cancel(session, actor=coordinator, request_id=request_id, reason="重复申请", by="coordinator")
     session.commit()
     assert session.get(ListeningRequest, request_id).status == status
     return request_id
@@ -346,21 +347,21 @@ def moves(centre):
     coordinator = centre["coordinator"]
     later = NOW + timedelta(days=3)
     return {
-        "propose": (lambda s, rid: intake.propose(s, actor=coordinator, request_id=rid,
+        "propose": (lambda s, rid: lifecycle.propose(s, actor=coordinator, request_id=rid,
                                                     volunteer_ids=[centre["lead"].id], starts_at=later),
                     {RequestStatus.new}),
-        "reject_proposal": (lambda s, rid: intake.reject_proposal(s, actor=coordinator, request_id=rid,
+        "reject_proposal": (lambda s, rid: lifecycle.reject_proposal(s, actor=coordinator, request_id=rid,
                                                                     reason="时间不合适"), {RequestStatus.matched}),
-        "schedule": (lambda s, rid: intake.schedule(s, actor=coordinator, request_id=rid), {RequestStatus.matched}),
-        "confirm": (lambda s, rid: intake.confirm(s, actor=None, request_id=rid, via="sms"),
+        "schedule": (lambda s, rid: lifecycle.schedule(s, actor=coordinator, request_id=rid), {RequestStatus.matched}),
+        "confirm": (lambda s, rid: lifecycle.confirm(s, actor=None, request_id=rid, via="sms"),
                     {RequestStatus.scheduled}),
-        "complete": (lambda s, rid: intake.complete(s, actor=coordinator, request_id=rid),
+        "complete": (lambda s, rid: lifecycle.complete(s, actor=coordinator, request_id=rid),
                      {RequestStatus.scheduled, RequestStatus.confirmed}),
-        "mark_no_show": (lambda s, rid: intake.mark_no_show(s, actor=coordinator, request_id=rid),
+        "mark_no_show": (lambda s, rid: lifecycle.mark_no_show(s, actor=coordinator, request_id=rid),
                          {RequestStatus.scheduled, RequestStatus.confirmed}),
-        "cancel": (lambda s, rid: intake.cancel(s, actor=coordinator, request_id=rid, reason="住院了",
+        "cancel": (lambda s, rid: lifecycle.cancel(s, actor=coordinator, request_id=rid, reason="住院了",
                                                   by="resident"), set(intake.OPEN_REQUEST_STATUSES)),
-        "requeue": (lambda s, rid: intake.requeue(s, actor=None, request_id=rid, reason="短信取消"),
+        "requeue": (lambda s, rid: lifecycle.requeue(s, actor=None, request_id=rid, reason="短信取消"),
                     {RequestStatus.scheduled, RequestStatus.confirmed}),
     }
 
@@ -407,7 +408,7 @@ def test_a_double_booking_is_refused_clearly_and_nothing_changes(session, centre
     starts_at = session.exec(select(Visit.starts_at).where(Visit.request_id == first)).one()
     second = submit(session, a_form(phone="13987654321"), browser="b2").request.id
     with pytest.raises(IllegalTransition) as raised:
-        intake.propose(session, actor=centre["coordinator"], request_id=second,
+        lifecycle.propose(session, actor=centre["coordinator"], request_id=second,
                          volunteer_ids=[centre["lead"].id], starts_at=starts_at)
     assert "已" in raised.value.translated()
     session.commit()  # the savepoint kept the session usable
@@ -420,7 +421,7 @@ def test_schedule_writes_the_sms_and_cancel_releases_the_volunteers_and_tells_ev
     visit = session.exec(select(Visit).where(Visit.request_id == request_id)).one()
     assert session.exec(select(OutboundMessage).where(OutboundMessage.visit_id == visit.id)
                         .where(OutboundMessage.kind == MessageKind.visit_scheduled)).all()
-    intake.cancel(session, actor=None, request_id=request_id, reason="家里有事", by="resident")
+    lifecycle.cancel(session, actor=None, request_id=request_id, reason="家里有事", by="resident")
     session.commit()
     request = session.get(ListeningRequest, request_id)
     assert (request.status, request.cancel_reason) == (RequestStatus.cancelled, "家里有事")
@@ -433,8 +434,8 @@ def test_schedule_writes_the_sms_and_cancel_releases_the_volunteers_and_tells_ev
 
 def test_requeue_puts_the_request_back_and_frees_the_slot_for_another_proposal(session, centre):
     request_id = bring_to(session, centre, RequestStatus.confirmed)
-    intake.requeue(session, actor=None, request_id=request_id, reason="resident cancelled by SMS")
-    visit = intake.propose(session, actor=centre["coordinator"], request_id=request_id,
+    lifecycle.requeue(session, actor=None, request_id=request_id, reason="resident cancelled by SMS")
+    visit = lifecycle.propose(session, actor=centre["coordinator"], request_id=request_id,
                              volunteer_ids=[centre["lead"].id], starts_at=NOW + timedelta(days=2))
     session.commit()
     assert visit.status == VisitStatus.proposed
@@ -444,22 +445,22 @@ def test_requeue_puts_the_request_back_and_frees_the_slot_for_another_proposal(s
 def test_cancellation_needs_a_reason_and_a_known_source(session, centre):
     request_id = bring_to(session, centre, RequestStatus.new)
     with pytest.raises(InvalidInput) as raised:
-        intake.cancel(session, actor=centre["coordinator"], request_id=request_id, reason=" ", by="coordinator")
+        lifecycle.cancel(session, actor=centre["coordinator"], request_id=request_id, reason=" ", by="coordinator")
     assert raised.value.field == "reason"
     with pytest.raises(InvalidInput):
-        intake.cancel(session, actor=centre["coordinator"], request_id=request_id, reason="x", by="robot")
+        lifecycle.cancel(session, actor=centre["coordinator"], request_id=request_id, reason="x", by="robot")
     with pytest.raises(NotAllowed):  # only the resident acts without an account (by SMS)
-        intake.cancel(session, actor=None, request_id=request_id, reason="x", by="coordinator")
+        lifecycle.cancel(session, actor=None, request_id=request_id, reason="x", by="coordinator")
 
 
 def test_volunteers_may_close_only_their_own_visits(session, centre):
     request_id = bring_to(session, centre, RequestStatus.scheduled)
     outsider_account, _ = factories.volunteer(session, "vol3", name="吴强", phone="+8613900009999")
     with pytest.raises(NotAllowed):
-        intake.complete(session, actor=outsider_account, request_id=request_id)
+        lifecycle.complete(session, actor=outsider_account, request_id=request_id)
     with pytest.raises(NotAllowed):
-        intake.schedule(session, actor=centre["lead_account"], request_id=request_id)
-    intake.complete(session, actor=centre["lead_account"], request_id=request_id)
+        lifecycle.schedule(session, actor=centre["lead_account"], request_id=request_id)
+    lifecycle.complete(session, actor=centre["lead_account"], request_id=request_id)
     session.commit()
     assert session.get(ListeningRequest, request_id).status == RequestStatus.completed
 
@@ -474,33 +475,33 @@ def test_the_queue_filters_sorts_and_masks(session, centre):
                     now=NOW - timedelta(days=1)).request.id
     english = submit(session, a_form(phone="13800000003", language=Language.english), browser="3").request.id
     closed = submit(session, a_form(phone="13800000004"), browser="4").request.id
-    intake.cancel(session, actor=coordinator, request_id=closed, reason="重复", by="coordinator")
+    lifecycle.cancel(session, actor=coordinator, request_id=closed, reason="重复", by="coordinator")
     session.commit()
 
-    rows = intake.open_requests(session, actor=coordinator, now=NOW)
+    rows = triage.open_requests(session, actor=coordinator, now=NOW)
     assert [r.id for r in rows] == [urgent, old, english]
     assert rows[1].waiting == timedelta(days=3)
     assert all("****" in r.phone_masked for r in rows)
-    assert [r.id for r in intake.open_requests(session, actor=coordinator, sort=TriageSort.newest)] == [
+    assert [r.id for r in triage.open_requests(session, actor=coordinator, sort=TriageSort.newest)] == [
         english, urgent, old]
-    assert [r.id for r in intake.open_requests(session, actor=coordinator, languages=[Language.english])] == [
+    assert [r.id for r in triage.open_requests(session, actor=coordinator, languages=[Language.english])] == [
         english]
-    assert [r.id for r in intake.open_requests(session, actor=coordinator, modes=[Mode.phone])] == [urgent]
-    assert [r.id for r in intake.open_requests(session, actor=coordinator, urgent_only=True)] == [urgent]
-    assert intake.open_requests(session, actor=coordinator, community_code="shekou") == []
+    assert [r.id for r in triage.open_requests(session, actor=coordinator, modes=[Mode.phone])] == [urgent]
+    assert [r.id for r in triage.open_requests(session, actor=coordinator, urgent_only=True)] == [urgent]
+    assert triage.open_requests(session, actor=coordinator, community_code="shekou") == []
     with pytest.raises(NotAllowed):
-        intake.open_requests(session, actor=centre["lead_account"])
+        triage.open_requests(session, actor=centre["lead_account"])
 
 
 def test_a_request_shows_its_history_and_the_read_is_audited(session, centre):
     request_id = bring_to(session, centre, RequestStatus.confirmed)
-    detail = intake.request_detail(session, actor=centre["coordinator"], request_id=request_id)
+    detail = triage.request_detail(session, actor=centre["coordinator"], request_id=request_id)
     session.commit()
     assert [h.action for h in detail.history] == [
         "request.submitted", "request.proposed", "request.scheduled", "request.confirmed"]
     assert detail.history[0].actor_name is None and detail.history[1].actor_name == "王芳"
     assert detail.visit.status == VisitStatus.confirmed and detail.phone_masked == "+86 138****5678"
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "resident.details_viewed")).one()
-    assert intake.reveal_phone(session, actor=centre["coordinator"], request_id=request_id) == "+8613812345678"
+    assert triage.reveal_phone(session, actor=centre["coordinator"], request_id=request_id) == "+8613812345678"
     with pytest.raises(NotAllowed):
-        intake.request_detail(session, actor=centre["lead_account"], request_id=request_id)
+        triage.request_detail(session, actor=centre["lead_account"], request_id=request_id)

@@ -1,8 +1,8 @@
 """The week's proposals: run the matcher on the week's instance (`week.build_instance`), store its proposals,
 and review them (approve, reject, change).
 
-Proposals are stored through `intake.propose` and stay proposals until a coordinator approves each one
-(`intake.schedule` sends the SMS through the outbox in the same transaction).
+Proposals are stored through `lifecycle.propose` and stay proposals until a coordinator approves each one
+(`lifecycle.schedule` sends the SMS through the outbox in the same transaction).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from listening.models import (
     Volunteer,
     utcnow,
 )
-from listening.residents import intake
+from listening.residents import lifecycle
 from listening.sms import reminders
 from listening.volunteers import availability
 
@@ -157,7 +157,7 @@ def _store(session: Session, actor: Account, result, run: MatchingRun, tz) -> No
         request_id = id_of(request_ref)
         try:
             with session.begin_nested():
-                intake.propose(session, actor=actor, request_id=request_id,
+                lifecycle.propose(session, actor=actor, request_id=request_id,
                                           volunteer_ids=[id_of(v) for v in volunteer_refs],
                                           starts_at=slot_time(slot, tz).astimezone(UTC))
         except IllegalTransition:  # another coordinator's run took this request or volunteer meanwhile
@@ -298,7 +298,7 @@ def approve(session: Session, *, actor: Account, request_id: int, now: datetime 
 
     Whoever quiet hours keep from hearing of the booking before it begins comes back in `phone_calls`."""
     def schedule() -> Approval:
-        visit = intake.schedule(session, actor=actor, request_id=request_id, now=now)
+        visit = lifecycle.schedule(session, actor=actor, request_id=request_id, now=now)
         return Approval(visit, tuple(reminders.phone_calls(session, actor=actor, visit=visit)))
     return _refused_concurrently(schedule)
 
@@ -329,7 +329,7 @@ def approve_all(session: Session, *, actor: Account, week_start: date,
 
 def reject(session: Session, *, actor: Account, request_id: int, reason: str) -> None:
     """matched -> new: the proposal is dropped and the request waits for the next run."""
-    _refused_concurrently(lambda: intake.reject_proposal(session, actor=actor, request_id=request_id,
+    _refused_concurrently(lambda: lifecycle.reject_proposal(session, actor=actor, request_id=request_id,
                                                                     reason=reason))
 
 
@@ -375,10 +375,7 @@ def _with_proposal_released(session: Session, request_id: int, action: Callable[
         visit = session.exec(select(Visit).where(Visit.request_id == request_id,
                                                  Visit.status == VisitStatus.proposed)).first()
         if visit is not None:
-            for booking in session.exec(select(VisitVolunteer).where(VisitVolunteer.visit_id == visit.id)):
-                booking.live = False
-                session.add(booking)
-            visit.status = VisitStatus.cancelled
+            lifecycle.withdraw_visit(session, visit)
             request = session.get(ListeningRequest, request_id)
             request.status = RequestStatus.new
             session.add_all([visit, request])
@@ -418,7 +415,7 @@ def change(session: Session, *, actor: Account, request_id: int, volunteer_ids: 
     week_start = availability.week_start_of(starts_at.astimezone(tz).date())
 
     def replace() -> Visit:
-        intake.reject_proposal(session, actor=actor, request_id=request_id,
+        lifecycle.reject_proposal(session, actor=actor, request_id=request_id,
                                  reason=gettext(N_("changed by a coordinator")))
         session.flush()
         week = build_instance(session, week_start=week_start, now=now, request_ids=[request_id])
@@ -426,7 +423,7 @@ def change(session: Session, *, actor: Account, request_id: int, volunteer_ids: 
         if (starts_at.astimezone(tz), tuple(sorted(volunteer_ids))) not in allowed:
             raise InvalidInput(N_("That volunteer is not free then, or does not fit this request (language, mode, "
                                   "community, gender wish, weekly cap)."), field="volunteer_ids")
-        return intake.propose(session, actor=actor, request_id=request_id, volunteer_ids=list(volunteer_ids),
+        return lifecycle.propose(session, actor=actor, request_id=request_id, volunteer_ids=list(volunteer_ids),
                                 starts_at=starts_at.astimezone(UTC))
 
     return _refused_concurrently(replace)

@@ -1,8 +1,7 @@
-"""Resident requests and their lifecycle.
+"""A resident's request coming in: the public form and entry on a resident's behalf.
 
-new -> matched (a proposed visit) -> scheduled (coordinator approved, SMS sent) -> confirmed (resident replied)
--> completed | cancelled | no_show. Every transition is one function below: it locks the request, checks the
-current state, writes an audit event, and raises `IllegalTransition` for a move the state does not permit.
+Every field is checked before anything is written (`validate_form`); `submit` and `record_on_behalf` then store
+the request, keeping one open request per phone number, and raise a safeguarding escalation for risk words.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import phonenumbers
-import sqlalchemy as sa
 from phonenumbers import PhoneNumberType
 from sqlmodel import Session, col, select
 
@@ -21,9 +19,8 @@ from listening import safeguarding
 from listening.core import audit, phones
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
-from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound
+from listening.core.errors import InvalidInput, NotAllowed
 from listening.core.i18n import DEFAULT_LOCALE, LOCALES, N_
-from listening.core.labels import label
 from listening.core.permissions import require_role
 from listening.models import (
     OPEN_REQUEST_STATUSES,
@@ -46,254 +43,10 @@ from listening.models import (
     VisitRole,
     VisitStatus,
     VisitVolunteer,
-    Volunteer,
     utcnow,
 )
+from listening.residents import lifecycle
 from listening.sms import reminders
-
-VISIT_LENGTH = timedelta(minutes=60)
-REASON_MAX = 200
-LIVE_VISIT_STATUSES = (VisitStatus.proposed, VisitStatus.scheduled, VisitStatus.confirmed)
-CONFIRM_CHANNELS = ("sms", "phone", "app")
-CANCELLED_BY = ("resident", "coordinator")
-
-
-# ----- helpers ------------------------------------------------------------------------------------------------
-
-
-def _locked_request(session: Session, request_id: int) -> ListeningRequest:
-    """The request, locked for the rest of the transaction (PostgreSQL) so two transitions cannot interleave."""
-    request = session.get(ListeningRequest, request_id, with_for_update=True, populate_existing=True)
-    if request is None:
-        raise NotFound(N_("Request {id} does not exist."), id=request_id)
-    return request
-
-
-def _require_status(request: ListeningRequest, allowed: tuple[RequestStatus, ...], message: str) -> None:
-    if request.status not in allowed:
-        # The label is translated now: the error is raised and shown within the same script run and locale.
-        raise IllegalTransition(message, status=label(request.status))
-
-
-def _live_visit(session: Session, request_id: int) -> Visit | None:
-    return session.exec(
-        select(Visit).where(Visit.request_id == request_id).where(col(Visit.status).in_(LIVE_VISIT_STATUSES))
-    ).first()
-
-
-def _clean_reason(reason: str | None) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise InvalidInput(N_("Please give a reason."), field="reason")
-    if len(text) > REASON_MAX:
-        raise InvalidInput(N_("Keep the reason under {n} characters."), field="reason", n=REASON_MAX)
-    return text
-
-
-def _require_staff_on_visit(session: Session, actor: Account | None, visit: Visit | None) -> Account:
-    """A coordinator, or a volunteer who is on this visit."""
-    require_role(actor, Role.coordinator, Role.volunteer)
-    if actor.role == Role.coordinator:
-        return actor
-    on_visit = visit is not None and session.exec(
-        select(VisitVolunteer)
-        .join(Volunteer, col(Volunteer.id) == col(VisitVolunteer.volunteer_id))
-        .where(VisitVolunteer.visit_id == visit.id)
-        .where(Volunteer.account_id == actor.id)
-    ).first()
-    if not on_visit:
-        raise NotAllowed(N_("Only a coordinator or a volunteer on this visit may do this."))
-    return actor
-
-
-def _release_bookings(session: Session, visit: Visit) -> None:
-    for booking in session.exec(select(VisitVolunteer).where(VisitVolunteer.visit_id == visit.id)):
-        booking.live = False
-        session.add(booking)
-
-
-def _set_status(session: Session, request: ListeningRequest, status: RequestStatus, *, actor: Account | None,
-                action: AuditAction, details: dict | None = None) -> None:
-    previous = request.status
-    request.status = status
-    request.updated_at = utcnow()
-    session.add(request)
-    audit.record(session, actor_id=actor.id if actor else None, action=action, entity="listening_request",
-                 entity_id=request.id, details={"from": previous.value, "to": status.value, **(details or {})})
-
-
-# ----- transitions --------------------------------------------------------------------------------------------
-
-
-def propose(session: Session, *, actor: Account, request_id: int, volunteer_ids: list[int],
-            starts_at: datetime) -> Visit:
-    """new -> matched: a proposed one-hour visit; the first volunteer leads, the second is the partner."""
-    require_role(actor, Role.coordinator)
-    if not volunteer_ids:
-        raise InvalidInput(N_("Choose at least one volunteer."), field="volunteer_ids")
-    if len(set(volunteer_ids)) != len(volunteer_ids):
-        raise InvalidInput(N_("The same volunteer is listed twice."), field="volunteer_ids")
-    if starts_at.tzinfo is None or starts_at.utcoffset() is None:
-        raise InvalidInput(N_("The start time needs a time zone."), field="starts_at")
-    request = _locked_request(session, request_id)
-    _require_status(request, (RequestStatus.new,),
-                    N_("Only a new request can get a proposed visit; this one is {status}."))
-    known = set(session.exec(select(Volunteer.id).where(col(Volunteer.id).in_(volunteer_ids))))
-    if missing := [v for v in volunteer_ids if v not in known]:
-        raise NotFound(N_("Volunteer {id} does not exist."), id=missing[0])
-
-    roles = [VisitRole.lead, VisitRole.partner]
-    try:
-        # A savepoint: a refused double booking must not roll back the caller's other work.
-        with session.begin_nested():
-            visit = Visit(request_id=request.id, mode=request.mode, starts_at=starts_at,
-                          ends_at=starts_at + VISIT_LENGTH, status=VisitStatus.proposed, created_by=actor.id)
-            session.add(visit)
-            session.flush()
-            for index, volunteer_id in enumerate(volunteer_ids):
-                session.add(VisitVolunteer(visit_id=visit.id, volunteer_id=volunteer_id,
-                                           role=roles[index] if index < len(roles) else VisitRole.shadow,
-                                           starts_at=starts_at, live=True))
-            session.flush()
-    except sa.exc.IntegrityError:
-        raise IllegalTransition(N_("A chosen volunteer is already booked at that time.")) from None
-    _set_status(session, request, RequestStatus.matched, actor=actor, action=AuditAction.request_proposed,
-                details={"visit_id": visit.id, "volunteer_ids": list(volunteer_ids)})
-    return visit
-
-
-def reject_proposal(session: Session, *, actor: Account, request_id: int, reason: str) -> None:
-    """matched -> new: the proposed visit is cancelled and its volunteers are free again."""
-    require_role(actor, Role.coordinator)
-    reason = _clean_reason(reason)
-    request = _locked_request(session, request_id)
-    _require_status(request, (RequestStatus.matched,),
-                    N_("Only a matched request has a proposal to reject; this one is {status}."))
-    visit = _live_visit(session, request.id)
-    if visit is not None:
-        visit.status = VisitStatus.cancelled
-        session.add(visit)
-        _release_bookings(session, visit)
-    _set_status(session, request, RequestStatus.new, actor=actor, action=AuditAction.request_proposal_rejected,
-                details={"visit_id": visit.id if visit else None, "reason": reason})
-
-
-def schedule(session: Session, *, actor: Account, request_id: int, now: datetime | None = None) -> Visit:
-    """matched -> scheduled: the coordinator approves the proposal; the SMS go out through the outbox."""
-    require_role(actor, Role.coordinator)
-    request = _locked_request(session, request_id)
-    _require_status(request, (RequestStatus.matched,),
-                    N_("Only a matched request can be scheduled; this one is {status}."))
-    visit = _live_visit(session, request.id)
-    if visit is None or visit.status != VisitStatus.proposed:
-        raise IllegalTransition(N_("This request has no proposed visit to schedule."))
-    visit.status = VisitStatus.scheduled
-    session.add(visit)
-    _set_status(session, request, RequestStatus.scheduled, actor=actor, action=AuditAction.request_scheduled,
-                details={"visit_id": visit.id})
-    session.flush()
-    reminders.on_visit_scheduled(session, visit=visit, now=now)
-    return visit
-
-
-def confirm(session: Session, *, actor: Account | None, request_id: int, via: str) -> None:
-    """scheduled -> confirmed. `actor` is None only when the resident confirmed by SMS."""
-    if via not in CONFIRM_CHANNELS:
-        raise InvalidInput(N_("Unknown confirmation channel: {via}"), field="via", via=via)
-    if actor is None and via != "sms":
-        raise NotAllowed(N_("Please sign in first."))
-    request = _locked_request(session, request_id)
-    visit = _live_visit(session, request.id)
-    if actor is not None:
-        _require_staff_on_visit(session, actor, visit)
-    _require_status(request, (RequestStatus.scheduled,),
-                    N_("Only a scheduled visit can be confirmed; this request is {status}."))
-    visit.status = VisitStatus.confirmed
-    visit.confirmed_at = utcnow()
-    session.add(visit)
-    _set_status(session, request, RequestStatus.confirmed, actor=actor, action=AuditAction.request_confirmed,
-                details={"visit_id": visit.id, "via": via})
-
-
-def complete(session: Session, *, actor: Account, request_id: int) -> None:
-    """scheduled|confirmed -> completed: the hour took place."""
-    request = _locked_request(session, request_id)
-    visit = _live_visit(session, request.id)
-    _require_staff_on_visit(session, actor, visit)
-    _require_status(request, (RequestStatus.scheduled, RequestStatus.confirmed),
-                    N_("Only a scheduled or confirmed visit can be completed; this request is {status}."))
-    visit.status = VisitStatus.completed
-    session.add(visit)
-    _set_status(session, request, RequestStatus.completed, actor=actor, action=AuditAction.request_completed,
-                details={"visit_id": visit.id})
-
-
-def mark_no_show(session: Session, *, actor: Account, request_id: int) -> None:
-    """scheduled|confirmed -> no_show: nobody was there (or nobody answered the phone)."""
-    request = _locked_request(session, request_id)
-    visit = _live_visit(session, request.id)
-    _require_staff_on_visit(session, actor, visit)
-    _require_status(request, (RequestStatus.scheduled, RequestStatus.confirmed),
-                    N_("Only a scheduled or confirmed visit can be marked as a no-show; this request is {status}."))
-    visit.status = VisitStatus.no_show
-    session.add(visit)
-    _set_status(session, request, RequestStatus.no_show, actor=actor, action=AuditAction.request_no_show,
-                details={"visit_id": visit.id})
-    reminders.on_no_show(session, visit=visit)
-
-
-def cancel(session: Session, *, actor: Account | None, request_id: int, reason: str, by: str) -> None:
-    """Any open state -> cancelled, by the resident or a coordinator, with a reason.
-
-    `actor` is None only when the resident cancelled by SMS; a coordinator who takes a resident's call passes
-    themselves as actor and by="resident".
-    """
-    if by not in CANCELLED_BY:
-        raise InvalidInput(N_("Unknown cancellation source: {by}"), field="by", by=by)
-    if actor is None and by != "resident":
-        raise NotAllowed(N_("Please sign in first."))
-    if actor is not None:
-        require_role(actor, Role.coordinator)
-    reason = _clean_reason(reason)
-    request = _locked_request(session, request_id)
-    _require_status(request, OPEN_REQUEST_STATUSES, N_("This request is already {status}; it cannot be cancelled."))
-    visit = _live_visit(session, request.id)
-    announced = visit is not None and visit.status != VisitStatus.proposed  # only then was the resident told
-    if visit is not None:
-        visit.status = VisitStatus.cancelled
-        session.add(visit)
-        _release_bookings(session, visit)
-    request.cancel_reason = reason  # kept on the request, not in the audit trail: it may echo the resident
-    _set_status(session, request, RequestStatus.cancelled, actor=actor, action=AuditAction.request_cancelled,
-                details={"by": by, "visit_id": visit.id if visit else None})
-    if announced:
-        session.flush()
-        reminders.on_visit_cancelled(session, visit=visit)
-
-
-def requeue(session: Session, *, actor: Account | None, request_id: int, reason: str) -> None:
-    """scheduled|confirmed -> new: the resident called the visit off but still wants an hour."""
-    if actor is not None:
-        require_role(actor, Role.coordinator)
-    reason = _clean_reason(reason)
-    request = _locked_request(session, request_id)
-    _require_status(request, (RequestStatus.scheduled, RequestStatus.confirmed),
-                    N_("Only a scheduled or confirmed request can go back to the queue; this one is {status}."))
-    visit = _live_visit(session, request.id)
-    if visit is not None:
-        visit.status = VisitStatus.cancelled
-        session.add(visit)
-        _release_bookings(session, visit)
-    _set_status(session, request, RequestStatus.new, actor=actor, action=AuditAction.request_requeued,
-                details={"visit_id": visit.id if visit else None, "reason": reason})
-    if visit is not None:
-        session.flush()
-        reminders.on_visit_cancelled(session, visit=visit)
-
-
-
-
-# ----- the request form ---------------------------------------------------------------------------------------
 
 NAME_MAX = 50
 TOPIC_MAX = 300
@@ -470,6 +223,17 @@ def _windows(form: RequestForm, *, today: date) -> tuple[Window, ...]:
 # ----- submitting ---------------------------------------------------------------------------------------------
 
 
+def topic_risks(topic: str | None) -> frozenset[str]:
+    """The kinds of risk in what the resident wrote: any of them means crisis help at once and an escalation."""
+    return frozenset(safeguarding.detect_risk(topic or ""))
+
+
+def sms_locale(language: Language | str | None) -> str:
+    """The locale of a resident's SMS when a coordinator enters the request (the resident chose no page language):
+    English for an English speaker, Chinese for every other language or dialect."""
+    return "en" if language == Language.english else DEFAULT_LOCALE
+
+
 def browser_key(browser_session: str) -> str:
     """What the audit trail keeps of a browser session: a short hash, never the session id itself."""
     return hashlib.sha256(f"browser:{browser_session}".encode()).hexdigest()[:16]
@@ -541,7 +305,7 @@ def _apply(session: Session, request: ListeningRequest, clean: CleanRequest, *, 
 
 def _store(session: Session, clean: CleanRequest, *, actor: Account | None, source: RequestSource,
            browser: str | None, urgency: int, consent_verbal: bool, now: datetime) -> SubmitResult:
-    risk_kinds = frozenset(safeguarding.detect_risk(clean.topic or ""))
+    risk_kinds = topic_risks(clean.topic)
     resident = _resident_by_phone(session, clean.phone)
     if source == RequestSource.online:
         _check_abuse_limits(session, resident=resident, browser=browser or "", now=now)
@@ -571,13 +335,7 @@ def _store(session: Session, clean: CleanRequest, *, actor: Account | None, sour
         outcome = SubmitOutcome.updated
         if request.status == RequestStatus.matched:
             # The proposal was made for the old wishes and the resident has not heard of it yet: withdraw it.
-            visit = _live_visit(session, request.id)
-            if visit is not None:
-                visit.status = VisitStatus.cancelled
-                session.add(visit)
-                _release_bookings(session, visit)
-            _set_status(session, request, RequestStatus.new, actor=actor, action=AuditAction.request_proposal_withdrawn,
-                        details={"visit_id": visit.id if visit else None})
+            lifecycle.withdraw_proposal(session, actor=actor, request=request)
         _apply(session, request, clean, urgency=max(urgency, request.urgency), risk=bool(risk_kinds) or
                request.risk_flag, now=now)
         resident.address = clean.address
@@ -632,164 +390,3 @@ def record_on_behalf(session: Session, *, actor: Account, form: RequestForm, con
     clean = validate_form(session, form, now=now, mobile_required=False)
     return _store(session, clean, actor=actor, source=RequestSource.coordinator, browser=None, urgency=urgency,
                   consent_verbal=True, now=now)
-
-
-# ----- triage -------------------------------------------------------------------------------------------------
-
-
-class TriageSort(StrEnum):
-    priority = "priority"  # most urgent first, then the longest wait
-    waiting = "waiting"  # longest wait first
-    newest = "newest"
-
-
-@dataclass(frozen=True)
-class TriageRow:
-    id: int
-    resident_name: str
-    phone_masked: str
-    community_code: str
-    mode: Mode
-    language: Language
-    status: RequestStatus
-    urgency: int
-    risk_flag: bool
-    source: RequestSource
-    gender_wish: Gender | None
-    windows: tuple[Window, ...]
-    created_at: datetime
-    waiting: timedelta
-
-
-def open_requests(session: Session, *, actor: Account, now: datetime | None = None,
-                  statuses: list[RequestStatus] | None = None, modes: list[Mode] | None = None,
-                  languages: list[Language] | None = None, community_code: str | None = None,
-                  urgent_only: bool = False, sort: TriageSort = TriageSort.priority) -> list[TriageRow]:
-    """The coordinator's queue: open requests with their waiting time, filtered and sorted. Phones masked."""
-    require_role(actor, Role.coordinator)
-    now = now or utcnow()
-    wanted = [s for s in (statuses or OPEN_REQUEST_STATUSES) if s in OPEN_REQUEST_STATUSES]
-    query = (select(ListeningRequest, Resident, Community)
-             .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
-             .join(Community, col(Community.id) == col(Resident.community_id))
-             .where(col(ListeningRequest.status).in_(wanted)))
-    if modes:
-        query = query.where(col(ListeningRequest.mode).in_(modes))
-    if languages:
-        query = query.where(col(ListeningRequest.language).in_(languages))
-    if community_code:
-        query = query.where(Community.code == community_code)
-    if urgent_only:
-        query = query.where(sa.or_(col(ListeningRequest.urgency) >= 3, col(ListeningRequest.risk_flag)))
-    if sort == TriageSort.priority:
-        query = query.order_by(col(ListeningRequest.risk_flag).desc(), col(ListeningRequest.urgency).desc(),
-                               col(ListeningRequest.created_at), col(ListeningRequest.id))
-    elif sort == TriageSort.waiting:
-        query = query.order_by(col(ListeningRequest.created_at), col(ListeningRequest.id))
-    else:
-        query = query.order_by(col(ListeningRequest.created_at).desc(), col(ListeningRequest.id).desc())
-    rows = session.exec(query).all()
-    windows = _windows_by_request(session, [r.id for r, _, _ in rows])
-    return [
-        TriageRow(id=request.id, resident_name=resident.display_name, phone_masked=phones.mask(resident.phone),
-                  community_code=community.code, mode=request.mode, language=request.language,
-                  status=request.status, urgency=request.urgency, risk_flag=request.risk_flag,
-                  source=request.source, gender_wish=request.gender_wish, windows=windows.get(request.id, ()),
-                  created_at=request.created_at, waiting=now - request.created_at)
-        for request, resident, community in rows
-    ]
-
-
-def _windows_by_request(session: Session, request_ids: list[int]) -> dict[int, tuple[Window, ...]]:
-    result: dict[int, list[Window]] = {}
-    if not request_ids:
-        return {}
-    for row in session.exec(select(RequestTimeWindow).where(col(RequestTimeWindow.request_id).in_(request_ids))
-                            .order_by(col(RequestTimeWindow.id))):
-        result.setdefault(row.request_id, []).append(Window(row.part_of_day, row.weekday, row.on_date))
-    return {key: tuple(value) for key, value in result.items()}
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: datetime
-    action: str
-    actor_name: str | None  # None: the resident (public page or SMS) or the system
-    details: dict
-
-
-@dataclass(frozen=True)
-class RequestDetail:
-    request: ListeningRequest
-    resident_name: str
-    phone_masked: str
-    community_code: str
-    address: str | None
-    consent_verbal: bool
-    consent_recorded_by: str | None
-    sms_consent: bool
-    windows: tuple[Window, ...]
-    visit: Visit | None
-    history: tuple[HistoryEntry, ...]
-
-
-def request_detail(session: Session, *, actor: Account, request_id: int) -> RequestDetail:
-    """One request with what the resident shared and its history. The read is in the audit trail."""
-    require_role(actor, Role.coordinator)
-    request = session.get(ListeningRequest, request_id)
-    if request is None:
-        raise NotFound(N_("Request {id} does not exist."), id=request_id)
-    resident = session.get(Resident, request.resident_id)
-    community = session.get(Community, resident.community_id)
-    recorder = session.get(Account, resident.consent_recorded_by) if resident.consent_recorded_by else None
-    history = request_history(session, actor=actor, request_id=request_id)
-    audit.record(session, actor_id=actor.id, action=AuditAction.resident_details_viewed, entity="resident",
-                 entity_id=resident.id, details={"request_id": request.id})
-    return RequestDetail(
-        request=request, resident_name=resident.display_name, phone_masked=phones.mask(resident.phone),
-        community_code=community.code, address=resident.address if request.mode == Mode.home else None,
-        consent_verbal=resident.consent_verbal, consent_recorded_by=recorder.display_name if recorder else None,
-        sms_consent=resident.sms_consent_at is not None,
-        windows=_windows_by_request(session, [request.id]).get(request.id, ()),
-        visit=session.exec(select(Visit).where(Visit.request_id == request.id)
-                           .order_by(col(Visit.created_at).desc(), col(Visit.id).desc())).first(),
-        history=tuple(history))
-
-
-def reveal_phone(session: Session, *, actor: Account, request_id: int) -> str:
-    """The resident's full number, for a coordinator who is about to call; audited."""
-    require_role(actor, Role.coordinator)
-    request = session.get(ListeningRequest, request_id)
-    if request is None:
-        raise NotFound(N_("Request {id} does not exist."), id=request_id)
-    resident = session.get(Resident, request.resident_id)
-    audit.record(session, actor_id=actor.id, action=AuditAction.resident_contact_viewed, entity="resident",
-                 entity_id=resident.id, details={"request_id": request.id, "context": "triage"})
-    return resident.phone
-
-
-def request_history(session: Session, *, actor: Account, request_id: int) -> list[HistoryEntry]:
-    """What happened to a request, oldest first, from the audit trail."""
-    require_role(actor, Role.coordinator)
-    rows = session.exec(
-        select(AuditEvent, Account).join(Account, col(Account.id) == col(AuditEvent.actor_id), isouter=True)
-        .where(AuditEvent.entity == "listening_request").where(AuditEvent.entity_id == str(request_id))
-        .order_by(col(AuditEvent.at), col(AuditEvent.id))
-    ).all()
-    return [HistoryEntry(at=event.at, action=event.action, actor_name=account.display_name if account else None,
-                         details=dict(event.details or {})) for event, account in rows]
-
-
-HISTORY_LABELS = {
-    AuditAction.request_submitted: N_("Request received"),
-    AuditAction.request_updated: N_("Request updated by a new submission"),
-    AuditAction.request_proposed: N_("Visit proposed"),
-    AuditAction.request_proposal_rejected: N_("Proposal rejected"),
-    AuditAction.request_proposal_withdrawn: N_("Proposal withdrawn: the resident changed the request"),
-    AuditAction.request_scheduled: N_("Visit scheduled"),
-    AuditAction.request_confirmed: N_("Visit confirmed"),
-    AuditAction.request_completed: N_("Visit completed"),
-    AuditAction.request_no_show: N_("No-show"),
-    AuditAction.request_cancelled: N_("Request cancelled"),
-    AuditAction.request_requeued: N_("Visit called off; request back in the queue"),
-}

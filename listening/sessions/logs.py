@@ -41,7 +41,7 @@ from listening.models import (
     Volunteer,
     utcnow,
 )
-from listening.residents import intake
+from listening.residents import lifecycle
 from listening.volunteers import volunteer_of
 
 TOPICS = ("work", "family", "loneliness", "health", "study", "money", "relationships", "other")
@@ -186,9 +186,9 @@ def log_session(session: Session, *, actor: Account, visit_id: int, entry: Sessi
     request = session.get(ListeningRequest, visit.request_id)
     if visit.status in OPEN_VISIT and request.status in (RequestStatus.scheduled, RequestStatus.confirmed):
         if clean.outcome == Outcome.held:
-            intake.complete(session, actor=actor, request_id=request.id)
+            lifecycle.complete(session, actor=actor, request_id=request.id)
         else:
-            intake.mark_no_show(session, actor=actor, request_id=request.id)
+            lifecycle.mark_no_show(session, actor=actor, request_id=request.id)
 
     escalation = debrief = None
     risks = clean.risks | word_risks

@@ -29,7 +29,7 @@ from listening.models import (
     VisitStatus,
     utcnow,
 )
-from listening.residents import intake
+from listening.residents import lifecycle
 from listening.safeguarding import alert_recipients
 from listening.sms import outbox, templates
 from listening.sms.replies import ReplyIntent, classify_reply
@@ -131,7 +131,7 @@ def handle_inbound(session: Session, *, message_sid: str, from_phone: str, body:
         request = _resident_request(session, from_phone, (RequestStatus.scheduled,))
         if request is not None:
             visit = _live_visit(session, request.id)
-            intake.confirm(session, actor=None, request_id=request.id, via="sms")
+            lifecycle.confirm(session, actor=None, request_id=request.id, via="sms")
             _reply(session, kind=MessageKind.reply_ack, inbound_sid=message_sid, phone=from_phone,
                    locale=locale, request_id=request.id, visit=visit)
             action = "confirmed"
@@ -140,7 +140,7 @@ def handle_inbound(session: Session, *, message_sid: str, from_phone: str, body:
         if request is not None:
             visit = _live_visit(session, request.id)
             # requeue cancels the visit's pending SMS and sends everyone the cancellation notice.
-            intake.requeue(session, actor=None, request_id=request.id, reason="cancelled by SMS reply")
+            lifecycle.requeue(session, actor=None, request_id=request.id, reason="cancelled by SMS reply")
             _notify_coordinators(session, request=request, visit=visit, inbound_sid=message_sid)
             action = "requeued"
     if action == "help" and not outbox.is_opted_out(session, phone=from_phone):

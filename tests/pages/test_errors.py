@@ -9,7 +9,7 @@ from listening import reports
 from listening.core import incidents
 from listening.core.errors import NotAllowed
 from listening.core.i18n import N_
-from listening.residents import intake
+from listening.residents import triage
 from listening.staff import auth
 from tests.incident_helpers import (
     INCIDENT,
@@ -60,7 +60,7 @@ def test_a_database_error_on_the_coordinator_home_shows_an_incident_id_and_logs_
 def test_a_database_error_in_the_request_queue_is_an_incident_too(demo, monkeypatch, caplog):
     at = sign_in("coordinator")
     at.run()
-    monkeypatch.setattr(intake, "open_requests", raise_leaky_error)
+    monkeypatch.setattr(triage, "open_requests", raise_leaky_error)
     with all_logs(caplog):
         at.switch_page("pages/triage.py").run()
     the_incident(at, caplog, where="triage")

@@ -1,0 +1,193 @@
+"""The coordinator's triage queue: open requests sorted by need, one request's details and history, the
+resident's full number for a call. Every read of a resident's details is in the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from listening.core import audit, phones
+from listening.core.audit import AuditAction
+from listening.core.errors import NotFound
+from listening.core.i18n import N_
+from listening.core.permissions import require_role
+from listening.models import (
+    OPEN_REQUEST_STATUSES,
+    Account,
+    AuditEvent,
+    Community,
+    Gender,
+    Language,
+    ListeningRequest,
+    Mode,
+    RequestSource,
+    RequestStatus,
+    RequestTimeWindow,
+    Resident,
+    Role,
+    StrEnum,
+    Visit,
+    utcnow,
+)
+from listening.residents.intake import Window
+
+
+class TriageSort(StrEnum):
+    priority = "priority"  # most urgent first, then the longest wait
+    waiting = "waiting"  # longest wait first
+    newest = "newest"
+
+
+@dataclass(frozen=True)
+class TriageRow:
+    id: int
+    resident_name: str
+    phone_masked: str
+    community_code: str
+    mode: Mode
+    language: Language
+    status: RequestStatus
+    urgency: int
+    risk_flag: bool
+    source: RequestSource
+    gender_wish: Gender | None
+    windows: tuple[Window, ...]
+    created_at: datetime
+    waiting: timedelta
+
+
+def open_requests(session: Session, *, actor: Account, now: datetime | None = None,
+                  statuses: list[RequestStatus] | None = None, modes: list[Mode] | None = None,
+                  languages: list[Language] | None = None, community_code: str | None = None,
+                  urgent_only: bool = False, sort: TriageSort = TriageSort.priority) -> list[TriageRow]:
+    """The coordinator's queue: open requests with their waiting time, filtered and sorted. Phones masked."""
+    require_role(actor, Role.coordinator)
+    now = now or utcnow()
+    wanted = [s for s in (statuses or OPEN_REQUEST_STATUSES) if s in OPEN_REQUEST_STATUSES]
+    query = (select(ListeningRequest, Resident, Community)
+             .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
+             .join(Community, col(Community.id) == col(Resident.community_id))
+             .where(col(ListeningRequest.status).in_(wanted)))
+    if modes:
+        query = query.where(col(ListeningRequest.mode).in_(modes))
+    if languages:
+        query = query.where(col(ListeningRequest.language).in_(languages))
+    if community_code:
+        query = query.where(Community.code == community_code)
+    if urgent_only:
+        query = query.where(sa.or_(col(ListeningRequest.urgency) >= 3, col(ListeningRequest.risk_flag)))
+    if sort == TriageSort.priority:
+        query = query.order_by(col(ListeningRequest.risk_flag).desc(), col(ListeningRequest.urgency).desc(),
+                               col(ListeningRequest.created_at), col(ListeningRequest.id))
+    elif sort == TriageSort.waiting:
+        query = query.order_by(col(ListeningRequest.created_at), col(ListeningRequest.id))
+    else:
+        query = query.order_by(col(ListeningRequest.created_at).desc(), col(ListeningRequest.id).desc())
+    rows = session.exec(query).all()
+    windows = _windows_by_request(session, [r.id for r, _, _ in rows])
+    return [
+        TriageRow(id=request.id, resident_name=resident.display_name, phone_masked=phones.mask(resident.phone),
+                  community_code=community.code, mode=request.mode, language=request.language,
+                  status=request.status, urgency=request.urgency, risk_flag=request.risk_flag,
+                  source=request.source, gender_wish=request.gender_wish, windows=windows.get(request.id, ()),
+                  created_at=request.created_at, waiting=now - request.created_at)
+        for request, resident, community in rows
+    ]
+
+
+def _windows_by_request(session: Session, request_ids: list[int]) -> dict[int, tuple[Window, ...]]:
+    result: dict[int, list[Window]] = {}
+    if not request_ids:
+        return {}
+    for row in session.exec(select(RequestTimeWindow).where(col(RequestTimeWindow.request_id).in_(request_ids))
+                            .order_by(col(RequestTimeWindow.id))):
+        result.setdefault(row.request_id, []).append(Window(row.part_of_day, row.weekday, row.on_date))
+    return {key: tuple(value) for key, value in result.items()}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    action: str
+    actor_name: str | None  # None: the resident (public page or SMS) or the system
+    details: dict
+
+
+@dataclass(frozen=True)
+class RequestDetail:
+    request: ListeningRequest
+    resident_name: str
+    phone_masked: str
+    community_code: str
+    address: str | None
+    consent_verbal: bool
+    consent_recorded_by: str | None
+    sms_consent: bool
+    windows: tuple[Window, ...]
+    visit: Visit | None
+    history: tuple[HistoryEntry, ...]
+
+
+def request_detail(session: Session, *, actor: Account, request_id: int) -> RequestDetail:
+    """One request with what the resident shared and its history. The read is in the audit trail."""
+    require_role(actor, Role.coordinator)
+    request = session.get(ListeningRequest, request_id)
+    if request is None:
+        raise NotFound(N_("Request {id} does not exist."), id=request_id)
+    resident = session.get(Resident, request.resident_id)
+    community = session.get(Community, resident.community_id)
+    recorder = session.get(Account, resident.consent_recorded_by) if resident.consent_recorded_by else None
+    history = request_history(session, actor=actor, request_id=request_id)
+    audit.record(session, actor_id=actor.id, action=AuditAction.resident_details_viewed, entity="resident",
+                 entity_id=resident.id, details={"request_id": request.id})
+    return RequestDetail(
+        request=request, resident_name=resident.display_name, phone_masked=phones.mask(resident.phone),
+        community_code=community.code, address=resident.address if request.mode == Mode.home else None,
+        consent_verbal=resident.consent_verbal, consent_recorded_by=recorder.display_name if recorder else None,
+        sms_consent=resident.sms_consent_at is not None,
+        windows=_windows_by_request(session, [request.id]).get(request.id, ()),
+        visit=session.exec(select(Visit).where(Visit.request_id == request.id)
+                           .order_by(col(Visit.created_at).desc(), col(Visit.id).desc())).first(),
+        history=tuple(history))
+
+
+def reveal_phone(session: Session, *, actor: Account, request_id: int) -> str:
+    """The resident's full number, for a coordinator who is about to call; audited."""
+    require_role(actor, Role.coordinator)
+    request = session.get(ListeningRequest, request_id)
+    if request is None:
+        raise NotFound(N_("Request {id} does not exist."), id=request_id)
+    resident = session.get(Resident, request.resident_id)
+    audit.record(session, actor_id=actor.id, action=AuditAction.resident_contact_viewed, entity="resident",
+                 entity_id=resident.id, details={"request_id": request.id, "context": "triage"})
+    return resident.phone
+
+
+def request_history(session: Session, *, actor: Account, request_id: int) -> list[HistoryEntry]:
+    """What happened to a request, oldest first, from the audit trail."""
+    require_role(actor, Role.coordinator)
+    rows = session.exec(
+        select(AuditEvent, Account).join(Account, col(Account.id) == col(AuditEvent.actor_id), isouter=True)
+        .where(AuditEvent.entity == "listening_request").where(AuditEvent.entity_id == str(request_id))
+        .order_by(col(AuditEvent.at), col(AuditEvent.id))
+    ).all()
+    return [HistoryEntry(at=event.at, action=event.action, actor_name=account.display_name if account else None,
+                         details=dict(event.details or {})) for event, account in rows]
+
+
+HISTORY_LABELS = {
+    AuditAction.request_submitted: N_("Request received"),
+    AuditAction.request_updated: N_("Request updated by a new submission"),
+    AuditAction.request_proposed: N_("Visit proposed"),
+    AuditAction.request_proposal_rejected: N_("Proposal rejected"),
+    AuditAction.request_proposal_withdrawn: N_("Proposal withdrawn: the resident changed the request"),
+    AuditAction.request_scheduled: N_("Visit scheduled"),
+    AuditAction.request_confirmed: N_("Visit confirmed"),
+    AuditAction.request_completed: N_("Visit completed"),
+    AuditAction.request_no_show: N_("No-show"),
+    AuditAction.request_cancelled: N_("Request cancelled"),
+    AuditAction.request_requeued: N_("Visit called off; request back in the queue"),
+}
