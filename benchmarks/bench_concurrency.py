@@ -75,7 +75,8 @@ from listening.residents import intake, lifecycle
 from listening.sms.transport import OutboxOnlyTransport  # noqa: E402
 from listening.sms.worker import Worker  # noqa: E402
 from listening.staff import auth  # noqa: E402
-from tests import factories, session_factories  # noqa: E402
+from tests import factories  # noqa: E402
+from tests.factories import session_factories  # noqa: E402
 
 KINDS = ("submit", "sign_in", "approve", "log_session")
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

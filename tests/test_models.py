@@ -30,11 +30,7 @@ def test_migrations_match_the_models(engine):
 
 
 def resident(session, phone="+8613900005678") -> Resident:
-    row = Resident(display_name="林阿姨", phone=phone, community_id=factories.community(session).id,
-                   sensitive_consent_at=datetime.now(UTC))
-    session.add(row)
-    session.flush()
-    return row
+    return factories.resident(session, name="林阿姨", phone=phone, consented_at=datetime.now(UTC), sms_consent=False)
 
 
 def test_an_enum_value_outside_the_list_is_refused_by_the_database(session):

@@ -20,8 +20,8 @@ from listening.models import (
     utcnow,
 )
 from tests import factories
+from tests.factories.session_factories import coordinator
 from tests.pages.conftest import app_test, sign_in
-from tests.session_factories import coordinator
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 

@@ -10,8 +10,9 @@ from sqlmodel import select
 from listening.core.errors import NotAllowed
 from listening.models import AuditEvent, Mode, VisitStatus
 from listening.sessions.visits import my_visits
-from tests import factories, session_factories
-from tests.session_factories import NOW
+from tests import factories
+from tests.factories import session_factories
+from tests.factories.session_factories import NOW
 
 
 def test_upcoming_visits_show_the_contact_past_ones_mask_it(session):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlmodel import func, select
+from sqlmodel import select
 
 from listening.core.errors import InvalidInput, NotAllowed
 from listening.core.i18n import set_locale
@@ -40,9 +40,6 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=SHENZHEN)
 
 
-def count(session, model) -> int:
-    return session.exec(select(func.count()).select_from(model)).one()
-
 
 @pytest.fixture
 def people(session):
@@ -60,7 +57,7 @@ def rule(session, account, weekday: int, start: str, end: str, **kwargs) -> Avai
 
 
 def book(session, volunteer, starts_at: datetime, *, live: bool = True, minutes: int = 60) -> Visit:
-    resident = Resident(display_name="张阿姨", phone=f"+861370000{count(session, Resident):04d}",
+    resident = Resident(display_name="张阿姨", phone=f"+861370000{factories.count(session, Resident):04d}",
                         community_id=volunteer.community_id, sensitive_consent_at=NOW)
     session.add(resident)
     session.flush()
@@ -209,7 +206,7 @@ def test_a_bad_window_is_refused_with_a_clear_message_and_nothing_is_stored(sess
     assert refused.value.translated() == message
     set_locale("zh_CN")
     assert refused.value.translated() != message  # translated into Chinese
-    assert count(session, AvailabilityRule) == 0
+    assert factories.count(session, AvailabilityRule) == 0
 
 
 def test_overlapping_windows_and_backwards_dates_are_refused(session, people):
@@ -224,7 +221,7 @@ def test_overlapping_windows_and_backwards_dates_are_refused(session, people):
     assert backwards.value.field == "valid_until"
     with pytest.raises(InvalidInput):
         rule(session, people["account"], 7, "19:00", "21:00")
-    assert count(session, AvailabilityRule) == 3
+    assert factories.count(session, AvailabilityRule) == 3
 
 
 def test_exceptions_are_checked(session, people):
@@ -241,7 +238,7 @@ def test_exceptions_are_checked(session, people):
         availability.add_exception(session, actor=account, starts_at=start, ends_at=start + timedelta(days=400))
     with pytest.raises(InvalidInput):
         availability.add_time_off(session, actor=account, first_day=date(2026, 12, 3), last_day=date(2026, 12, 2))
-    assert count(session, AvailabilityException) == 0
+    assert factories.count(session, AvailabilityException) == 0
 
 
 def test_the_weekly_cap_is_checked_and_audited(session, people):
@@ -274,7 +271,7 @@ def test_volunteers_change_only_their_own_availability_and_coordinators_anyones(
     availability.remove_rule(session, actor=people["account"], rule_id=mine.id)
     availability.remove_exception(session, actor=coordinator, exception_id=off.id)
     session.commit()
-    assert count(session, AvailabilityRule) == 1 and count(session, AvailabilityException) == 0
+    assert factories.count(session, AvailabilityRule) == 1 and factories.count(session, AvailabilityException) == 0
     actions = [e.action for e in session.exec(select(AuditEvent).order_by(AuditEvent.id))
                if e.action.startswith("availability.")]
     assert actions == ["availability.rule_added", "availability.rule_added", "availability.exception_added",

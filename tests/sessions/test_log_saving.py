@@ -14,7 +14,7 @@ from listening.sessions import log_saving, logs
 from listening.sessions.log_saving import LogNotSaved
 from listening.sessions.logs import SessionLogInput
 from tests import factories
-from tests.session_factories import NOW, coordinator, visit
+from tests.factories.session_factories import NOW, coordinator, visit
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 

@@ -12,7 +12,7 @@ from listening.core.errors import IllegalTransition, NotAllowed
 from listening.models import MessageKind, MessageStatus, OutboundMessage, RecipientKind, SmsOptOut
 from listening.sms import outbox
 from tests import factories
-from tests.sms_helpers import RESIDENT_PHONE
+from tests.factories.sms_helpers import RESIDENT_PHONE
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
@@ -116,7 +116,7 @@ def test_resend_refuses_an_expired_reminder_an_opted_out_number_and_volunteers(s
 
 
 def test_cancel_pending_leaves_sent_messages_alone(session):
-    from tests.sms_helpers import scheduled_visit
+    from tests.factories.sms_helpers import scheduled_visit
 
     visit = scheduled_visit(session)
     queued = add(session, key="q", visit_id=visit.id)

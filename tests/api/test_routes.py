@@ -24,6 +24,7 @@ from listening.models import (
 from listening.sms import inbound as inbound_sms
 from listening.staff import auth
 from tests import factories
+from tests.factories.sms_helpers import ABROAD_PHONE, scheduled_visit
 from tests.incident_helpers import (
     INCIDENT,
     NOTE,
@@ -33,7 +34,6 @@ from tests.incident_helpers import (
     incident_records,
     raise_leaky_error,
 )
-from tests.sms_helpers import ABROAD_PHONE, scheduled_visit
 
 TOKEN = "0123456789abcdef" * 2
 PUBLIC = "https://listening.example.org"

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import select
 
 from listening.core import clock
 from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed
@@ -47,9 +47,6 @@ def a_form(**changes) -> RequestForm:
                        topic="最近一个人住，想找人聊聊天", sensitive_consent=True, sms_consent=True)
     return replace(form, **changes)
 
-
-def count(session: Session, model) -> int:
-    return session.exec(select(func.count()).select_from(model)).one()
 
 
 @pytest.fixture
@@ -132,8 +129,8 @@ def test_every_bad_value_gets_a_clear_message_and_nothing_is_stored(session, cen
     session.rollback()
     assert raised.value.field == field
     assert words in raised.value.translated()
-    assert count(session, Resident) == count(session, ListeningRequest) == count(session, RequestTimeWindow) == 0
-    assert count(session, AuditEvent) == 3  # only the three accounts of the fixture
+    assert factories.count(session, Resident) == factories.count(session, ListeningRequest) == factories.count(session, RequestTimeWindow) == 0
+    assert factories.count(session, AuditEvent) == 3  # only the three accounts of the fixture
 
 
 def test_messages_are_also_clear_in_english(session, centre):
@@ -151,7 +148,7 @@ def test_a_bad_second_submission_leaves_the_first_request_untouched(session, cen
     request = session.get(ListeningRequest, first.request.id)
     session.refresh(request)
     assert request.mode == Mode.centre
-    assert count(session, RequestTimeWindow) == 2
+    assert factories.count(session, RequestTimeWindow) == 2
 
 
 def test_a_home_visit_keeps_the_address_and_the_optional_wishes(session, centre):
@@ -210,7 +207,7 @@ def test_on_behalf_needs_the_verbal_consent_a_coordinator_and_a_mobile_for_sms(s
                                   form=a_form())
     assert raised.value.field == "urgency"
     session.rollback()
-    assert count(session, ListeningRequest) == 0
+    assert factories.count(session, ListeningRequest) == 0
 
 
 # ----- one open request per number ----------------------------------------------------------------------------
@@ -221,7 +218,7 @@ def test_a_second_submission_updates_the_open_request_and_says_so(session, centr
     second = submit(session, a_form(phone="+86 138-1234-5678", mode=Mode.phone, language=Language.mandarin,
                                     weekdays=[5], parts_of_day=[PartOfDay.morning], display_name="李姨"))
     assert second.outcome == SubmitOutcome.updated and second.request.id == first.request.id
-    assert count(session, ListeningRequest) == count(session, Resident) == 1
+    assert factories.count(session, ListeningRequest) == factories.count(session, Resident) == 1
     request = session.get(ListeningRequest, first.request.id)
     assert (request.mode, request.language) == (Mode.phone, Language.mandarin)
     windows = session.exec(select(RequestTimeWindow)).all()
@@ -280,7 +277,7 @@ def test_risk_words_in_either_language_flag_the_request_and_raise_an_escalation(
 def test_ordinary_topics_raise_nothing(session, centre, topic):
     result = submit(session, a_form(topic=topic))
     assert not result.risk_kinds and not result.request.risk_flag and result.request.urgency == 1
-    assert count(session, Escalation) == 0
+    assert factories.count(session, Escalation) == 0
 
 
 # ----- abuse limits -------------------------------------------------------------------------------------------
@@ -293,7 +290,7 @@ def test_one_number_may_send_three_requests_a_day(session, centre):
         intake.submit(session, form=a_form(), browser_session="another", now=NOW + timedelta(minutes=10))
     session.rollback()
     assert "明天" in raised.value.translated() and "0755" in raised.value.translated()
-    assert count(session, AuditEvent) == 3 + intake.PHONE_LIMIT_PER_DAY
+    assert factories.count(session, AuditEvent) == 3 + intake.PHONE_LIMIT_PER_DAY
     submit(session, browser="another", now=NOW + timedelta(days=1, minutes=1))  # a day later it is fine
 
 
@@ -377,7 +374,7 @@ CASES = [(move, status) for move in EXPECTED_AFTER for status in RequestStatus]
 def test_every_transition_from_every_state(session, centre, move, status):
     request_id = bring_to(session, centre, status)
     function, allowed_from = moves(centre)[move]
-    events_before = count(session, AuditEvent)
+    events_before = factories.count(session, AuditEvent)
     if status in allowed_from:
         function(session, request_id)
         session.commit()
@@ -390,7 +387,7 @@ def test_every_transition_from_every_state(session, centre, move, status):
         session.rollback()
         assert raised.value.translated()  # a sentence, in Chinese by default
         assert session.get(ListeningRequest, request_id).status == status
-        assert count(session, AuditEvent) == events_before
+        assert factories.count(session, AuditEvent) == events_before
 
 
 def test_propose_books_lead_and_partner_for_one_hour(session, centre):
@@ -413,7 +410,7 @@ def test_a_double_booking_is_refused_clearly_and_nothing_changes(session, centre
     assert "已" in raised.value.translated()
     session.commit()  # the savepoint kept the session usable
     assert session.get(ListeningRequest, second).status == RequestStatus.new
-    assert count(session, Visit) == 1
+    assert factories.count(session, Visit) == 1
 
 
 def test_schedule_writes_the_sms_and_cancel_releases_the_volunteers_and_tells_everyone(session, centre):
@@ -439,7 +436,7 @@ def test_requeue_puts_the_request_back_and_frees_the_slot_for_another_proposal(s
                              volunteer_ids=[centre["lead"].id], starts_at=NOW + timedelta(days=2))
     session.commit()
     assert visit.status == VisitStatus.proposed
-    assert count(session, Visit) == 2
+    assert factories.count(session, Visit) == 2
 
 
 def test_cancellation_needs_a_reason_and_a_known_source(session, centre):

@@ -25,11 +25,7 @@ ABROAD_PHONE = "+447700900123"
 
 
 def resident(session: Session, *, phone: str = RESIDENT_PHONE, locale: str = "zh_CN", consent: bool = True) -> Resident:
-    row = Resident(display_name="李阿姨", phone=phone, community_id=factories.community(session).id, locale=locale,
-                   sensitive_consent_at=utcnow(), sms_consent_at=utcnow() if consent else None)
-    session.add(row)
-    session.flush()
-    return row
+    return factories.resident(session, phone=phone, locale=locale, consented_at=utcnow(), sms_consent=consent)
 
 
 def scheduled_visit(session: Session, *, starts_at: datetime | None = None, phone: str = RESIDENT_PHONE,

@@ -32,7 +32,7 @@ from listening.models import (
 )
 from listening.sessions.logs import SessionLogInput
 from tests import factories
-from tests.session_factories import NOW, coordinator, resident, visit
+from tests.factories.session_factories import NOW, coordinator, resident, visit
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 

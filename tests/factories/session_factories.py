@@ -39,11 +39,8 @@ def coordinator(session: Session, username: str = "coord", *, phone: str | None 
 
 
 def resident(session: Session, *, name: str = "张阿姨") -> Resident:
-    row = Resident(display_name=name, phone=f"+86137{0:04d}{next(_phones):04d}",
-                   community_id=factories.community(session).id, sensitive_consent_at=NOW - timedelta(days=30))
-    session.add(row)
-    session.flush()
-    return row
+    return factories.resident(session, name=name, phone=f"+86137{0:04d}{next(_phones):04d}",
+                              consented_at=NOW - timedelta(days=30), sms_consent=False)
 
 
 def visit(session: Session, *, volunteers: list[Volunteer], starts_at: datetime = NOW - timedelta(hours=2),

@@ -68,9 +68,6 @@ def key(day: date, hour: int) -> str:
     return f"{day.isoformat()}T{hour:02d}:00"
 
 
-def count(session, model) -> int:
-    return session.exec(select(func.count()).select_from(model)).one()
-
 
 def certify(session: Session, volunteer: Volunteer, *, home: bool, mentor: Volunteer) -> None:
     """Every core module (and the home-visit one if `home`) done a month ago, and the shadow sessions observed."""
@@ -103,12 +100,8 @@ def volunteer(session, name: str, *, languages=(Language.mandarin,), gender=Gend
 
 
 def resident(session, *, community="yuehai") -> Resident:
-    row = Resident(display_name="李阿姨", phone=f"+86137000{next(_phones):05d}"[:14],
-                   community_id=factories.community(session, community).id,
-                   sensitive_consent_at=NOW - timedelta(days=30), sms_consent_at=NOW - timedelta(days=30))
-    session.add(row)
-    session.flush()
-    return row
+    return factories.resident(session, phone=f"+86137000{next(_phones):05d}"[:14], community_code=community,
+                              consented_at=NOW - timedelta(days=30))
 
 
 def request(session, who: Resident, *, mode=Mode.phone, language=Language.mandarin, windows=((1, "evening"),),
@@ -489,7 +482,7 @@ def test_two_coordinators_booking_one_volunteer_into_one_slot_at_once(engine, se
     assert len(won) == 1 and len(lost) == 1, outcomes
     assert isinstance(lost[0], (IllegalTransition, sa.exc.OperationalError)), lost
     _no_double_booking(session)
-    assert count(session, VisitVolunteer) == 3  # the two past visits and the winner
+    assert factories.count(session, VisitVolunteer) == 3  # the two past visits and the winner
     if backend == "postgresql":  # the loser waited for the winner and was refused by the unique index
         assert isinstance(lost[0], IllegalTransition)
     # SQLite lets one writer at a time in, so its loser was refused by the lock; trying again in a fresh
@@ -514,7 +507,7 @@ def test_two_coordinators_running_matching_for_the_same_week_at_once(engine, ses
     stored = sum(len(o.proposed) for o in runs)
     assert stored == 4  # one run's proposals, never both
     _no_double_booking(session)
-    assert count(session, VisitVolunteer) == 2 + 5  # two past visits; four proposals, one of them a pair
+    assert factories.count(session, VisitVolunteer) == 2 + 5  # two past visits; four proposals, one of them a pair
 
 
 def test_two_coordinators_approving_the_same_proposal_at_once(engine, session, centre):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import select
 
 from listening import sessions
 from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed
@@ -21,7 +21,7 @@ from listening.models import (
 )
 from listening.sessions.logs import SessionLogInput
 from tests import factories
-from tests.session_factories import NOW, coordinator, visit
+from tests.factories.session_factories import NOW, coordinator, visit
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
@@ -37,9 +37,6 @@ def held(start: datetime, minutes: int = 55, **overrides) -> SessionLogInput:
 def volunteer(session):
     return factories.volunteer(session)
 
-
-def count(session, model) -> int:
-    return session.exec(select(func.count()).select_from(model)).one()
 
 
 def test_a_held_session_is_logged_and_completes_the_request(session, volunteer):
@@ -81,7 +78,7 @@ def test_bad_input_gets_a_clear_message_and_nothing_is_stored(session, volunteer
     account, row = volunteer
     v = visit(session, volunteers=[row])
     session.commit()
-    events_before = count(session, AuditEvent)
+    events_before = factories.count(session, AuditEvent)
     with pytest.raises(InvalidInput) as caught:
         sessions.log_session(session, actor=account, visit_id=v.id, entry=make(v.starts_at), now=NOW)
     session.rollback()
@@ -90,8 +87,8 @@ def test_bad_input_gets_a_clear_message_and_nothing_is_stored(session, volunteer
     assert message and message != caught.value.message  # translated into Chinese
     if zh:
         assert message == zh
-    assert count(session, SessionLog) == 0
-    assert count(session, AuditEvent) == events_before
+    assert factories.count(session, SessionLog) == 0
+    assert factories.count(session, AuditEvent) == events_before
     assert session.get(ListeningRequest, v.request_id).status == RequestStatus.confirmed
 
 
@@ -107,7 +104,7 @@ def test_a_session_that_ended_a_minute_ago_is_not_in_the_future(session, volunte
     account, row = volunteer
     v = visit(session, volunteers=[row], starts_at=NOW - timedelta(minutes=61))
     sessions.log_session(session, actor=account, visit_id=v.id, entry=held(v.starts_at, minutes=60), now=NOW)
-    assert count(session, SessionLog) == 1
+    assert factories.count(session, SessionLog) == 1
 
 
 def test_only_the_visits_own_volunteer_may_log_it(session, volunteer):
@@ -119,7 +116,7 @@ def test_only_the_visits_own_volunteer_may_log_it(session, volunteer):
         sessions.log_session(session, actor=other_account, visit_id=v.id, entry=held(v.starts_at), now=NOW)
     with pytest.raises(NotAllowed):
         sessions.log_session(session, actor=boss, visit_id=v.id, entry=held(v.starts_at), now=NOW)
-    assert count(session, SessionLog) == 0
+    assert factories.count(session, SessionLog) == 0
 
 
 def test_one_log_per_volunteer_per_visit_and_the_partner_logs_too(session, volunteer):
@@ -130,7 +127,7 @@ def test_one_log_per_volunteer_per_visit_and_the_partner_logs_too(session, volun
     with pytest.raises(IllegalTransition):
         sessions.log_session(session, actor=account, visit_id=v.id, entry=held(v.starts_at), now=NOW)
     sessions.log_session(session, actor=partner_account, visit_id=v.id, entry=held(v.starts_at, minutes=50), now=NOW)
-    assert count(session, SessionLog) == 2
+    assert factories.count(session, SessionLog) == 2
     assert session.get(ListeningRequest, v.request_id).status == RequestStatus.completed
 
 

@@ -30,7 +30,7 @@ from listening.sms.transport import Accepted
 from listening.sms.worker import Worker
 from listening.volunteers import availability
 from tests import factories
-from tests.sms_helpers import RESIDENT_PHONE, scheduled_visit
+from tests.factories.sms_helpers import RESIDENT_PHONE, scheduled_visit
 
 SHENZHEN = ZoneInfo("Asia/Shanghai")
 NOTICE, R24, R2 = MessageKind.visit_scheduled, MessageKind.reminder_24h, MessageKind.reminder_2h

@@ -11,8 +11,8 @@ from listening.models import MessageKind, MessageStatus, OutboundMessage, Recipi
 from listening.sms import outbox, reminders
 from listening.sms.transport import OutboxOnlyTransport, TwilioTransport
 from listening.sms.worker import Worker
+from tests.factories.sms_helpers import RESIDENT_PHONE, scheduled_visit
 from tests.fake_twilio import FakeTwilio
-from tests.sms_helpers import RESIDENT_PHONE, scheduled_visit
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 

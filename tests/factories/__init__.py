@@ -1,12 +1,15 @@
-"""Small builders for test data. Each takes a session and returns the saved row."""
+"""Small builders for test data. Each takes a session and returns the saved row.
+
+Visits ready to be logged are in `session_factories`, residents with SMS visits in `sms_helpers`."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
-from listening.models import Account, Community, Gender, Language, Role, Volunteer, VolunteerLanguage
+from listening.core.i18n import DEFAULT_LOCALE
+from listening.models import Account, Community, Gender, Language, Resident, Role, Volunteer, VolunteerLanguage
 from listening.residents.communities import sync_communities
 from listening.staff.auth import create_account
 
@@ -37,3 +40,17 @@ def volunteer(session: Session, username: str | None = "vol", *, name: str = "�
         session.add(VolunteerLanguage(volunteer_id=row.id, language=language))
     session.flush()
     return account, row
+
+
+def count(session: Session, model, *where) -> int:
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def resident(session: Session, *, name: str = "李阿姨", phone: str = "+8613900005678", community_code: str = "yuehai",
+             consented_at: datetime, sms_consent: bool = True, locale: str = DEFAULT_LOCALE) -> Resident:
+    """A resident who gave sensitive-data consent (and SMS consent unless told otherwise) at `consented_at`."""
+    row = Resident(display_name=name, phone=phone, community_id=community(session, community_code).id, locale=locale,
+                   sensitive_consent_at=consented_at, sms_consent_at=consented_at if sms_consent else None)
+    session.add(row)
+    session.flush()
+    return row
