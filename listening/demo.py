@@ -24,6 +24,12 @@ from listening.models import (
     AvailabilityException,
     AvailabilityRule,
     CompletionMethod,
+    DebriefRequest,
+    DebriefStatus,
+    DutyShift,
+    Escalation,
+    EscalationSource,
+    EscalationStatus,
     Gender,
     Language,
     ListeningRequest,
@@ -331,15 +337,6 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
 def _seed_safeguarding(session: Session, *, now: datetime, tz: ZoneInfo, seed: int) -> int:
     """A duty rota for the coming week, and a few escalations and debriefs at every step (a separate random
     stream, so the rest of the demo stays as it was). The demo volunteer 陈静 is never put in cooling-off."""
-    from listening.models import (
-        DebriefRequest,
-        DebriefStatus,
-        DutyShift,
-        Escalation,
-        EscalationSource,
-        EscalationStatus,
-    )
-
     rng = random.Random(seed + 7)
     today = clock.today(now)
     wang, liu = (session.exec(select(Account).where(Account.username == name)).one()
