@@ -20,7 +20,6 @@ from listening.models import (
     MessageStatus,
     Mode,
     Outcome,
-    OutboundMessage,
     PartOfDay,
     RecipientKind,
     Resident,
