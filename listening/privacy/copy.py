@@ -73,9 +73,9 @@ def resident_copy(session: Session, *, actor: Account, resident_id: int) -> Resi
         raise NotFound(N_("This resident does not exist (perhaps already erased)."))
     community = session.get(Community, resident.community_id)
     now = utcnow()
-    text = [f"# {_('What Listening Hour holds about {name}', name=resident.display_name)}", "",
+    text = ["# " + _("What Listening Hour holds about {name}", name=resident.display_name), "",
             _("Made on {when} by {who}.", when=_when(now), who=actor.display_name), ""]
-    text += [f"## {_('Personal details')}", ""]
+    text += ["## " + _("Personal details"), ""]
     text += _lines(_("Resident"), [
         (_("Name"), resident.display_name), (_("Phone"), phones.display(resident.phone)),
         (_("Community"), community.name_zh if get_locale().startswith("zh") else community.name_en),
@@ -87,7 +87,7 @@ def resident_copy(session: Session, *, actor: Account, resident_id: int) -> Resi
     ])
     requests = session.exec(select(ListeningRequest).where(ListeningRequest.resident_id == resident.id)
                             .order_by(col(ListeningRequest.created_at))).all()
-    text += [f"## {_('Requests')}", ""]
+    text += ["## " + _("Requests"), ""]
     days = get_day_names("wide", locale=get_locale())
     for request in requests:
         windows = session.exec(select(RequestTimeWindow).where(RequestTimeWindow.request_id == request.id)
@@ -119,7 +119,7 @@ def resident_copy(session: Session, *, actor: Account, resident_id: int) -> Resi
                 (_("Raised"), _when(escalation.raised_at)), (_("Status"), label(escalation.status)),
                 (_("Risk"), "、".join(_(r) for r in risk_label_ids(escalation.risk_kinds))),
                 (_("What was done"), escalation.action_taken)])
-    text += [f"## {_('Text messages')}", ""]
+    text += ["## " + _("Text messages"), ""]
     for message in session.exec(select(OutboundMessage).where(OutboundMessage.to_phone == resident.phone)
                                 .order_by(col(OutboundMessage.created_at))):
         text += _lines(_("Sent on {when}", when=_when(message.created_at)), [
@@ -130,9 +130,9 @@ def resident_copy(session: Session, *, actor: Account, resident_id: int) -> Resi
             (_("Understood as"), label(message.intent)), (_("Text"), message.body)])
     never = session.exec(select(DoNotMatch).where(DoNotMatch.resident_id == resident.id)).all()
     if never:
-        text += [f"## {_('Volunteers who will not be matched again')}", "",
+        text += ["## " + _("Volunteers who will not be matched again"), "",
                  *[f"- {r.reason or '—'}" for r in never], ""]
-    text += [f"## {_('Who viewed these details')}", ""]
+    text += ["## " + _("Who viewed these details"), ""]
     text += [f"- {_when(v.at)} · {v.name} · {_(views.CONTEXT_LABELS[v.context])}"
              for v in views.viewers_of(session, actor=actor, resident_id=resident.id)] or ["—"]
     audit.record(session, actor_id=actor.id, action=AuditAction.resident_copy_exported, entity="resident",
