@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from babel.dates import get_day_names
 from sqlmodel import Session, col, select
 
@@ -104,17 +105,20 @@ def resident_copy(session: Session, *, actor: Account, resident_id: int) -> Resi
             (_("When"), times), (_("Reason for cancelling"), request.cancel_reason),
             *[(_("Reason given"), r.reason) for r in reasons if r.reason],
         ])
+        log_ids: list[int] = []
         for visit in session.exec(select(Visit).where(Visit.request_id == request.id).order_by(col(Visit.starts_at))):
             text += _lines(_("Visit on {when}", when=_when(visit.starts_at)),
                            [(_("Mode"), label(visit.mode)), (_("Status"), label(visit.status))])
             for log in session.exec(select(SessionLog).where(SessionLog.visit_id == visit.id)):
+                log_ids.append(log.id)
                 topics = "、".join(_(TOPIC_LABELS[t]) for t in log.topics.split(",") if t in TOPIC_LABELS)
                 text += _lines(_("Session log"), [
                     (_("Outcome"), label(log.outcome)), (_("Mood before"), log.mood_before),
                     (_("Mood after"), log.mood_after), (_("Topics"), topics),
                     (_("Would like another session"), _yes(log.follow_up_wanted)), (_("Note"), log.note),
                 ])
-        for escalation in session.exec(select(Escalation).where(Escalation.request_id == request.id)):
+        about = sa.or_(col(Escalation.request_id) == request.id, col(Escalation.session_log_id).in_(log_ids or [-1]))
+        for escalation in session.exec(select(Escalation).where(about).order_by(col(Escalation.raised_at))):
             text += _lines(_("Safeguarding escalation"), [
                 (_("Raised"), _when(escalation.raised_at)), (_("Status"), label(escalation.status)),
                 (_("Risk"), "、".join(_(r) for r in risk_label_ids(escalation.risk_kinds))),
