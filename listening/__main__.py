@@ -13,6 +13,7 @@ from listening.core.phones import normalise
 from listening.demo import is_seeded, seed_demo
 from listening.matching import run_file
 from listening.models import Role
+from listening.privacy import retention
 from listening.sms.worker import main as run_worker
 from listening.staff.auth import create_account
 
@@ -64,6 +65,14 @@ def cmd_match(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(_args: argparse.Namespace) -> int:
+    migrate()
+    with session_scope() as session:
+        counts = retention.purge(session)
+    print("purged: " + ", ".join(f"{k}={v}" for k, v in counts.as_dict().items()))
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     return run_worker(once=args.once)
 
@@ -91,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("-o", "--output", required=True)
     match.add_argument("--time-limit", type=float, default=30.0, help="seconds for the solver (default 30)")
     match.set_defaults(func=cmd_match)
+
+    commands.add_parser("purge", help="empty notes, topics, reasons and SMS bodies past their retention period"
+                        ).set_defaults(func=cmd_purge)
 
     worker = commands.add_parser("worker", help="send due SMS from the outbox until SIGTERM/SIGINT")
     worker.add_argument("--once", action="store_true", help="one pass over the due messages, then exit")

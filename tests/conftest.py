@@ -27,6 +27,7 @@ os.environ.pop("TWILIO_ACCOUNT_SID", None)  # tests never use a real provider
 
 from listening.core import config, db  # noqa: E402
 from listening.core.i18n import set_locale  # noqa: E402
+from listening.privacy import append_only  # noqa: E402
 
 DEFAULT_AT = "2026-12-01T10:00:00+08:00"
 
@@ -104,13 +105,18 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
 
 
 def _empty_all_tables(engine: sa.Engine) -> None:
+    """Between tests only: the audit trail is append-only (migration 0002), so its guard is lifted for the
+    cleanup: on PostgreSQL triggers are off for this transaction (replica role), on SQLite they are dropped and
+    recreated in the same transaction."""
     tables = [t.name for t in SQLModel.metadata.sorted_tables]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
             conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         else:
-            for name in reversed(tables):
-                conn.exec_driver_sql(f"DELETE FROM {name}")
+            with append_only.sqlite_triggers_lifted(conn):
+                for name in reversed(tables):
+                    conn.exec_driver_sql(f"DELETE FROM {name}")
 
 
 @pytest.fixture

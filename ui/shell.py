@@ -44,6 +44,7 @@ PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
         PageSpec("pages/sms.py", N_("SMS"), ":material/sms:", "sms", N_("Oversight")),
         PageSpec("pages/reports.py", N_("Reports"), ":material/bar_chart:", "reports", N_("Oversight")),
         PageSpec("pages/audit_log.py", N_("Audit log"), ":material/history:", "audit", N_("Oversight")),
+        PageSpec("pages/privacy.py", N_("Privacy"), ":material/shield_person:", "privacy", N_("Oversight")),
         *PUBLIC_PAGES,
     ),
     Role.volunteer: (

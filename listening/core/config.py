@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     unanswered_call_alert_after: int = Field(default=2, ge=1)  # consecutive unanswered phone visits -> alert
     cooling_off_hours: int = Field(default=72, ge=0)  # no new matches after a session with a risk tick
 
+    # Privacy (docs/privacy.md explains the defaults)
+    retention_text_days: int = Field(default=180, ge=1)  # notes, topics, reasons: what people told us
+    retention_sms_days: int = Field(default=30, ge=1)  # SMS bodies, sent and received
+    opt_out_pepper: str | None = None  # key of the erased opt-out hashes; SECRET_KEY when unset
+
     # Training
     quiz_pass_percent: int = Field(default=80, ge=1, le=100)
     expiry_warning_days: int = Field(default=30, ge=0)  # how long before a module expires the volunteer is warned

@@ -12,12 +12,14 @@ from enum import Enum
 
 from listening.core.i18n import N_, gettext, translations
 from listening.models import (
+    EscalationStatus,
     Gender,
     Language,
     MessageKind,
     MessageStatus,
     Mode,
     Outcome,
+    ReplyIntentValue,
     RequestStatus,
     VisitStatus,
     VolunteerStatus,
@@ -93,6 +95,19 @@ LABELS: Registry = {
         MessageStatus.expired: N_("expired"),
         MessageStatus.cancelled: N_("cancelled"),
         MessageStatus.not_sent: N_("not sent"),
+    },
+    ReplyIntentValue: {
+        ReplyIntentValue.confirm: N_("confirms"),
+        ReplyIntentValue.cancel: N_("cancels"),
+        ReplyIntentValue.opt_out: N_("stops SMS"),
+        ReplyIntentValue.opt_in: N_("starts SMS again"),
+        ReplyIntentValue.help: N_("asks for help"),
+        ReplyIntentValue.other: N_("other reply"),
+    },
+    EscalationStatus: {
+        EscalationStatus.open: N_("open"),
+        EscalationStatus.acknowledged: N_("acknowledged"),
+        EscalationStatus.closed: N_("closed"),
     },
 }
 

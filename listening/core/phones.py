@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import unicodedata
 
 import phonenumbers
 
+from listening.core.config import get_settings
 from listening.core.errors import InvalidInput
 from listening.core.i18n import N_
 
@@ -50,3 +53,12 @@ def display(e164: str) -> str:
     """The full number in the national format a person dials."""
     number = phonenumbers.parse(e164, None)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def opt_out_hash(e164: str) -> str:
+    """A keyed HMAC-SHA256 of the E.164 number: what is left of an erased resident's opt-out. The key is
+    OPT_OUT_PEPPER (or SECRET_KEY), so the hash cannot be reversed by trying every mobile number without it.
+    Changing the key forgets the erased opt-outs: docs/privacy.md says so."""
+    settings = get_settings()
+    key = (settings.opt_out_pepper or settings.secret_key).encode("utf-8")
+    return hmac.new(key, e164.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -33,6 +33,8 @@ from listening.models.enums import (
     VolunteerStatus,
 )
 from listening.models.messages import InboundMessage, OutboundMessage, SmsOptOut, WorkerHeartbeat
+from listening.models.privacy import ErasedOptOut, ResidentView
+from listening.models.reasons import RequestReason
 from listening.models.residents import DoNotMatch, ListeningRequest, RequestTimeWindow, Resident
 from listening.models.safeguarding import DebriefRequest, DutyShift, Escalation
 from listening.models.visits import SessionLog, Visit, VisitVolunteer
@@ -61,6 +63,7 @@ __all__ = [
     "DebriefStatus",
     "DoNotMatch",
     "DutyShift",
+    "ErasedOptOut",
     "Escalation",
     "EscalationSource",
     "EscalationStatus",
@@ -79,8 +82,10 @@ __all__ = [
     "ReplyIntentValue",
     "RequestSource",
     "RequestStatus",
+    "RequestReason",
     "RequestTimeWindow",
     "Resident",
+    "ResidentView",
     "Role",
     "SessionLog",
     "ShadowSession",

@@ -23,6 +23,7 @@ from listening.models import (
     OPEN_REQUEST_STATUSES,
     Account,
     ListeningRequest,
+    RequestReason,
     RequestStatus,
     Role,
     Visit,
@@ -112,6 +113,13 @@ def _set_status(session: Session, request: ListeningRequest, status: RequestStat
                  entity_id=request.id, details={"from": previous.value, "to": status.value, **(details or {})})
 
 
+def _keep_reason(session: Session, request: ListeningRequest, action: AuditAction, reason: str, *,
+                 actor: Account | None) -> None:
+    """What the coordinator typed goes to its own table (purged after the retention period), never the audit."""
+    session.add(RequestReason(request_id=request.id, action=action.value, reason=reason,
+                              actor_id=actor.id if actor else None, at=utcnow()))
+
+
 # ----- transitions --------------------------------------------------------------------------------------------
 
 
@@ -162,7 +170,8 @@ def reject_proposal(session: Session, *, actor: Account, request_id: int, reason
     visit = _live_visit(session, request.id)
     withdraw_visit(session, visit)
     _set_status(session, request, RequestStatus.new, actor=actor, action=AuditAction.request_proposal_rejected,
-                details={"visit_id": visit.id if visit else None, "reason": reason})
+                details={"visit_id": visit.id if visit else None})
+    _keep_reason(session, request, AuditAction.request_proposal_rejected, reason, actor=actor)
 
 
 def schedule(session: Session, *, actor: Account, request_id: int, now: datetime | None = None) -> Visit:
@@ -266,7 +275,8 @@ def requeue(session: Session, *, actor: Account | None, request_id: int, reason:
     visit = _live_visit(session, request.id)
     withdraw_visit(session, visit)
     _set_status(session, request, RequestStatus.new, actor=actor, action=AuditAction.request_requeued,
-                details={"visit_id": visit.id if visit else None, "reason": reason})
+                details={"visit_id": visit.id if visit else None})
+    _keep_reason(session, request, AuditAction.request_requeued, reason, actor=actor)
     if visit is not None:
         session.flush()
         reminders.on_visit_cancelled(session, visit=visit)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from listening.core import audit, phones
+from listening.core import phones
 from listening.core.audit import AuditAction
 from listening.core.errors import NotFound
 from listening.core.i18n import N_
@@ -32,6 +32,7 @@ from listening.models import (
     Visit,
     utcnow,
 )
+from listening.privacy import views
 from listening.residents.intake import Window
 
 
@@ -88,6 +89,8 @@ def open_requests(session: Session, *, actor: Account, now: datetime | None = No
         query = query.order_by(col(ListeningRequest.created_at).desc(), col(ListeningRequest.id).desc())
     rows = session.exec(query).all()
     windows = _windows_by_request(session, [r.id for r, _, _ in rows])
+    views.record_view(session, viewer=actor, resident_ids=[resident.id for _, resident, _ in rows],
+                      context=views.ViewContext.triage_list, now=now)
     return [
         TriageRow(id=request.id, resident_name=resident.display_name, phone_masked=phones.mask(resident.phone),
                   community_code=community.code, mode=request.mode, language=request.language,
@@ -141,8 +144,8 @@ def request_detail(session: Session, *, actor: Account, request_id: int) -> Requ
     community = session.get(Community, resident.community_id)
     recorder = session.get(Account, resident.consent_recorded_by) if resident.consent_recorded_by else None
     history = request_history(session, actor=actor, request_id=request_id)
-    audit.record(session, actor_id=actor.id, action=AuditAction.resident_details_viewed, entity="resident",
-                 entity_id=resident.id, details={"request_id": request.id})
+    views.record_view(session, viewer=actor, resident_ids=[resident.id], context=views.ViewContext.request_detail,
+                      request_id=request.id)
     return RequestDetail(
         request=request, resident_name=resident.display_name, phone_masked=phones.mask(resident.phone),
         community_code=community.code, address=resident.address if request.mode == Mode.home else None,
@@ -161,8 +164,8 @@ def reveal_phone(session: Session, *, actor: Account, request_id: int) -> str:
     if request is None:
         raise NotFound(N_("Request {id} does not exist."), id=request_id)
     resident = session.get(Resident, request.resident_id)
-    audit.record(session, actor_id=actor.id, action=AuditAction.resident_contact_viewed, entity="resident",
-                 entity_id=resident.id, details={"request_id": request.id, "context": "triage"})
+    views.record_view(session, viewer=actor, resident_ids=[resident.id], context=views.ViewContext.call,
+                      contact=True, request_id=request.id)
     return resident.phone
 
 

@@ -18,13 +18,16 @@ from listening.models import (
     Escalation,
     EscalationSource,
     EscalationStatus,
+    ListeningRequest,
     MessageKind,
     RecipientKind,
     Role,
     SessionLog,
+    Visit,
     Volunteer,
     utcnow,
 )
+from listening.privacy import views
 from listening.safeguarding.detection import RISK_KINDS, UNANSWERED_RISK
 from listening.safeguarding.rota import coordinators_on_duty
 from listening.sms import outbox, templates
@@ -173,6 +176,16 @@ def open_escalations(session: Session, *, actor: Account, now: datetime | None =
         .order_by(col(Escalation.raised_at), col(Escalation.id))
     ).all()
     names = {a.id: a.display_name for a in session.exec(select(Account).where(Account.role == Role.coordinator))}
+    # An escalation is about a resident: seeing the list is a view of their details.
+    request_ids = [e.request_id for e, _ in rows if e.request_id is not None]
+    log_ids = [e.session_log_id for e, _ in rows if e.session_log_id is not None]
+    residents = set(session.exec(select(ListeningRequest.resident_id)
+                                 .where(col(ListeningRequest.id).in_(request_ids))).all()) if request_ids else set()
+    if log_ids:
+        residents |= set(session.exec(
+            select(ListeningRequest.resident_id).join(Visit, col(Visit.request_id) == col(ListeningRequest.id))
+            .join(SessionLog, col(SessionLog.visit_id) == col(Visit.id)).where(col(SessionLog.id).in_(log_ids))).all())
+    views.record_view(session, viewer=actor, resident_ids=residents, context=views.ViewContext.safeguarding, now=now)
     return [
         EscalationView(
             id=e.id, source=e.source, status=e.status, risk_kinds=[c for c in e.risk_kinds.split(",") if c],

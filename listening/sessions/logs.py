@@ -41,6 +41,7 @@ from listening.models import (
     Volunteer,
     utcnow,
 )
+from listening.privacy import views
 from listening.residents import lifecycle
 from listening.volunteers import volunteer_of
 
@@ -280,7 +281,7 @@ def loggable_visits(session: Session, *, actor: Account, now: datetime | None = 
     volunteer = volunteer_of(session, actor)
     logged = select(SessionLog.visit_id).where(SessionLog.volunteer_id == volunteer.id)
     rows = session.exec(
-        select(Visit, Resident.display_name)
+        select(Visit, Resident.display_name, Resident.id)
         .join(VisitVolunteer, col(VisitVolunteer.visit_id) == col(Visit.id))
         .join(ListeningRequest, col(ListeningRequest.id) == col(Visit.request_id))
         .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
@@ -290,7 +291,9 @@ def loggable_visits(session: Session, *, actor: Account, now: datetime | None = 
         .where(col(Visit.id).not_in(logged))
         .order_by(col(Visit.starts_at).desc())
     ).all()
-    return [LoggableVisit(v.id, v.starts_at, v.ends_at, v.mode, name) for v, name in rows]
+    views.record_view(session, viewer=actor, resident_ids=[r for _, _, r in rows], context=views.ViewContext.my_visits,
+                      now=now)
+    return [LoggableVisit(v.id, v.starts_at, v.ends_at, v.mode, name) for v, name, _ in rows]
 
 
 # ----- hours --------------------------------------------------------------------------------------------------

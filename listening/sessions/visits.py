@@ -1,4 +1,5 @@
-"""Visits as a volunteer sees them: contact details only for their own upcoming visits."""
+"""Visits as a volunteer sees them: contact details only from 24 h before to 24 h after their own visit
+(listening/privacy/access.py); every view of a resident in them is recorded (listening/privacy/views.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,6 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from listening.core import audit
-from listening.core.audit import AuditAction
-from listening.core.phones import mask
 from listening.models import (
     Account,
     Language,
@@ -22,6 +20,7 @@ from listening.models import (
     VisitVolunteer,
     utcnow,
 )
+from listening.privacy import access, views
 from listening.volunteers import volunteer_of
 
 LIVE_VISIT_STATUSES = (VisitStatus.scheduled, VisitStatus.confirmed)
@@ -35,7 +34,7 @@ class VolunteerVisit(BaseModel):
     status: VisitStatus
     language: Language
     resident_name: str
-    resident_phone: str  # full for the volunteer's own upcoming visits, masked otherwise
+    resident_phone: str  # full around the volunteer's own visit (privacy.access), masked otherwise
     address: str | None
     logged: bool
 
@@ -57,9 +56,10 @@ def my_visits(session: Session, *, actor: Account, now: datetime | None = None,
     logged = set(
         session.exec(select(SessionLog.visit_id).where(SessionLog.volunteer_id == volunteer.id)).all()
     )
-    upcoming, past, revealed = [], [], []
+    upcoming, past, revealed, shown = [], [], [], []
     for visit, request, resident in rows:
         is_upcoming = visit.ends_at >= now and visit.status in LIVE_VISIT_STATUSES
+        contact = access.volunteer_contact(visit, phone=resident.phone, address=resident.address, own=True, now=now)
         item = VolunteerVisit(
             visit_id=visit.id,
             starts_at=visit.starts_at,
@@ -68,17 +68,16 @@ def my_visits(session: Session, *, actor: Account, now: datetime | None = None,
             status=visit.status,
             language=request.language,
             resident_name=resident.display_name,
-            resident_phone=resident.phone if is_upcoming else mask(resident.phone),
-            address=resident.address if is_upcoming and visit.mode == Mode.home else None,
+            resident_phone=contact.phone,
+            address=contact.address,
             logged=visit.id in logged,
         )
-        if is_upcoming:
-            upcoming.append(item)
-            revealed.append(resident.id)
-        else:
-            past.append(item)
-    if revealed:
-        audit.record(session, actor_id=actor.id, action=AuditAction.resident_contact_viewed, entity="resident",
-                     details={"resident_ids": sorted(set(revealed)), "context": "my_visits"})
+        (upcoming if is_upcoming else past).append(item)
+        (revealed if contact.full else shown).append(resident.id)
+    # Names (and masked numbers) are a view too; the full number or address is a contact view.
+    views.record_view(session, viewer=actor, resident_ids=revealed, context=views.ViewContext.my_visits,
+                      contact=True, now=now)
+    views.record_view(session, viewer=actor, resident_ids=set(shown) - set(revealed),
+                      context=views.ViewContext.my_visits, now=now)
     past.reverse()
     return upcoming, past

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from listening.core import audit
+from listening.core import audit, phones
 from listening.core.audit import AuditAction
 from listening.core.i18n import DEFAULT_LOCALE
 from listening.models import (
+    ErasedOptOut,
     InboundMessage,
     ListeningRequest,
     MessageKind,
@@ -126,6 +127,9 @@ def handle_inbound(session: Session, *, message_sid: str, from_phone: str, body:
         opt_out = session.get(SmsOptOut, from_phone)
         if opt_out is not None:
             session.delete(opt_out)
+        erased = session.get(ErasedOptOut, phones.opt_out_hash(from_phone))  # the number's owner asks again
+        if erased is not None:
+            session.delete(erased)
         action = "opted_in"
     elif intent == ReplyIntent.CONFIRM:
         request = _resident_request(session, from_phone, (RequestStatus.scheduled,))

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from listening.core import audit
+from listening.core import audit, phones
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
 from listening.core.errors import IllegalTransition, NotFound
@@ -26,15 +26,18 @@ from listening.core.i18n import DEFAULT_LOCALE, N_
 from listening.core.permissions import require_role
 from listening.models import (
     Account,
+    ErasedOptOut,
     MessageKind,
     MessageStatus,
     OutboundMessage,
     RecipientKind,
+    Resident,
     Role,
     SmsOptOut,
     WorkerHeartbeat,
     utcnow,
 )
+from listening.privacy import views
 from listening.sms.segments import segment_count
 
 OPTED_OUT = "not sent: the number opted out"
@@ -120,7 +123,9 @@ def enqueue(
 
 
 def is_opted_out(session: Session, *, phone: str) -> bool:
-    return session.get(SmsOptOut, phone) is not None
+    """The number said STOP, or said it before its resident was erased (only its hash is left)."""
+    return (session.get(SmsOptOut, phone) is not None
+            or session.get(ErasedOptOut, phones.opt_out_hash(phone)) is not None)
 
 
 def in_quiet_hours(moment: datetime) -> bool:
@@ -186,7 +191,12 @@ def messages_for_review(session: Session, *, actor: Account, limit: int = 500) -
         .order_by(failures_first, col(OutboundMessage.created_at).desc(), col(OutboundMessage.id).desc())
         .limit(limit)
     )
-    return list(session.exec(query))
+    messages = list(session.exec(query))
+    shown = {m.to_phone for m in messages if m.recipient_kind == RecipientKind.resident}
+    if shown:
+        ids = session.exec(select(Resident.id).where(col(Resident.phone).in_(shown))).all()
+        views.record_view(session, viewer=actor, resident_ids=ids, context=views.ViewContext.sms)
+    return messages
 
 
 def workers(session: Session, *, actor: Account, now: datetime | None = None) -> list[WorkerState]:

@@ -35,6 +35,7 @@ from listening.models import (
     Volunteer,
     utcnow,
 )
+from listening.privacy import views
 from listening.sms import outbox, templates
 
 REMINDERS = ((MessageKind.reminder_24h, timedelta(hours=24)), (MessageKind.reminder_2h, timedelta(hours=2)))
@@ -199,6 +200,10 @@ def phone_calls(session: Session, *, actor: Account, visit: Visit,
             continue
         calls.append(PhoneCall(recipient_kind=recipient_kind, name=name, phone=phone, starts_at=visit.starts_at,
                                kind=kind, request_id=visit.request_id, message_id=row.id))
+        if recipient_kind == RecipientKind.resident:
+            views.record_view(session, viewer=actor, resident_ids=[entity_id], context=views.ViewContext.quiet_hours,
+                              contact=True, request_id=visit.request_id, message_id=row.id)
+            continue
         audit.record(session, actor_id=actor.id, action=AuditAction(f"{recipient_kind.value}.contact_viewed"),
                      entity=recipient_kind.value, entity_id=entity_id,
                      details={"request_id": visit.request_id, "context": "quiet_hours", "message_id": row.id})

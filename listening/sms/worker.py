@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 from listening.core.config import Settings, get_settings
 from listening.core.db import for_writing, get_engine, is_busy, migrate
 from listening.models import MessageStatus, OutboundMessage, SmsOptOut, WorkerHeartbeat, utcnow
+from listening.privacy import retention
 from listening.sms import outbox
 from listening.sms.transport import (
     TWILIO_UNSUBSCRIBED_RECIPIENT,
@@ -89,6 +90,7 @@ class PassResult:
     failed: int = 0
     retried: int = 0
     claimed: int = 0
+    purged: int = 0  # texts emptied by the day's retention purge (privacy.retention)
 
 
 class Worker:
@@ -116,6 +118,7 @@ class Worker:
         self._next_send_at = time.monotonic()
         self._last_beat: datetime | None = None
         self._live_workers = 1
+        self._purged_on: date | None = None  # the local day the retention purge last ran
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -152,6 +155,7 @@ class Worker:
     def run_once(self) -> PassResult:
         result = PassResult()
         self.beat()
+        result.purged = self.purge_once_a_day()
         result.reconciled = self.reconcile_orphans()
         result.expired = self.expire_and_hold()
         claimed = self.claim()
@@ -166,6 +170,20 @@ class Worker:
             setattr(result, outcome, getattr(result, outcome) + 1)
             self.beat()
         return result
+
+    def purge_once_a_day(self) -> int:
+        """The retention purge, on the first pass of each local day (every worker may run it: it is idempotent)."""
+        now = self.clock()
+        today = now.astimezone(get_settings().tz).date()
+        if self._purged_on == today:
+            return 0
+        with Session(self.engine) as session:
+            counts = retention.purge(session, now=now)
+            session.commit()
+        self._purged_on = today
+        if counts.total:
+            log.info("retention purge: %s", counts.as_dict())
+        return counts.total
 
     # -- heartbeat ---------------------------------------------------------------------------------------------
 
