@@ -7,6 +7,7 @@ Importing this package registers every table on `SQLModel.metadata` (migrations 
 
 from listening.core.clock import now as utcnow  # the one clock; models use it for their default timestamps
 from listening.models.accounts import Account, AuthSession
+from listening.models.alerts import AlertSkip, EscalationAlert
 from listening.models.audit import AuditEvent
 from listening.models.columns import StrEnum, UTCDateTime, enum_column, utc_column
 from listening.models.communities import Community
@@ -32,6 +33,7 @@ from listening.models.enums import (
     VisitStatus,
     VolunteerStatus,
 )
+from listening.models.escalation_outcomes import EscalationOutcome, EscalationOutcomeKind
 from listening.models.messages import InboundMessage, OutboundMessage, SmsOptOut, WorkerHeartbeat
 from listening.models.residents import DoNotMatch, ListeningRequest, RequestTimeWindow, Resident
 from listening.models.safeguarding import DebriefRequest, DutyShift, Escalation
@@ -51,6 +53,7 @@ from listening.models.volunteers import (
 __all__ = [
     "OPEN_REQUEST_STATUSES",
     "Account",
+    "AlertSkip",
     "AuditEvent",
     "AuthSession",
     "AvailabilityException",
@@ -62,6 +65,9 @@ __all__ = [
     "DoNotMatch",
     "DutyShift",
     "Escalation",
+    "EscalationAlert",
+    "EscalationOutcome",
+    "EscalationOutcomeKind",
     "EscalationSource",
     "EscalationStatus",
     "Gender",

@@ -1,6 +1,9 @@
 """The SMS worker: sends due outbox rows exactly once, or tells a coordinator why not.
 
 One pass (`Worker.run_once`):
+0. move unacknowledged safeguarding escalations along their alert chain (listening/safeguarding/alerts.py): the
+   next coordinators when every alert of a round failed, a re-alert round when one is due; the SMS they queue
+   go out in this same pass;
 1. reconcile orphans: rows left in "sending" by a crashed worker, or after an ambiguous outcome (timeout, 5xx),
    are looked up at the provider (`find_sent`, since the claim) BEFORE anything is resent;
 2. expire what can no longer help (a reminder after the visit started), hold back opted-out numbers, and mark
@@ -34,6 +37,7 @@ from sqlmodel import Session, col, select
 from listening.core.config import Settings, get_settings
 from listening.core.db import for_writing, get_engine, is_busy, migrate
 from listening.models import MessageStatus, OutboundMessage, SmsOptOut, WorkerHeartbeat, utcnow
+from listening.safeguarding import alerts
 from listening.sms import outbox
 from listening.sms.transport import (
     TWILIO_UNSUBSCRIBED_RECIPIENT,
@@ -89,6 +93,7 @@ class PassResult:
     failed: int = 0
     retried: int = 0
     claimed: int = 0
+    alerted: int = 0  # safeguarding alerts queued by this pass (the chain moving on, re-alerts)
 
 
 class Worker:
@@ -134,7 +139,7 @@ class Worker:
                                 ", busy" if is_busy(error) else "")
                     self.stopping.wait(self.idle_sleep)
                     continue
-                if result.claimed or result.reconciled or result.expired:
+                if result.claimed or result.reconciled or result.expired or result.alerted:
                     log.info("pass: %s", result)
                 if result.claimed == 0 and result.reconciled == 0:
                     self.stopping.wait(self.idle_sleep)
@@ -152,6 +157,7 @@ class Worker:
     def run_once(self) -> PassResult:
         result = PassResult()
         self.beat()
+        result.alerted = alerts.advance_all(self.engine, clock=self.clock)
         result.reconciled = self.reconcile_orphans()
         result.expired = self.expire_and_hold()
         claimed = self.claim()
