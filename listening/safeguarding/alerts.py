@@ -209,8 +209,8 @@ def advance_all(engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> in
     for escalation_id in open_ids:
         with Session(engine) as session:
             rows = advance(session, escalation_id=escalation_id, now=clock())
+            queued += sum(1 for r in rows if r.message_id is not None)
             session.commit()
-        queued += sum(1 for r in rows if r.message_id is not None)
     return queued
 
 
