@@ -149,10 +149,12 @@ def safeguarding_banner(signed_in: Account) -> None:
         waiting = unacknowledged_count(session, actor=signed_in)
     if not waiting:
         return
-    st.error(ngettext("{n} safeguarding escalation is waiting for a coordinator to acknowledge it.",
-                      "{n} safeguarding escalations are waiting for a coordinator to acknowledge them.", waiting),
-             icon="🆘")
-    link("pages/safeguarding.py", _("Open the safeguarding page"), icon=":material/health_and_safety:")
+    text = ngettext("{n} safeguarding escalation is waiting for a coordinator to acknowledge it.",
+                    "{n} safeguarding escalations are waiting for a coordinator to acknowledge them.", waiting)
+    # Markdown, not st.error: the page's own errors (a refused step) stay the only alerts of the page.
+    with st.container(border=True):
+        st.markdown(f":red-background[🆘 **{text}**]")
+        link("pages/safeguarding.py", _("Open the safeguarding page"), icon=":material/health_and_safety:")
 
 
 def link(path: str, text: str, *, icon: str | None = None, **query: object) -> None:

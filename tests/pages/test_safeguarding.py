@@ -64,7 +64,7 @@ def test_open_escalations_most_severe_first_then_acknowledge_act_and_close(sessi
     assert session.get(Escalation, older.id).status == EscalationStatus.acknowledged
 
     at.button(key=f"close_{older.id}").click().run()  # no action written yet
-    assert "请描述已采取的行动。" in [e.value for e in at.error]
+    assert [e.value for e in at.error] == ["请描述已采取的行动。"]
     at.text_area(key=f"action_{older.id}").input("已致电居民并转介 12356。")
     at.button(key=f"close_{older.id}").click().run()
     assert not at.exception
@@ -276,3 +276,22 @@ def test_the_rota_says_a_reachable_duty_coordinator_can_receive_sms(session):
     session.commit()
     at = open_as(boss)
     assert not at.warning and list(at.dataframe[-1].value["能否接收短信"]) == ["✓"]
+
+
+def test_the_request_link_opens_the_request_even_once_completed(session, from_a_session_log):
+    from listening.models import ListeningRequest, RequestStatus
+
+    boss, person, volunteer, escalation = from_a_session_log
+    [view] = safeguarding.open_escalations(session, actor=boss)
+    request = session.get(ListeningRequest, view.request_id)
+    request.status = RequestStatus.completed
+    session.add(request)
+    session.commit()
+    at = open_as(boss)
+    assert f"[打开申请 #{request.id}](/triage?request={request.id}&lang=zh_CN)" in [m.value for m in at.markdown]
+    triage = app_test("pages/triage.py")
+    triage.session_state["account"] = boss
+    triage.query_params["request"] = str(request.id)
+    triage.run()
+    assert not triage.exception
+    assert triage.subheader[0].value.startswith(f"申请 #{request.id}")

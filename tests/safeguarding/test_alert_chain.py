@@ -53,6 +53,7 @@ def raise_one(session, at=NIGHT, kinds=frozenset({"suicide"})):
 
 
 def alert_rows(session, escalation) -> list[EscalationAlert]:
+    session.commit()  # end the read snapshot (SQLite keeps one per transaction): see what the workers wrote
     session.expire_all()
     return list(session.exec(select(EscalationAlert).where(EscalationAlert.escalation_id == escalation.id)
                              .order_by(EscalationAlert.round, EscalationAlert.coordinator_id)))
@@ -127,6 +128,8 @@ def test_a_failed_send_moves_on_to_every_other_coordinator(session, engine, team
     rows = alert_rows(session, second)
     assert [(r.coordinator_id, r.skipped) for r in rows] == [(wang.id, AlertSkip.last_failed), (li.id, None),
                                                              (zhao.id, None)]
+    [shift] = safeguarding.duty_rota(session, actor=wang, now=NIGHT)
+    assert shift.has_phone and shift.sms_problem == AlertSkip.last_failed  # the rota warns instead of "phone on file"
 
 
 def test_the_worker_moves_on_when_the_provider_rejects_the_duty_number(session, engine, team):
@@ -247,3 +250,17 @@ def test_alerts_stop_for_an_escalation_acknowledged_between_rounds(session, engi
     session.commit()
     assert advance(engine, NIGHT + timedelta(minutes=15)) == 0
     assert texted(session, escalation) == [wang.id]
+
+
+def test_a_number_that_failed_last_time_is_still_tried_when_nobody_else_can_be_reached(session, team):
+    wang, li, zhao = team
+    li.is_active = zhao.is_active = False
+    session.add_all([li, zhao])
+    first = raise_one(session)
+    [row] = alert_rows(session, first)
+    sms = message_of(session, row)
+    sms.status = MessageStatus.failed
+    session.add(sms)
+    session.commit()
+    second = raise_one(session, at=NIGHT + timedelta(minutes=1))
+    assert texted(session, second) == [wang.id]  # it may work again; nobody else is there
