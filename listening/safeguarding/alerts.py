@@ -214,6 +214,17 @@ def advance_all(engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> in
     return queued
 
 
+def cancel_queued(session: Session, *, escalation_id: int, now: datetime) -> int:
+    """Alerts not yet sent when somebody acknowledges: cancelled, so nobody is woken for what is taken care of."""
+    message_ids = select(EscalationAlert.message_id).where(EscalationAlert.escalation_id == escalation_id,
+                                                           col(EscalationAlert.message_id).is_not(None))
+    return session.execute(
+        sa.update(OutboundMessage)
+        .where(col(OutboundMessage.id).in_(message_ids), OutboundMessage.status == MessageStatus.queued)
+        .values(status=MessageStatus.cancelled, updated_at=now)
+    ).rowcount
+
+
 # -- what coordinators see -------------------------------------------------------------------------------------
 
 

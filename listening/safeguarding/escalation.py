@@ -95,7 +95,7 @@ def _clean_action(text: str | None) -> str:
 
 
 def acknowledge(session: Session, *, actor: Account, escalation_id: int, now: datetime | None = None) -> Escalation:
-    """open -> acknowledged: a coordinator has seen it and takes it on."""
+    """open -> acknowledged: a coordinator has seen it and takes it on; alerts not yet sent are cancelled."""
     require_role(actor, Role.coordinator)
     now = now or utcnow()
     escalation = _escalation(session, escalation_id)
@@ -104,9 +104,11 @@ def acknowledge(session: Session, *, actor: Account, escalation_id: int, now: da
     escalation.status = EscalationStatus.acknowledged
     escalation.acknowledged_by, escalation.acknowledged_at = actor.id, now
     session.add(escalation)
+    cancelled = alerts.cancel_queued(session, escalation_id=escalation.id, now=now)
     audit.record(session, actor_id=actor.id, action=AuditAction.escalation_acknowledged, entity="escalation",
                  entity_id=escalation.id, at=now,
-                 details={"minutes_to_acknowledge": round((now - escalation.raised_at).total_seconds() / 60, 1)})
+                 details={"minutes_to_acknowledge": round((now - escalation.raised_at).total_seconds() / 60, 1),
+                          "alerts_cancelled": cancelled})
     return escalation
 
 

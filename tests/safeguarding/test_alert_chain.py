@@ -196,6 +196,8 @@ def test_re_alerts_every_15_minutes_go_to_every_reachable_coordinator_until_ackn
 
     safeguarding.acknowledge(session, actor=li, escalation_id=escalation.id, now=NIGHT + timedelta(minutes=31))
     session.commit()
+    statuses = {message_of(session, r).status for r in alert_rows(session, escalation) if r.message_id}
+    assert statuses == {MessageStatus.cancelled}  # none was sent yet: nobody is woken for what is taken care of
     assert advance(engine, NIGHT + timedelta(minutes=45)) == 0
     assert advance(engine, NIGHT + timedelta(hours=3)) == 0
     assert {r.round for r in alert_rows(session, escalation)} == {0, 1, 2}
