@@ -4,12 +4,14 @@ import streamlit as st
 
 from listening import safeguarding, sessions
 from listening.core import clock
+from listening.core.config import get_settings
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
 from listening.core.i18n import _, format_number
 from listening.models import DebriefStatus, EscalationStatus, Role, utcnow
 from ui import actions, shell
-from ui.format import local_time
+from ui.format import label, local_time
+from ui.inert import md
 
 account = shell.require(Role.coordinator)
 st.title(_("Safeguarding"))
@@ -23,17 +25,101 @@ def waited(minutes: int) -> str:
     return _("{days} days", days=minutes // (24 * 60))
 
 
+def at_time(value) -> str:
+    return local_time(value, "short")
+
+
+def step_line(step: safeguarding.AlertStep) -> str:
+    name = md(step.coordinator_name)
+    if step.skipped is not None:
+        return _("Not alerted {name}: {reason}", name=name, reason=_(safeguarding.SKIP_LABELS[step.skipped]))
+    status = label(step.status) if step.status is not None else "–"
+    if step.round == 0:
+        return _("Alerted {name} at {when} ({status})", name=name, when=at_time(step.at), status=status)
+    return _("Re-alerted {name} at {when} ({status})", name=name, when=at_time(step.at), status=status)
+
+
+def reveal(e: safeguarding.EscalationView, person: str, contact: safeguarding.Contact, where) -> None:
+    """The masked number, and the full one only after the click (audited by the service)."""
+    title = _("Resident") if person == "resident" else _("Volunteer")
+    where.markdown(f"**{title}:** {md(contact.name)} · {md(contact.phone_masked)}")
+    if where.button(_("Reveal the number to call"), key=f"reveal_{person}_{e.id}"):
+        try:
+            with session_scope() as session:
+                where.code(safeguarding.reveal_phone(session, actor=account, escalation_id=e.id, person=person))
+        except ServiceError as error:
+            shell.show_error(error)
+
+
+def card(e: safeguarding.EscalationView) -> None:
+    with st.container(border=True):
+        risks = "、".join(_(r) for r in safeguarding.risk_label_ids(set(e.risk_kinds)))
+        st.markdown(f"**#{e.id}** · {risks} · " + _("raised {ago} ago ({when})", ago=waited(e.minutes_open),
+                                                       when=at_time(e.raised_at)))
+        details = [_("From {source}", source=_(safeguarding.SOURCE_LABELS[e.source]))]
+        if e.status == EscalationStatus.open:
+            details.insert(0, "🆘 " + _("not acknowledged"))
+        st.caption(" · ".join(details))
+        people = st.columns(2)
+        if e.resident:
+            reveal(e, "resident", e.resident, people[0])
+        if e.volunteer:
+            reveal(e, "volunteer", e.volunteer, people[1])
+        if e.request_id:
+            shell.link("pages/triage.py", _("Open request #{id}", id=e.request_id), icon=":material/inbox:",
+                       request=e.request_id)
+        steps = [step_line(s) for s in e.steps]
+        if e.acknowledged_at:
+            steps.append(_("Acknowledged by {name} at {when}", name=md(e.acknowledged_by or "?"),
+                           when=at_time(e.acknowledged_at)))
+        steps += [_("{outcome}: {name}, {when}", outcome=_(safeguarding.OUTCOME_LABELS[o.kind]),
+                    name=md(o.recorded_by), when=at_time(o.recorded_at)) for o in e.outcomes]
+        if e.closed_at:
+            steps.append(_("Closed by {name} at {when}", name=md(e.closed_by or "?"), when=at_time(e.closed_at)))
+        if steps:
+            st.markdown("  \n".join(f"{n}. {line}" for n, line in enumerate(steps, start=1)))
+        if e.status == EscalationStatus.open and not e.reached:
+            st.error(_("No alert has reached a coordinator by SMS. Please phone the coordinators yourself."))
+        if e.status == EscalationStatus.open:
+            if st.button(_("Acknowledge: I am taking this on"), key=f"ack_{e.id}", type="primary"):
+                actions.run(safeguarding.acknowledge, actor=account, escalation_id=e.id,
+                            success=_("Escalation #{id} acknowledged.", id=e.id))
+        elif e.status == EscalationStatus.acknowledged:
+            recorded = {o.kind for o in e.outcomes}
+            choices = [k for k in safeguarding.OUTCOME_LABELS if k not in recorded]
+            if choices:
+                row = st.columns([3, 1], vertical_alignment="bottom")
+                outcome = row[0].selectbox(_("What came of it"), choices, key=f"outcome_{e.id}",
+                                           format_func=lambda k: _(safeguarding.OUTCOME_LABELS[k]))
+                if row[1].button(_("Record the outcome"), key=f"record_outcome_{e.id}"):
+                    actions.run(safeguarding.record_outcome, actor=account, escalation_id=e.id, kind=outcome,
+                                success=_("Outcome recorded."))
+            action = st.text_area(_("Action taken"), value=e.action_taken or "", key=f"action_{e.id}",
+                                  max_chars=safeguarding.ACTION_MAX)
+            buttons = st.columns(2)
+            if buttons[0].button(_("Save the action"), key=f"save_{e.id}"):
+                actions.run(safeguarding.record_action, actor=account, escalation_id=e.id, action_taken=action,
+                            success=_("Action saved."))
+            if buttons[1].button(_("Close the escalation"), key=f"close_{e.id}"):
+                actions.run(safeguarding.close, actor=account, escalation_id=e.id, action_taken=action,
+                            success=_("Escalation #{id} closed.", id=e.id))
+        elif e.action_taken:
+            st.text(e.action_taken)
+
+
 actions.show_flash()
 
 now = utcnow()
 today = clock.today(now)
 with session_scope() as session:
     escalations = safeguarding.open_escalations(session, actor=account, now=now)
+    closed = safeguarding.recently_closed(session, actor=account, now=now)
     times = safeguarding.response_times(session, actor=account, now=now)
     debriefs = safeguarding.open_debriefs(session, actor=account)
     load = sessions.heavy_load(session, actor=account, now=now)
     rota = safeguarding.duty_rota(session, actor=account, now=now)
     coordinators = safeguarding.coordinators(session, actor=account)
+    cover = safeguarding.coverage(session, actor=account, now=now)
 
 row = st.columns(4)
 row[0].metric(_("Open escalations"), format_number(len(escalations)))
@@ -44,6 +130,13 @@ row[2].metric(_("Median minutes to acknowledge"),
 row[3].metric(_("Longest minutes to acknowledge"),
               format_number(times.max_minutes) if times.max_minutes is not None else "–")
 
+if cover.reachable == 0:
+    st.error(_("No coordinator can receive safeguarding SMS now: add a phone number, or check the SMS page."))
+for name, problem in cover.on_duty:
+    if problem is not None:
+        st.warning(_("{name} is on duty but cannot receive safeguarding SMS ({reason}); alerts go to the other "
+                     "coordinators.", name=md(name), reason=_(safeguarding.SKIP_LABELS[problem])))
+
 tab_escalations, tab_debriefs, tab_load, tab_hours, tab_rota = st.tabs(
     [_("Escalations"), _("Debriefs"), _("Heavy sessions"), _("Volunteer hours"), _("Duty rota")]
 )
@@ -51,32 +144,12 @@ tab_escalations, tab_debriefs, tab_load, tab_hours, tab_rota = st.tabs(
 with tab_escalations:
     if not escalations:
         st.caption(_("No open escalations."))
-    for e in escalations:  # oldest first
-        with st.container(border=True):
-            risks = "、".join(_(r) for r in safeguarding.risk_label_ids(set(e.risk_kinds)))
-            st.markdown(f"**#{e.id}** · {risks} · " + _("raised {ago} ago ({when})", ago=waited(e.minutes_open),
-                                                           when=local_time(e.raised_at, "short")))
-            details = [_("From {source}", source=_(safeguarding.SOURCE_LABELS[e.source]))]
-            if e.request_id:
-                details.append(_("request #{id}", id=e.request_id))
-            if e.volunteer_name:
-                details.append(_("volunteer {name}", name=e.volunteer_name))
-            st.caption(" · ".join(details))
-            if e.status == EscalationStatus.open:
-                if st.button(_("Acknowledge: I am taking this on"), key=f"ack_{e.id}", type="primary"):
-                    actions.run(safeguarding.acknowledge, actor=account, escalation_id=e.id,
-                                success=_("Escalation #{id} acknowledged.", id=e.id))
-            else:
-                st.caption(_("Acknowledged by {name}", name=e.acknowledged_by or "?"))
-                action = st.text_area(_("Action taken"), value=e.action_taken or "", key=f"action_{e.id}",
-                                      max_chars=safeguarding.ACTION_MAX)
-                buttons = st.columns(2)
-                if buttons[0].button(_("Save the action"), key=f"save_{e.id}"):
-                    actions.run(safeguarding.record_action, actor=account, escalation_id=e.id, action_taken=action,
-                                success=_("Action saved."))
-                if buttons[1].button(_("Close the escalation"), key=f"close_{e.id}"):
-                    actions.run(safeguarding.close, actor=account, escalation_id=e.id, action_taken=action,
-                                success=_("Escalation #{id} closed.", id=e.id))
+    for e in escalations:  # unacknowledged first, then the most severe, then the newest
+        card(e)
+    if closed:
+        with st.expander(_("Closed in the last 30 days ({n})", n=len(closed))):
+            for e in closed:
+                card(e)
 
 with tab_debriefs:
     if not debriefs:
@@ -138,8 +211,9 @@ with tab_hours:
         )
 
 with tab_rota:
-    st.caption(_("Safeguarding alerts go by SMS to the coordinator on duty; with nobody on duty, to every "
-                 "coordinator with a phone number."))
+    st.caption(_("Safeguarding alerts go by SMS to the coordinator on duty; when they cannot receive it, or it "
+                 "fails, to every other coordinator who can; and again every {minutes} minutes until somebody "
+                 "acknowledges.", minutes=get_settings().safeguarding_realert_minutes))
     if rota:
         st.dataframe(
             [
@@ -147,7 +221,8 @@ with tab_rota:
                     _("Coordinator"): s.coordinator_name,
                     _("From"): local_time(s.starts_at, "short"),
                     _("To"): local_time(s.ends_at, "short"),
-                    _("Phone on file"): "✓" if s.has_phone else _("no phone: alerts go to the others"),
+                    _("Can receive SMS"): "✓" if s.sms_problem is None
+                    else "⚠️ " + _(safeguarding.SKIP_LABELS[s.sms_problem]),
                 }
                 for s in rota
             ],

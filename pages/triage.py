@@ -68,9 +68,15 @@ st.dataframe(
     width="stretch",
 )
 
-chosen = st.selectbox(_("Open a request"), [None, *[r.id for r in rows]], key="triage_open",
-                      format_func=lambda i: _("Choose") if i is None else
-                      next(f"#{r.id} {r.resident_name}" for r in rows if r.id == i))
+# ?request=12 (the safeguarding page links here) opens that request, even one no longer in the open queue.
+names = {r.id: r.resident_name for r in rows}
+options = [None, *names]
+wanted = st.query_params.get("request", "")
+if wanted.isdigit() and int(wanted) not in names:
+    options.append(int(wanted))
+chosen = st.selectbox(_("Open a request"), options, key="triage_open",
+                      index=options.index(int(wanted)) if wanted.isdigit() else 0,
+                      format_func=lambda i: _("Choose") if i is None else f"#{i} {names.get(i, '')}".rstrip())
 if chosen is not None:
     try:
         with session_scope() as session:

@@ -6,13 +6,15 @@ import json
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from listening.core.config import get_settings
-from listening.core.db import session_scope
+from listening.core.db import read_scope, session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, N_, _, get_locale, set_locale
+from listening.core.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, N_, _, get_locale, ngettext, set_locale
 from listening.core.permissions import require_role
 from listening.models import Account, Role
+from listening.safeguarding import unacknowledged_count
 from listening.staff import auth
 from ui import errors
 
@@ -132,11 +134,42 @@ def require(*roles: Role) -> Account:
     # A page can run without app.py around it (AppTest.from_file on a page does): keep the session's language.
     set_locale(st.session_state.get("locale", DEFAULT_LOCALE))
     try:
-        return require_role(account(), *roles)
+        signed_in = require_role(account(), *roles)
     except ServiceError as error:
         st.error(error.translated())
         st.stop()
         raise  # unreachable: st.stop() ends the run
+    if signed_in.role == Role.coordinator:
+        safeguarding_banner(signed_in)
+    return signed_in
+
+
+def safeguarding_banner(signed_in: Account) -> None:
+    """On every coordinator page, while any escalation is unacknowledged: how many, and the way to them."""
+    with read_scope() as session:
+        waiting = unacknowledged_count(session, actor=signed_in)
+    if not waiting:
+        return
+    text = ngettext("{n} safeguarding escalation is waiting for a coordinator to acknowledge it.",
+                    "{n} safeguarding escalations are waiting for a coordinator to acknowledge them.", waiting)
+    # Markdown, not st.error: the page's own errors (a refused step) stay the only alerts of the page.
+    with st.container(border=True):
+        st.markdown(f":red-background[🆘 **{text}**]")
+        link("pages/safeguarding.py", _("Open the safeguarding page"), icon=":material/health_and_safety:")
+
+
+def link(path: str, text: str, *, icon: str | None = None, **query: object) -> None:
+    """A link to one of our pages (with query parameters), as a page link inside app.py's navigation.
+
+    A page run alone (AppTest.from_file on the page) has no navigation to link into: a plain link to the page's
+    URL path then, with the language kept."""
+    params = {name: str(value) for name, value in query.items()}
+    try:
+        st.page_link(path, label=text, icon=icon, query_params=params or None)
+    except StreamlitPageNotFoundError:
+        url_path = next(spec.url_path for specs in PAGES_BY_ROLE.values() for spec in specs if spec.path == path)
+        params["lang"] = get_locale()
+        st.markdown(f"[{text}](/{url_path}?{'&'.join(f'{k}={v}' for k, v in params.items())})")
 
 
 def redirect(url: str) -> None:

@@ -34,6 +34,9 @@ class AuditAction(StrEnum):
     escalation_acknowledged = "escalation.acknowledged"
     escalation_action_recorded = "escalation.action_recorded"
     escalation_closed = "escalation.closed"
+    escalation_alerted = "escalation.alerted"  # a re-alert, or the chain moving on after failed SMS
+    escalation_contact_revealed = "escalation.contact_revealed"  # a coordinator revealed a number to call
+    escalation_outcome_recorded = "escalation.outcome_recorded"
     matching_run = "matching.run"
     privacy_purged = "privacy.purged"
     report_exported = "report.exported"

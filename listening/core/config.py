@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # Safeguarding and wellbeing
     unanswered_call_alert_after: int = Field(default=2, ge=1)  # consecutive unanswered phone visits -> alert
     cooling_off_hours: int = Field(default=72, ge=0)  # no new matches after a session with a risk tick
+    # An escalation nobody has acknowledged is alerted again (to every reachable coordinator) this often.
+    safeguarding_realert_minutes: int = Field(default=15, ge=1)
 
     # Privacy (docs/privacy.md explains the defaults)
     retention_text_days: int = Field(default=180, ge=1)  # notes, topics, reasons: what people told us

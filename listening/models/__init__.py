@@ -7,6 +7,7 @@ Importing this package registers every table on `SQLModel.metadata` (migrations 
 
 from listening.core.clock import now as utcnow  # the one clock; models use it for their default timestamps
 from listening.models.accounts import Account, AuthSession
+from listening.models.alerts import AlertSkip, EscalationAlert
 from listening.models.audit import AuditEvent
 from listening.models.columns import StrEnum, UTCDateTime, enum_column, utc_column
 from listening.models.communities import Community
@@ -32,6 +33,7 @@ from listening.models.enums import (
     VisitStatus,
     VolunteerStatus,
 )
+from listening.models.escalation_outcomes import EscalationOutcome, EscalationOutcomeKind
 from listening.models.messages import InboundMessage, OutboundMessage, SmsOptOut, WorkerHeartbeat
 from listening.models.privacy import ErasedOptOut, ResidentView
 from listening.models.reasons import RequestReason
@@ -53,6 +55,7 @@ from listening.models.volunteers import (
 __all__ = [
     "OPEN_REQUEST_STATUSES",
     "Account",
+    "AlertSkip",
     "AuditEvent",
     "AuthSession",
     "AvailabilityException",
@@ -65,6 +68,9 @@ __all__ = [
     "DutyShift",
     "ErasedOptOut",
     "Escalation",
+    "EscalationAlert",
+    "EscalationOutcome",
+    "EscalationOutcomeKind",
     "EscalationSource",
     "EscalationStatus",
     "Gender",

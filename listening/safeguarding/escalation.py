@@ -1,4 +1,5 @@
-"""Escalations: raised with an urgent SMS to the duty coordinator(s), acknowledged, acted on, closed."""
+"""Escalations: raised with an urgent SMS to the duty coordinator(s) (alerts.py: the chain and the re-alerts),
+acknowledged, acted on, given an outcome (outcomes.py), closed."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from listening.core import audit
@@ -18,19 +20,12 @@ from listening.models import (
     Escalation,
     EscalationSource,
     EscalationStatus,
-    ListeningRequest,
-    MessageKind,
-    RecipientKind,
     Role,
-    SessionLog,
-    Visit,
-    Volunteer,
     utcnow,
 )
 from listening.privacy import views
+from listening.safeguarding import alerts, contacts, outcomes
 from listening.safeguarding.detection import RISK_KINDS, UNANSWERED_RISK
-from listening.safeguarding.rota import coordinators_on_duty
-from listening.sms import outbox, templates
 
 SOURCE_LABELS = {
     EscalationSource.request: N_("a resident's request"),
@@ -40,44 +35,48 @@ SOURCE_LABELS = {
 ACTION_MAX = 500
 
 
+# The order the safeguarding page shows open escalations in, most severe first (after the unacknowledged ones).
+# A life at risk now comes first; an unanswered phone is a worry, not yet a crisis. Unknown codes go last.
+SEVERITY = ("suicide", "harm_others", "medical", "abuse", "scam", UNANSWERED_RISK)
+
+
+def severity(risk_kinds: list[str] | set[str]) -> int:
+    """The rank of an escalation's most severe risk (0 is the most severe)."""
+    return min((SEVERITY.index(c) if c in SEVERITY else len(SEVERITY) for c in risk_kinds), default=len(SEVERITY))
+
+
 def alert_recipients(session: Session, *, at: datetime) -> list[Account]:
-    """Who gets a safeguarding SMS: the coordinators on duty with a phone, else every active coordinator with one."""
-    on_duty = [a for a in coordinators_on_duty(session, at=at) if a.phone]
-    if on_duty:
-        return on_duty
-    return list(
-        session.exec(
-            select(Account)
-            .where(Account.role == Role.coordinator, col(Account.is_active).is_(True))
-            .where(col(Account.phone).is_not(None), Account.phone != "")
-            .order_by(col(Account.id))
-        )
-    )
+    """Who the first alert goes to: the coordinators on duty who can receive SMS, else every other active
+    coordinator who can (listening/safeguarding/alerts.py has the whole chain)."""
+    return alerts.first_targets(session, at=at)[1]
 
 
 def raise_escalation(session: Session, *, source: EscalationSource, risk_kinds: set[str], request_id: int | None = None,
                      session_log_id: int | None = None, actor: Account | None = None,
                      now: datetime | None = None) -> Escalation:
-    """Open an escalation and, in the same transaction, the urgent SMS to the duty coordinator(s)."""
+    """Open an escalation and, in the same transaction, the first round of urgent SMS (the duty coordinator, or
+    whoever can be reached); the worker re-alerts until somebody acknowledges."""
     now = now or utcnow()
     codes = sorted(set(risk_kinds), key=lambda c: ([*RISK_KINDS, UNANSWERED_RISK] + [c]).index(c))
     escalation = Escalation(source=source, request_id=request_id, session_log_id=session_log_id,
                             risk_kinds=",".join(codes)[:120], raised_at=now)
     session.add(escalation)
     session.flush()
-    recipients = alert_recipients(session, at=now)
-    for coordinator in recipients:
-        body = templates.render(MessageKind.safeguarding_alert, locale=coordinator.locale, to_phone=coordinator.phone,
-                                escalation_id=escalation.id)
-        outbox.enqueue(session, kind=MessageKind.safeguarding_alert, recipient_kind=RecipientKind.coordinator,
-                       to_phone=coordinator.phone, body=body, locale=coordinator.locale,
-                       dedupe_key=f"escalation:{escalation.id}:alert:{coordinator.id}", urgent=True,
-                       request_id=request_id, due_at=now)
+    rows = alerts.first_round(session, escalation, now=now)
     audit.record(session, actor_id=actor.id if actor else None, action=AuditAction.escalation_raised, entity="escalation",
                  entity_id=escalation.id, at=now,
                  details={"source": source.value, "risk_kinds": codes, "request_id": request_id,
-                          "session_log_id": session_log_id, "alerted": [c.id for c in recipients]})
+                          "session_log_id": session_log_id,
+                          "alerted": [r.coordinator_id for r in rows if r.message_id is not None],
+                          "skipped": {str(r.coordinator_id): r.skipped.value for r in rows if r.skipped}})
     return escalation
+
+
+def unacknowledged_count(session: Session, *, actor: Account) -> int:
+    """How many escalations nobody has acknowledged yet (the banner on every coordinator page)."""
+    require_role(actor, Role.coordinator)
+    return session.exec(select(sa.func.count()).select_from(Escalation)
+                        .where(Escalation.status == EscalationStatus.open)).one()
 
 
 def _escalation(session: Session, escalation_id: int) -> Escalation:
@@ -97,7 +96,7 @@ def _clean_action(text: str | None) -> str:
 
 
 def acknowledge(session: Session, *, actor: Account, escalation_id: int, now: datetime | None = None) -> Escalation:
-    """open -> acknowledged: a coordinator has seen it and takes it on."""
+    """open -> acknowledged: a coordinator has seen it and takes it on; alerts not yet sent are cancelled."""
     require_role(actor, Role.coordinator)
     now = now or utcnow()
     escalation = _escalation(session, escalation_id)
@@ -106,9 +105,11 @@ def acknowledge(session: Session, *, actor: Account, escalation_id: int, now: da
     escalation.status = EscalationStatus.acknowledged
     escalation.acknowledged_by, escalation.acknowledged_at = actor.id, now
     session.add(escalation)
+    cancelled = alerts.cancel_queued(session, escalation_id=escalation.id, now=now)
     audit.record(session, actor_id=actor.id, action=AuditAction.escalation_acknowledged, entity="escalation",
                  entity_id=escalation.id, at=now,
-                 details={"minutes_to_acknowledge": round((now - escalation.raised_at).total_seconds() / 60, 1)})
+                 details={"minutes_to_acknowledge": round((now - escalation.raised_at).total_seconds() / 60, 1),
+                          "alerts_cancelled": cancelled})
     return escalation
 
 
@@ -156,45 +157,77 @@ class EscalationView:
     source: EscalationSource
     status: EscalationStatus
     risk_kinds: list[str]  # codes
+    severity: int  # 0 is the most severe (SEVERITY)
     raised_at: datetime
     minutes_open: int
     request_id: int | None
+    resident: contacts.Contact | None  # phone masked; contacts.reveal_phone shows it, audited
+    volunteer: contacts.Contact | None
     volunteer_name: str | None
+    steps: list[alerts.AlertStep]  # every alert attempt, in order
+    reached: bool  # whether any alert may have reached somebody
     acknowledged_by: str | None
+    acknowledged_at: datetime | None
     action_taken: str | None
+    outcomes: list[outcomes.OutcomeView]
+    closed_by: str | None
+    closed_at: datetime | None
+
+
+def _order(view: EscalationView) -> tuple:
+    """Unacknowledged first, then the most severe, then the newest."""
+    return (view.status != EscalationStatus.open, view.severity, -view.raised_at.timestamp(), -view.id)
+
+
+def _views(session: Session, rows: list[Escalation], now: datetime) -> list[EscalationView]:
+    ids = [e.id for e in rows]
+    steps = alerts.steps_by_escalation(session, ids)
+    done = outcomes.outcomes_by_escalation(session, ids)
+    names = {a.id: a.display_name for a in session.exec(select(Account).where(Account.role == Role.coordinator))}
+    shown = []
+    for e in rows:
+        people = contacts.people_of(session, e)
+        resident, volunteer = contacts.contacts(people)
+        codes = [c for c in e.risk_kinds.split(",") if c]
+        shown.append(EscalationView(
+            id=e.id, source=e.source, status=e.status, risk_kinds=codes, severity=severity(codes),
+            raised_at=e.raised_at, minutes_open=max(0, int((now - e.raised_at).total_seconds() // 60)),
+            request_id=people.request_id, resident=resident, volunteer=volunteer,
+            volunteer_name=volunteer.name if volunteer else None, steps=steps.get(e.id, []),
+            reached=alerts.reached(steps.get(e.id, [])), acknowledged_by=names.get(e.acknowledged_by),
+            acknowledged_at=e.acknowledged_at, action_taken=e.action_taken, outcomes=done.get(e.id, []),
+            closed_by=names.get(e.closed_by), closed_at=e.closed_at,
+        ))
+    return sorted(shown, key=_order)
 
 
 def open_escalations(session: Session, *, actor: Account, now: datetime | None = None) -> list[EscalationView]:
-    """Escalations not yet closed, oldest first, with the minutes since each was raised."""
+    """Escalations not yet closed: unacknowledged first, then the most severe, then the newest."""
     require_role(actor, Role.coordinator)
     now = now or utcnow()
-    rows = session.exec(
-        select(Escalation, Volunteer.full_name)
-        .join(SessionLog, col(SessionLog.id) == col(Escalation.session_log_id), isouter=True)
-        .join(Volunteer, col(Volunteer.id) == col(SessionLog.volunteer_id), isouter=True)
-        .where(Escalation.status != EscalationStatus.closed)
-        .order_by(col(Escalation.raised_at), col(Escalation.id))
-    ).all()
-    names = {a.id: a.display_name for a in session.exec(select(Account).where(Account.role == Role.coordinator))}
+    rows = list(session.exec(select(Escalation).where(Escalation.status != EscalationStatus.closed)))
+    return _seen(session, actor, _views(session, rows, now), now)
+
+
+def recently_closed(session: Session, *, actor: Account, days: int = 30,
+                    now: datetime | None = None) -> list[EscalationView]:
+    """Escalations closed in the last `days`, newest first: their people and numbers stay findable."""
+    require_role(actor, Role.coordinator)
+    now = now or utcnow()
+    rows = list(session.exec(
+        select(Escalation).where(Escalation.status == EscalationStatus.closed)
+        .where(col(Escalation.closed_at) >= now - timedelta(days=days))
+        .order_by(col(Escalation.closed_at).desc(), col(Escalation.id).desc()).limit(100)
+    ))
+    closed = sorted(_views(session, rows, now), key=lambda v: (-(v.closed_at or v.raised_at).timestamp(), -v.id))
+    return _seen(session, actor, closed, now)
+
+
+def _seen(session: Session, actor: Account, shown: list[EscalationView], now: datetime) -> list[EscalationView]:
     # An escalation is about a resident: seeing the list is a view of their details.
-    request_ids = [e.request_id for e, _ in rows if e.request_id is not None]
-    log_ids = [e.session_log_id for e, _ in rows if e.session_log_id is not None]
-    residents = set(session.exec(select(ListeningRequest.resident_id)
-                                 .where(col(ListeningRequest.id).in_(request_ids))).all()) if request_ids else set()
-    if log_ids:
-        residents |= set(session.exec(
-            select(ListeningRequest.resident_id).join(Visit, col(Visit.request_id) == col(ListeningRequest.id))
-            .join(SessionLog, col(SessionLog.visit_id) == col(Visit.id)).where(col(SessionLog.id).in_(log_ids))).all())
+    residents = {v.resident.id for v in shown if v.resident is not None}
     views.record_view(session, viewer=actor, resident_ids=residents, context=views.ViewContext.safeguarding, now=now)
-    return [
-        EscalationView(
-            id=e.id, source=e.source, status=e.status, risk_kinds=[c for c in e.risk_kinds.split(",") if c],
-            raised_at=e.raised_at, minutes_open=max(0, int((now - e.raised_at).total_seconds() // 60)),
-            request_id=e.request_id, volunteer_name=volunteer_name,
-            acknowledged_by=names.get(e.acknowledged_by), action_taken=e.action_taken,
-        )
-        for e, volunteer_name in rows
-    ]
+    return shown
 
 
 @dataclass(frozen=True)

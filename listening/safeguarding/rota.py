@@ -1,4 +1,4 @@
-"""The duty rota: which coordinator is on duty, and so gets the safeguarding alerts."""
+"""The duty rota: which coordinator is on duty, and so gets the safeguarding alerts, and who can receive them."""
 
 from __future__ import annotations
 
@@ -13,14 +13,46 @@ from listening.core.clock import Window, covers
 from listening.core.errors import InvalidInput
 from listening.core.i18n import N_
 from listening.core.permissions import require_role
+from listening.core.phones import normalise
 from listening.models import (
     Account,
+    AlertSkip,
     DutyShift,
+    MessageStatus,
+    OutboundMessage,
     Role,
     utcnow,
 )
+from listening.sms import outbox
 
 MAX_SHIFT = timedelta(days=7)
+SKIP_LABELS = {
+    AlertSkip.no_phone: N_("no phone number"),
+    AlertSkip.invalid_phone: N_("the phone number is not valid"),
+    AlertSkip.opted_out: N_("the number opted out of SMS"),
+    AlertSkip.last_failed: N_("the last urgent SMS to this number failed"),
+}
+
+
+def sms_problem(session: Session, account: Account) -> AlertSkip | None:
+    """Why this coordinator cannot receive a safeguarding SMS now, or None when they can."""
+    if not account.phone:
+        return AlertSkip.no_phone
+    try:
+        if normalise(account.phone) != account.phone:
+            return AlertSkip.invalid_phone
+    except InvalidInput:
+        return AlertSkip.invalid_phone
+    if outbox.is_opted_out(session, phone=account.phone):
+        return AlertSkip.opted_out
+    last = session.exec(
+        select(OutboundMessage.status)
+        .where(OutboundMessage.to_phone == account.phone, col(OutboundMessage.urgent).is_(True))
+        .where(col(OutboundMessage.status).in_((MessageStatus.sent, MessageStatus.delivered, *outbox.FAILED_STATUSES)))
+        .order_by(col(OutboundMessage.updated_at).desc(), col(OutboundMessage.id).desc())
+        .limit(1)
+    ).first()
+    return AlertSkip.last_failed if last in outbox.FAILED_STATUSES else None
 
 
 def coordinators_on_duty(session: Session, *, at: datetime) -> list[Account]:
@@ -59,6 +91,7 @@ class ShiftView:
     starts_at: datetime
     ends_at: datetime
     has_phone: bool
+    sms_problem: AlertSkip | None  # why this coordinator cannot receive a safeguarding SMS now (None: they can)
 
 
 def duty_rota(session: Session, *, actor: Account, now: datetime | None = None, days: int = 14) -> list[ShiftView]:
@@ -71,7 +104,9 @@ def duty_rota(session: Session, *, actor: Account, now: datetime | None = None, 
         .where(Window(now, now + timedelta(days=days)).meets(col(DutyShift.starts_at), col(DutyShift.ends_at)))
         .order_by(col(DutyShift.starts_at))
     ).all()
-    return [ShiftView(s.id, a.id, a.display_name, s.starts_at, s.ends_at, bool(a.phone)) for s, a in rows]
+    problems = {a.id: sms_problem(session, a) for _, a in rows}
+    return [ShiftView(s.id, a.id, a.display_name, s.starts_at, s.ends_at, bool(a.phone), problems[a.id])
+            for s, a in rows]
 
 
 def add_duty_shift(session: Session, *, actor: Account, coordinator_id: int, starts_at: datetime,

@@ -29,6 +29,9 @@ _CALL_TO_CONFIRM = N_("To confirm or cancel, please call the centre on {centre_p
 _REPLY_TO_CONFIRM = N_("Reply 1 to confirm or 2 to cancel.")
 _CALL_TO_REBOOK = N_("To ask for another time, please call the centre on {centre_phone}.")
 _CALL_WITH_QUESTIONS = N_("Questions: please call the centre on {centre_phone}.")
+# A re-alert (`realert=True`): the same facts, and that nobody has taken the escalation on yet.
+_REALERT = N_("Safeguarding alert {reference} is still not acknowledged: a coordinator is needed now. "
+              "Please open the app.")
 
 # (main text for a resident, main text for a volunteer or coordinator). None: that recipient never gets the kind.
 _MAIN: dict[MessageKind, tuple[str | None, str | None]] = {
@@ -83,7 +86,8 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     for safeguarding alerts and coordinator notices).
 
     Params: `starts_at` (aware datetime, shown in settings.tz) and `mode` (Mode) for visit messages;
-    `escalation_id` for a safeguarding alert, `request_id` for a coordinator notice (shown as #id).
+    `escalation_id` for a safeguarding alert (`realert=True` when nobody has acknowledged it yet), `request_id`
+    for a coordinator notice (shown as #id).
     """
     settings = get_settings()
     if recipient is None:
@@ -93,6 +97,8 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     to_resident = recipient == "resident"
     resident_main, staff_main = _MAIN[kind]
     main = resident_main if to_resident else staff_main
+    if kind == MessageKind.safeguarding_alert and params.get("realert"):
+        main = _REALERT
     if main is None:
         raise ValueError(f"{kind} is not a message for a {recipient}")
 

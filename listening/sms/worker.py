@@ -1,6 +1,9 @@
 """The SMS worker: sends due outbox rows exactly once, or tells a coordinator why not.
 
 One pass (`Worker.run_once`):
+0. move unacknowledged safeguarding escalations along their alert chain (listening/safeguarding/alerts.py): the
+   next coordinators when every alert of a round failed, a re-alert round when one is due; the SMS they queue
+   go out in this same pass;
 1. reconcile orphans: rows left in "sending" by a crashed worker, or after an ambiguous outcome (timeout, 5xx),
    are looked up at the provider (`find_sent`, since the claim) BEFORE anything is resent;
 2. expire what can no longer help (a reminder after the visit started), hold back opted-out numbers, and mark
@@ -35,6 +38,7 @@ from listening.core.config import Settings, get_settings
 from listening.core.db import for_writing, get_engine, is_busy, migrate
 from listening.models import MessageStatus, OutboundMessage, SmsOptOut, WorkerHeartbeat, utcnow
 from listening.privacy import retention
+from listening.safeguarding import alerts
 from listening.sms import outbox
 from listening.sms.transport import (
     TWILIO_UNSUBSCRIBED_RECIPIENT,
@@ -91,6 +95,7 @@ class PassResult:
     retried: int = 0
     claimed: int = 0
     purged: int = 0  # texts emptied by the day's retention purge (privacy.retention)
+    alerted: int = 0  # safeguarding alerts queued by this pass (the chain moving on, re-alerts)
 
 
 class Worker:
@@ -137,7 +142,7 @@ class Worker:
                                 ", busy" if is_busy(error) else "")
                     self.stopping.wait(self.idle_sleep)
                     continue
-                if result.claimed or result.reconciled or result.expired:
+                if result.claimed or result.reconciled or result.expired or result.alerted:
                     log.info("pass: %s", result)
                 if result.claimed == 0 and result.reconciled == 0:
                     self.stopping.wait(self.idle_sleep)
@@ -156,6 +161,7 @@ class Worker:
         result = PassResult()
         self.beat()
         result.purged = self.purge_once_a_day()
+        result.alerted = alerts.advance_all(self.engine, clock=self.clock)
         result.reconciled = self.reconcile_orphans()
         result.expired = self.expire_and_hold()
         claimed = self.claim()

@@ -235,7 +235,7 @@ def test_acknowledge_record_and_close_are_each_audited(session, people):
         safeguarding.close(session, actor=duty, escalation_id=row.id, action_taken="again")
 
 
-def test_open_escalations_oldest_first_and_the_response_times(session, people):
+def test_open_escalations_unacknowledged_first_and_the_response_times(session, people):
     duty, other, _, _ = people
     first = safeguarding.raise_escalation(session, source=EscalationSource.request, risk_kinds={"medical"},
                                           now=NOW - timedelta(hours=3))
@@ -248,9 +248,9 @@ def test_open_escalations_oldest_first_and_the_response_times(session, people):
     safeguarding.record_action(session, actor=duty, escalation_id=second.id, action_taken="已联系")
     safeguarding.close(session, actor=duty, escalation_id=second.id)
     listed = safeguarding.open_escalations(session, actor=duty, now=NOW)
-    assert [(e.id, e.minutes_open, e.status) for e in listed] == [(first.id, 180, EscalationStatus.acknowledged),
-                                                                  (third.id, 30, EscalationStatus.open)]
-    assert listed[0].acknowledged_by == "duty"
+    assert [(e.id, e.minutes_open, e.status) for e in listed] == [(third.id, 30, EscalationStatus.open),
+                                                                  (first.id, 180, EscalationStatus.acknowledged)]
+    assert listed[1].acknowledged_by == "duty"
     times = safeguarding.response_times(session, actor=duty, now=NOW)
     assert (times.raised, times.acknowledged, times.median_minutes, times.max_minutes, times.waiting_now) == (
         3, 2, 25.0, 40.0, 1)
