@@ -10,6 +10,7 @@ from listening.models.accounts import Account, AuthSession
 from listening.models.audit import AuditEvent
 from listening.models.columns import StrEnum, UTCDateTime, enum_column, utc_column
 from listening.models.communities import Community
+from listening.models.duplicates import SameNumberDecision, SmsHold, UnverifiedDetails
 from listening.models.enums import (
     OPEN_REQUEST_STATUSES,
     CompletionMethod,
@@ -32,6 +33,7 @@ from listening.models.enums import (
     VisitStatus,
     VolunteerStatus,
 )
+from listening.models.limits import IntakeAttempt
 from listening.models.messages import InboundMessage, OutboundMessage, SmsOptOut, WorkerHeartbeat
 from listening.models.residents import DoNotMatch, ListeningRequest, RequestTimeWindow, Resident
 from listening.models.safeguarding import DebriefRequest, DutyShift, Escalation
@@ -51,6 +53,10 @@ from listening.models.volunteers import (
 __all__ = [
     "OPEN_REQUEST_STATUSES",
     "Account",
+    "IntakeAttempt",
+    "SameNumberDecision",
+    "SmsHold",
+    "UnverifiedDetails",
     "AuditEvent",
     "AuthSession",
     "AvailabilityException",

@@ -25,7 +25,7 @@ def a_request(session, *, phone="13812345678", topic="想聊聊") -> int:
     form = RequestForm(display_name="测试居民", phone=phone, community_code="yuehai", mode=Mode.centre,
                        language=Language.mandarin, weekdays=[1], parts_of_day=[PartOfDay.morning], topic=topic,
                        sensitive_consent=True)
-    result = intake.submit(session, form=form, browser_session="test", now=datetime.now(UTC))
+    result = intake.submit(session, form=form, client_address="127.0.0.1", now=datetime.now(UTC))
     session.commit()
     return result.request.id
 
