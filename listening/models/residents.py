@@ -53,7 +53,8 @@ class ListeningRequest(SQLModel, table=True):
     )
     cancel_reason: str | None = Field(default=None, max_length=200)
     # Sent from the public form with a number that already had request #N: the original is never touched.
-    same_number_as_id: int | None = Field(default=None, foreign_key="listening_request.id", ondelete="SET NULL")
+    # No ON DELETE SET NULL: a NULL here would count it against the one-open-request index below.
+    same_number_as_id: int | None = Field(default=None, foreign_key="listening_request.id")
     same_number_decision: SameNumberDecision | None = Field(
         default=None, sa_column=enum_column(SameNumberDecision, nullable=True))
     sms_held: SmsHold | None = Field(default=None, sa_column=enum_column(SmsHold, nullable=True))

@@ -46,7 +46,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('same_number_as_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('same_number_decision', sa.Enum('merged', 'kept', name='ck_samenumberdecision', native_enum=False, create_constraint=True, length=32), nullable=True))
         batch_op.add_column(sa.Column('sms_held', sa.Enum('same_number', 'per_address', 'per_phone', 'new_numbers', name='ck_smshold', native_enum=False, create_constraint=True, length=32), nullable=True))
-        batch_op.create_foreign_key('fk_listening_request_same_number_as_id', 'listening_request', ['same_number_as_id'], ['id'], ondelete='SET NULL')
+        batch_op.create_foreign_key('fk_listening_request_same_number_as_id', 'listening_request', ['same_number_as_id'], ['id'])
         batch_op.drop_index('uq_request_open_per_resident', sqlite_where=sa.text(OLD_WHERE), postgresql_where=sa.text(OLD_WHERE))
         batch_op.create_index('uq_request_open_per_resident', ['resident_id'], unique=True, sqlite_where=sa.text(NEW_WHERE), postgresql_where=sa.text(NEW_WHERE))
 
