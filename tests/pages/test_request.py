@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from listening.models import Language, ListeningRequest, Mode, PartOfDay, RequestSource, Resident
+from listening.models import Escalation, Language, ListeningRequest, Mode, PartOfDay, RequestSource, Resident
 from tests.pages.conftest import app_test
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
@@ -121,3 +121,16 @@ def test_crisis_help_appears_as_soon_as_risk_words_are_typed(demo):
     assert any("12356" in e.value and "110" in e.value and "120" in e.value for e in at.error)
     at.text_area(key="request_topic").input("I want to kill myself").run()
     assert any("12356" in e.value for e in at.error)
+
+
+def test_zero_width_characters_in_the_form_do_not_hide_risk_words(demo, session):
+    at = fill(app_test("pages/request.py").run(), phone="13700009876", topic="我不\u200b想\u200b活了")
+    assert any("12356" in e.value for e in at.error)  # crisis help at once, before sending
+    at.checkbox(key="request_sensitive_consent").check()
+    at.button(key="request_send").click().run()
+    assert not at.exception
+    session.rollback()
+    resident = session.exec(select(Resident).where(Resident.phone == "+8613700009876")).one()
+    request = session.exec(select(ListeningRequest).where(ListeningRequest.resident_id == resident.id)).one()
+    assert (request.topic, request.risk_flag, request.urgency) == ("我不想活了", True, 3)
+    assert session.exec(select(Escalation).where(Escalation.request_id == request.id)).one()
