@@ -22,6 +22,7 @@ from listening.core import incidents
 from listening.core.config import get_settings
 from listening.core.db import session_scope
 from listening.core.i18n import LOCALES
+from listening.core.text import clean_typed
 from listening.sms import inbound
 from listening.staff import auth
 
@@ -105,7 +106,10 @@ async def sms_inbound(request: Request) -> Response:
     form = await _signed_form(request)
     if isinstance(form, Response):
         return form
-    sid, from_phone, body = form.get("MessageSid"), form.get("From", ""), form.get("Body")
+    # Control and invisible characters go before any check: PostgreSQL refuses NUL in text (a signed "STOP\x00"
+    # once answered 500 and the opt-out was lost).
+    sid, from_phone, body = form.get("MessageSid"), clean_typed(form.get("From")), form.get("Body")
+    body = None if body is None else clean_typed(body, multiline=True)
     if not _valid_sid(sid) or not from_phone.startswith("+") or body is None or len(from_phone) > 20:
         return Response("malformed request", status_code=400)
     await run_in_threadpool(_store_inbound, sid, from_phone, body)

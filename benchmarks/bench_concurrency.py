@@ -122,7 +122,7 @@ def request_form(phone: str, name: str) -> intake.RequestForm:
 
 def _call(session: Session, job: Job, actor: Account | None) -> str | None:
     if job.kind == "submit":
-        intake.submit(session, form=request_form(job.key, "居民"), browser_session=f"bench-{job.key}")
+        intake.submit(session, form=request_form(job.key, "居民"), client_address=f"bench-{job.key}")
     elif job.kind == "sign_in":
         _, new = auth.sign_in(username=job.key, password=factories.PASSWORD)  # transactions of its own
         return hashlib.sha256(new.token.encode()).hexdigest()

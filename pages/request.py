@@ -1,20 +1,23 @@
 """Public: a resident asks for an hour of listening. No account; consent first; crisis help at once."""
 
-import uuid
-
 import streamlit as st
 
+from listening.core.clients import client_address
 from listening.core.config import get_settings
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
 from listening.core.i18n import _, get_locale
 from listening.residents import intake
-from listening.residents.intake import SubmitOutcome
 from ui import shell
 from ui.request_form import crisis_card, form_fields
 
-# Counts submissions per browser session for the abuse limit; only a hash of it is ever stored.
-browser_session = st.session_state.setdefault("request_browser_session", uuid.uuid4().hex)
+
+def this_client() -> str:
+    """The address the form's limits count: the peer, or X-Forwarded-For behind a configured trusted proxy.
+    Streamlit gives no address (None) for a loopback peer, such as a proxy on the same machine."""
+    return client_address(st.context.ip_address or "127.0.0.1", st.context.headers.get("X-Forwarded-For"),
+                          trusted_proxies=get_settings().trusted_proxies)
+
 
 st.title(_("Ask for a listening hour"))
 st.markdown(_("A trained volunteer from your community listens to you for an hour: at the centre, by phone or at "
@@ -43,18 +46,15 @@ form.locale = get_locale()
 if st.button(_("Send my request"), type="primary", key="request_send"):
     try:
         with session_scope() as session:
-            result = intake.submit(session, form=form, browser_session=browser_session)
+            result = intake.submit(session, form=form, client_address=this_client())
     except ServiceError as error:
         shell.show_error(error)
     else:
-        if result.outcome == SubmitOutcome.created:
-            st.success(_("Thank you. We received your request and a coordinator will contact you soon."))
-        elif result.outcome == SubmitOutcome.updated:
-            st.success(_("You already had an open request with this phone number, so we updated it with what "
-                         "you sent now."))
-        else:
-            st.warning(_("You already have a visit booked with this phone number; we kept it and added your "
-                         "note. To change the time or cancel, please call the centre at {phone}.",
-                         phone=get_settings().centre_phone))
+        # The same answer whether or not the number was known: the page never tells a stranger that a number
+        # has asked for help. It depends only on what this person typed.
+        st.success(_("Thank you. We received your request and a coordinator will contact you soon."))
+        if not form.sms_consent:
+            st.info(_("You chose no text messages: the centre will phone you to arrange the visit and to remind "
+                      "you of it."))
         if result.risk_kinds:
             crisis_card()

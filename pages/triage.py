@@ -6,11 +6,11 @@ from listening.core.db import session_scope
 from listening.core.errors import ServiceError
 from listening.core.i18n import N_, _
 from listening.models import OPEN_REQUEST_STATUSES, Language, Mode, Role
-from listening.residents import intake, lifecycle, triage
+from listening.residents import duplicates, intake, lifecycle, triage
 from listening.residents.communities import all_communities, name_of
 from listening.residents.intake import SubmitOutcome
-from listening.residents.triage import HISTORY_LABELS, TriageSort
-from ui import actions, shell
+from listening.residents.triage import HISTORY_LABELS, SMS_HELD_LABELS, TriageSort
+from ui import actions, inert, shell
 from ui.format import label, local_time
 from ui.request_form import form_fields, window_text
 
@@ -52,6 +52,7 @@ st.dataframe(
     [
         {
             _("No."): r.id,
+            _("Same number"): _("same number as #{id}", id=r.same_number_as) if r.same_number_as else "",
             _("Urgency"): ("⚠️ " if r.risk_flag else "") + str(r.urgency),
             _("Waiting"): waiting_text(r.waiting),
             _("Status"): label(r.status),
@@ -89,6 +90,19 @@ if chosen is not None:
     if request.risk_flag:
         st.error(_("Risk words in this request: a safeguarding escalation was raised. Call the resident first."),
                  icon="🆘")
+    if detail.same_number_as:
+        st.warning(_("Same number as request #{id}. It was sent from the public form by someone who has not "
+                     "proved the number is theirs, so nothing stored for the resident was changed. Call the "
+                     "number, then merge it into #{id} or keep it as a request of its own.",
+                     id=detail.same_number_as), icon="☎️")
+    if detail.given:
+        st.markdown(_("**What this request gave:** name {name} · community {community} · address {address} · "
+                      "SMS consent {sms}", name=inert.md(detail.given.display_name),
+                      community=name_of(detail.given_community_code or ""),
+                      address=inert.md(detail.given.address or "-"),
+                      sms=_("yes") if detail.given.sms_consent else _("no")))
+    if request.sms_held:
+        st.info(_(SMS_HELD_LABELS[request.sms_held]), icon="✉️")
     facts = st.columns(4)
     facts[0].metric(_("Status"), label(request.status))
     facts[1].metric(_("Urgency"), str(request.urgency))
@@ -128,6 +142,21 @@ if chosen is not None:
         hide_index=True,
         width="stretch",
     )
+
+    if detail.same_number_as:
+        with st.expander(_("Merge or keep this same-number request"), expanded=True):
+            st.caption(_("Merging closes this request; request #{id} stays as it is and nothing is copied into "
+                         "it (only a risk flag carries over).", id=detail.same_number_as))
+            if st.button(_("Merge into #{id}", id=detail.same_number_as), key="triage_merge"):
+                actions.run(duplicates.merge, actor=account, request_id=request.id,
+                            success=_("Request #{id} was merged into #{into}.", id=request.id,
+                                      into=detail.same_number_as))
+            use_given = st.checkbox(_("I spoke to the number's owner: also use the name, community, address and "
+                                      "SMS choice this request gave"), key="triage_use_given")
+            if st.button(_("Keep as a request of its own"), key="triage_keep"):
+                actions.run(duplicates.keep_separate, actor=account, request_id=request.id,
+                            use_given_details=use_given, success=_("Request #{id} is kept as a request of its own.",
+                                                                   id=request.id))
 
     with st.expander(_("Cancel this request")):
         by = st.radio(_("Who cancels?"), ["coordinator", "resident"], horizontal=True, key="triage_cancel_by",

@@ -48,7 +48,7 @@ def form_fields(prefix: str) -> RequestForm:
         communities = all_communities(session)
     today = clock.today()
     name = st.text_input(_("Your name or a nickname"), max_chars=intake.NAME_MAX, key=f"{prefix}_name")
-    phone = st.text_input(_("Mobile number"), key=f"{prefix}_phone", placeholder="138 0000 0000")
+    phone = st.text_input(_("Phone number (a mobile for text messages)"), key=f"{prefix}_phone", placeholder="138 0000 0000")
     community = st.selectbox(_("Your community"), [c.code for c in communities], index=None,
                              format_func=lambda code: next(community_name(c) for c in communities if c.code == code),
                              placeholder=_("Choose"), key=f"{prefix}_community")

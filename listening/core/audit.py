@@ -51,6 +51,8 @@ class AuditAction(StrEnum):
     request_no_show = "request.no_show"
     request_cancelled = "request.cancelled"
     request_requeued = "request.requeued"
+    request_merged = "request.merged"  # a same-number request closed into the original; nothing copied
+    request_kept_separate = "request.kept_separate"  # a same-number request kept as a request of its own
     resident_details_viewed = "resident.details_viewed"
     resident_contact_viewed = "resident.contact_viewed"
     resident_copy_exported = "resident.copy_exported"

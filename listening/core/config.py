@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
@@ -42,6 +44,15 @@ class Settings(BaseSettings):
     sms_rate_per_second: float = 1.0
     centre_phone: str = "0755-2666-0000"
 
+    # Public form limits (persistent: a reload or a new browser does not reset them). Over a limit the request
+    # is still stored, but no "request received" SMS is queued, and triage says why.
+    intake_per_address_per_hour: int = Field(default=5, ge=1)  # submissions from one client address
+    intake_per_phone_per_day: int = Field(default=3, ge=1)  # submissions for one phone number
+    intake_new_number_sms_per_hour: int = Field(default=20, ge=0)  # SMS to numbers never seen before, in total
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated in the
+    # environment: TRUSTED_PROXIES=127.0.0.1,10.0.0.0/8). Empty: the direct peer is the client.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     # Safeguarding and wellbeing
     unanswered_call_alert_after: int = Field(default=2, ge=1)  # consecutive unanswered phone visits -> alert
     cooling_off_hours: int = Field(default=72, ge=0)  # no new matches after a session with a risk tick
@@ -62,6 +73,15 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str) -> str:
         ZoneInfo(value)  # raises for an unknown zone
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: object) -> list[str]:
+        items = value.split(",") if isinstance(value, str) else list(value or [])
+        networks = [str(item).strip() for item in items if str(item).strip()]
+        for network in networks:
+            ipaddress.ip_network(network, strict=False)  # raises for something that is not an address
+        return networks
 
     @field_validator("quiet_hours")
     @classmethod

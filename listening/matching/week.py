@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from listening import sessions
@@ -28,6 +29,7 @@ from listening.models import (
     RequestStatus,
     RequestTimeWindow,
     Resident,
+    SameNumberDecision,
     Visit,
     VisitRole,
     VisitStatus,
@@ -164,7 +166,10 @@ def build_instance(session: Session, *, week_start: date, now: datetime | None =
 
     query = select(ListeningRequest, Resident).join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
     if request_ids is None:
-        query = query.where(ListeningRequest.status == RequestStatus.new)
+        # A same-number request waits for a coordinator to merge it or keep it before anyone is matched to it.
+        query = query.where(ListeningRequest.status == RequestStatus.new).where(
+            sa.or_(col(ListeningRequest.same_number_as_id).is_(None),
+                   ListeningRequest.same_number_decision == SameNumberDecision.kept))
     else:
         query = query.where(col(ListeningRequest.id).in_(request_ids))
     pairs = session.exec(query.order_by(col(ListeningRequest.created_at), col(ListeningRequest.id))).all()

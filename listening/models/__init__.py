@@ -11,6 +11,7 @@ from listening.models.alerts import AlertSkip, EscalationAlert
 from listening.models.audit import AuditEvent
 from listening.models.columns import StrEnum, UTCDateTime, enum_column, utc_column
 from listening.models.communities import Community
+from listening.models.duplicates import SameNumberDecision, SmsHold, UnverifiedDetails
 from listening.models.enums import (
     OPEN_REQUEST_STATUSES,
     CompletionMethod,
@@ -34,6 +35,7 @@ from listening.models.enums import (
     VolunteerStatus,
 )
 from listening.models.escalation_outcomes import EscalationOutcome, EscalationOutcomeKind
+from listening.models.limits import IntakeAttempt
 from listening.models.messages import InboundMessage, OutboundMessage, SmsOptOut, WorkerHeartbeat
 from listening.models.privacy import ErasedOptOut, ResidentView
 from listening.models.reasons import RequestReason
@@ -56,6 +58,10 @@ __all__ = [
     "OPEN_REQUEST_STATUSES",
     "Account",
     "AlertSkip",
+    "IntakeAttempt",
+    "SameNumberDecision",
+    "SmsHold",
+    "UnverifiedDetails",
     "AuditEvent",
     "AuthSession",
     "AvailabilityException",

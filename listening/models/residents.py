@@ -10,7 +10,10 @@ from sqlmodel import Field, SQLModel
 from listening.core.clock import now as utcnow  # the one clock; models use it for their default timestamps
 from listening.core.i18n import DEFAULT_LOCALE
 from listening.models.columns import enum_column, utc_column
+from listening.models.duplicates import SameNumberDecision, SmsHold
 from listening.models.enums import Gender, Language, Mode, PartOfDay, RequestSource, RequestStatus
+
+OPEN_UNIQUE_WHERE = "status IN ('new','matched','scheduled','confirmed') AND same_number_as_id IS NULL"
 
 
 class Resident(SQLModel, table=True):
@@ -49,18 +52,24 @@ class ListeningRequest(SQLModel, table=True):
         default=RequestSource.online, sa_column=enum_column(RequestSource, default=RequestSource.online)
     )
     cancel_reason: str | None = Field(default=None, max_length=200)
+    # Sent from the public form with a number that already had request #N: the original is never touched.
+    # No ON DELETE SET NULL: a NULL here would count it against the one-open-request index below.
+    same_number_as_id: int | None = Field(default=None, foreign_key="listening_request.id")
+    same_number_decision: SameNumberDecision | None = Field(
+        default=None, sa_column=enum_column(SameNumberDecision, nullable=True))
+    sms_held: SmsHold | None = Field(default=None, sa_column=enum_column(SmsHold, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
     __table_args__ = (
         sa.CheckConstraint("urgency BETWEEN 1 AND 3", name="ck_request_urgency"),
-        # One open request per resident: a second submission updates the open one.
+        # One open request per resident, besides same-number requests waiting for (or kept by) a coordinator.
         sa.Index(
             "uq_request_open_per_resident",
             "resident_id",
             unique=True,
-            sqlite_where=sa.text("status IN ('new','matched','scheduled','confirmed')"),
-            postgresql_where=sa.text("status IN ('new','matched','scheduled','confirmed')"),
+            sqlite_where=sa.text(OPEN_UNIQUE_WHERE),
+            postgresql_where=sa.text(OPEN_UNIQUE_WHERE),
         ),
     )
 

@@ -1,13 +1,12 @@
 """A resident's request coming in: the public form and entry on a resident's behalf.
 
 Every field is checked before anything is written (`validate_form`); `submit` and `record_on_behalf` then store
-the request, keeping one open request per phone number, and raise a safeguarding escalation for risk words.
+the request and raise a safeguarding escalation for risk words. The public form never changes what is stored for
+a known number (it adds a "same number" request); a coordinator's entry on a resident's behalf may.
 """
 
 from __future__ import annotations
 
-import hashlib
-import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -19,13 +18,13 @@ from listening import safeguarding
 from listening.core import audit, phones
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
-from listening.core.errors import InvalidInput, NotAllowed
+from listening.core.errors import InvalidInput
 from listening.core.i18n import DEFAULT_LOCALE, LOCALES, N_
 from listening.core.permissions import require_role
+from listening.core.text import clean_typed
 from listening.models import (
     OPEN_REQUEST_STATUSES,
     Account,
-    AuditEvent,
     Community,
     EscalationSource,
     Gender,
@@ -38,14 +37,16 @@ from listening.models import (
     RequestTimeWindow,
     Resident,
     Role,
+    SmsHold,
     StrEnum,
+    UnverifiedDetails,
     Visit,
     VisitRole,
     VisitStatus,
     VisitVolunteer,
     utcnow,
 )
-from listening.residents import lifecycle
+from listening.residents import lifecycle, limits
 from listening.sms import reminders
 
 NAME_MAX = 50
@@ -53,9 +54,6 @@ TOPIC_MAX = 300
 ADDRESS_MAX = 200
 MAX_DATES = 10
 DATES_AHEAD = timedelta(days=60)
-PHONE_LIMIT_PER_DAY = 3
-BROWSER_LIMIT_PER_HOUR = 5
-SUBMIT_ACTIONS = (AuditAction.request_submitted, AuditAction.request_updated)
 
 
 @dataclass
@@ -104,8 +102,9 @@ class CleanRequest:
 
 class SubmitOutcome(StrEnum):
     created = "created"  # a new request
-    updated = "updated"  # the open request of this number was updated
-    kept_visit = "kept_visit"  # a visit is already booked: only the topic was updated, the visit stands
+    same_number = "same_number"  # public form, known number: a request of its own beside the original
+    updated = "updated"  # a coordinator's entry: the open request of this number was updated
+    kept_visit = "kept_visit"  # a coordinator's entry: a visit is booked, only the topic was updated
 
 
 @dataclass(frozen=True)
@@ -113,15 +112,7 @@ class SubmitResult:
     request: ListeningRequest
     outcome: SubmitOutcome
     risk_kinds: frozenset[str]
-
-
-def _text(value: str | None) -> str:
-    # Full-width letters and digits typed on a Chinese keyboard count as their ordinary forms.
-    return unicodedata.normalize("NFKC", value or "").strip()
-
-
-def _has_control_characters(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text)
+    sms_held: SmsHold | None = None  # why no "request received" SMS was queued although it was asked for
 
 
 def _enum(enum_cls, value, *, field: str, message: str, optional: bool = False):
@@ -135,24 +126,33 @@ def _enum(enum_cls, value, *, field: str, message: str, optional: bool = False):
         raise InvalidInput(message, field=field) from None
 
 
-def validate_form(session: Session, form: RequestForm, *, now: datetime | None = None,
-                  mobile_required: bool = True) -> CleanRequest:
-    """Every field checked before anything is written; the first problem raises InvalidInput(field=...)."""
+def _one_line(raw: str | None, *, field: str, blank: str, invisible: str) -> str:
+    """A one-line field cleaned (`clean_typed`); typed but nothing visible left is its own clear message."""
+    text = clean_typed(raw)
+    if not text:
+        raise InvalidInput(invisible if (raw or "").strip() else blank, field=field)
+    return text
+
+
+def validate_form(session: Session, form: RequestForm, *, now: datetime | None = None) -> CleanRequest:
+    """Every field cleaned (control and invisible characters removed, `core.text.clean_typed`) and checked before
+    anything is written; the first problem raises InvalidInput(field=...)."""
     now = now or utcnow()
     today = now.astimezone(get_settings().tz).date()
 
-    name = _text(form.display_name)
-    if not name:
-        raise InvalidInput(N_("Please tell us a name or nickname."), field="display_name")
-    if len(name) > NAME_MAX or _has_control_characters(name) or "\n" in name:
+    name = _one_line(form.display_name, field="display_name", blank=N_("Please tell us a name or nickname."),
+                     invisible=N_("The name has only invisible or control characters. Please type a name or "
+                                  "nickname."))
+    if len(name) > NAME_MAX:
         raise InvalidInput(N_("Please keep the name to one line of at most {n} characters."), field="display_name",
                            n=NAME_MAX)
 
     phone = phones.normalise(form.phone, field="phone")
-    is_mobile = phonenumbers.number_type(phonenumbers.parse(phone, None)) in (
-        PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
-    if not is_mobile and (mobile_required or form.sms_consent):
-        raise InvalidInput(N_("Please give a mobile number: we confirm the visit by text message."), field="phone")
+    number_type = phonenumbers.number_type(phonenumbers.parse(phone, None))
+    if form.sms_consent and number_type not in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        # A landline is fine without text messages: the centre calls instead.
+        raise InvalidInput(N_("Text messages need a mobile number. Please give a mobile number, or untick the "
+                              "text messages and the centre will call you on this number."), field="phone")
 
     community = session.exec(select(Community).where(Community.code == (form.community_code or ""))).first()
     if community is None:
@@ -164,25 +164,22 @@ def validate_form(session: Session, form: RequestForm, *, now: datetime | None =
 
     windows = _windows(form, today=today)
 
-    address = _text(form.address) or None
+    address = None  # only kept when a volunteer needs it
     if mode == Mode.home:
-        if not address:
-            raise InvalidInput(N_("A home visit needs the address."), field="address")
-        if len(address) > ADDRESS_MAX or _has_control_characters(address):
+        address = _one_line(form.address, field="address", blank=N_("A home visit needs the address."),
+                            invisible=N_("The address has only invisible or control characters. Please type "
+                                         "the address."))
+        if len(address) > ADDRESS_MAX:
             raise InvalidInput(N_("Please keep the address to at most {n} characters."), field="address",
                                n=ADDRESS_MAX)
-    else:
-        address = None  # only kept when a volunteer needs it
 
     gender_wish = _enum(Gender, form.gender_wish, field="gender_wish", optional=True,
                         message=N_("Please choose a volunteer gender from the list, or no preference."))
 
-    topic = (form.topic or "").strip() or None
+    topic = clean_typed(form.topic, multiline=True) or None
     if topic and len(topic) > TOPIC_MAX:
         raise InvalidInput(N_("Please keep what you would like to talk about under {n} characters."),
                            field="topic", n=TOPIC_MAX)
-    if topic and _has_control_characters(topic):
-        raise InvalidInput(N_("The text contains characters we cannot store."), field="topic")
 
     if form.sensitive_consent is not True:
         raise InvalidInput(N_("We can only take the request with your consent to use this information."),
@@ -225,7 +222,7 @@ def _windows(form: RequestForm, *, today: date) -> tuple[Window, ...]:
 
 def topic_risks(topic: str | None) -> frozenset[str]:
     """The kinds of risk in what the resident wrote: any of them means crisis help at once and an escalation."""
-    return frozenset(safeguarding.detect_risk(topic or ""))
+    return frozenset(safeguarding.detect_risk(clean_typed(topic, multiline=True)))
 
 
 def sms_locale(language: Language | str | None) -> str:
@@ -234,37 +231,24 @@ def sms_locale(language: Language | str | None) -> str:
     return "en" if language == Language.english else DEFAULT_LOCALE
 
 
-def browser_key(browser_session: str) -> str:
-    """What the audit trail keeps of a browser session: a short hash, never the session id itself."""
-    return hashlib.sha256(f"browser:{browser_session}".encode()).hexdigest()[:16]
-
-
-def _check_abuse_limits(session: Session, *, resident: Resident | None, browser: str, now: datetime) -> None:
-    """At most a few submissions per phone number a day and per browser session an hour, from the audit trail."""
-    recent = session.exec(
-        select(AuditEvent).where(col(AuditEvent.action).in_(SUBMIT_ACTIONS))
-        .where(col(AuditEvent.at) > now - timedelta(days=1))
-    ).all()
-    centre_phone = get_settings().centre_phone
-    by_browser = [e for e in recent if (e.details or {}).get("browser") == browser and e.at > now - timedelta(hours=1)]
-    if len(by_browser) >= BROWSER_LIMIT_PER_HOUR:
-        raise NotAllowed(N_("Too many requests were sent from this browser in the last hour. Please try again "
-                            "later, or call the centre at {phone}."), phone=centre_phone)
-    if resident is not None:
-        by_phone = [e for e in recent if (e.details or {}).get("resident_id") == resident.id]
-        if len(by_phone) >= PHONE_LIMIT_PER_DAY:
-            raise NotAllowed(N_("This phone number has already sent {n} requests today. Please try again tomorrow, "
-                                "or call the centre at {phone}."), n=PHONE_LIMIT_PER_DAY, phone=centre_phone)
-
-
 def _resident_by_phone(session: Session, phone: str) -> Resident | None:
     return session.exec(select(Resident).where(Resident.phone == phone).with_for_update()).first()
 
 
 def _open_request(session: Session, resident_id: int) -> ListeningRequest | None:
+    """The resident's one open request (same-number requests waiting beside it are not it)."""
     return session.exec(
         select(ListeningRequest).where(ListeningRequest.resident_id == resident_id)
-        .where(col(ListeningRequest.status).in_(OPEN_REQUEST_STATUSES)).with_for_update()
+        .where(col(ListeningRequest.status).in_(OPEN_REQUEST_STATUSES))
+        .where(col(ListeningRequest.same_number_as_id).is_(None)).with_for_update()
+    ).first()
+
+
+def _latest_request(session: Session, resident_id: int) -> ListeningRequest | None:
+    return session.exec(
+        select(ListeningRequest).where(ListeningRequest.resident_id == resident_id)
+        .where(col(ListeningRequest.same_number_as_id).is_(None))
+        .order_by(col(ListeningRequest.created_at).desc(), col(ListeningRequest.id).desc())
     ).first()
 
 
@@ -303,41 +287,127 @@ def _apply(session: Session, request: ListeningRequest, clean: CleanRequest, *, 
                                       part_of_day=window.part_of_day))
 
 
-def _store(session: Session, clean: CleanRequest, *, actor: Account | None, source: RequestSource,
-           browser: str | None, urgency: int, consent_verbal: bool, now: datetime) -> SubmitResult:
-    risk_kinds = topic_risks(clean.topic)
-    resident = _resident_by_phone(session, clean.phone)
-    if source == RequestSource.online:
-        _check_abuse_limits(session, resident=resident, browser=browser or "", now=now)
-
-    created_resident = resident is None
-    if resident is None:
-        resident = Resident(display_name=clean.display_name, phone=clean.phone, community_id=clean.community_id,
-                            sensitive_consent_at=now, created_at=now)
-    resident.display_name = clean.display_name
-    resident.community_id = clean.community_id
-    resident.locale = clean.locale
-    resident.sensitive_consent_at = now
-    resident.sms_consent_at = now if clean.sms_consent else None  # unticking it withdraws the consent
-    resident.consent_verbal = consent_verbal
-    resident.consent_recorded_by = actor.id if consent_verbal and actor else None
+def _new_resident(session: Session, clean: CleanRequest, *, now: datetime) -> Resident:
+    resident = Resident(display_name=clean.display_name, phone=clean.phone, community_id=clean.community_id,
+                        address=clean.address, locale=clean.locale, sensitive_consent_at=now,
+                        sms_consent_at=now if clean.sms_consent else None, created_at=now)
     session.add(resident)
     session.flush()
+    return resident
 
-    request = None if created_resident else _open_request(session, resident.id)
+
+def _new_request(session: Session, resident: Resident, clean: CleanRequest, *, source: RequestSource,
+                 urgency: int, risk: bool, now: datetime, same_number_as: int | None = None) -> ListeningRequest:
+    request = ListeningRequest(resident_id=resident.id, mode=clean.mode, language=clean.language, source=source,
+                               same_number_as_id=same_number_as, created_at=now, updated_at=now)
+    _apply(session, request, clean, urgency=urgency, risk=risk, now=now)
+    return request
+
+
+def _record_submission(session: Session, *, actor: Account | None, request: ListeningRequest, resident: Resident,
+                       outcome: SubmitOutcome, clean: CleanRequest, risk_kinds: frozenset[str], now: datetime,
+                       extra: dict | None = None) -> None:
+    """The audit event of a submission and, for risk words, the safeguarding escalation."""
+    action = (AuditAction.request_updated if outcome in (SubmitOutcome.updated, SubmitOutcome.kept_visit)
+              else AuditAction.request_submitted)
+    details = {"resident_id": resident.id, "source": request.source.value, "outcome": outcome.value,
+               "risk_flag": bool(risk_kinds), "sms_consent": clean.sms_consent, **(extra or {})}
+    audit.record(session, actor_id=actor.id if actor else None, action=action, entity="listening_request",
+                 entity_id=request.id, details=details, at=now)
+    if risk_kinds:
+        safeguarding.raise_escalation(session, source=EscalationSource.request, risk_kinds=set(risk_kinds),
+                                      request_id=request.id, actor=actor, now=now)
+
+
+def submit(session: Session, *, form: RequestForm, client_address: str, now: datetime | None = None) -> SubmitResult:
+    """A resident's own request from the public page (no account, nothing proves the number is theirs).
+
+    A new number creates the resident and the request. A number the centre already knows changes nothing that
+    is stored: the submission becomes a request of its own marked "same number as #N", with the name, address
+    and SMS choice it gave kept beside it (`UnverifiedDetails`) for a coordinator to merge or keep
+    (`residents.duplicates`). The caller's answer does not depend on which happened. The limits per client
+    address, per number and on SMS to new numbers never refuse a request; they hold its confirmation SMS
+    (`request.sms_held` says why).
+    """
+    now = now or utcnow()
+    clean = validate_form(session, form, now=now)
+    risk_kinds = topic_risks(clean.topic)
+    resident = _resident_by_phone(session, clean.phone)
+    new_number = resident is None
+    client, phone = limits.client_key(client_address), limits.phone_key(clean.phone)
+    hold = limits.sms_hold(session, client=client, phone=phone, new_number=new_number, now=now)
+    extra: dict = {}
+    if resident is None:
+        outcome = SubmitOutcome.created
+        resident = _new_resident(session, clean, now=now)
+        request = _new_request(session, resident, clean, source=RequestSource.online, urgency=1,
+                               risk=bool(risk_kinds), now=now)
+    else:
+        outcome = SubmitOutcome.same_number
+        original = _open_request(session, resident.id) or _latest_request(session, resident.id)
+        request = _new_request(session, resident, clean, source=RequestSource.online, urgency=1,
+                               risk=bool(risk_kinds), now=now, same_number_as=original.id if original else None)
+        session.add(UnverifiedDetails(request_id=request.id, display_name=clean.display_name,
+                                      community_id=clean.community_id, address=clean.address, locale=clean.locale,
+                                      sms_consent=clean.sms_consent))
+        hold = hold or SmsHold.same_number  # the number's owner has not asked for this one
+        extra["same_number_as"] = original.id if original else None
+    queued = clean.sms_consent and hold is None
+    request.sms_held = hold if clean.sms_consent else None
+    session.add(request)
+    limits.record(session, client=client, phone=phone, new_number=new_number, sms_queued=queued, now=now)
+    session.flush()
+    if request.sms_held:
+        extra["sms_held"] = request.sms_held.value
+    _record_submission(session, actor=None, request=request, resident=resident, outcome=outcome, clean=clean,
+                       risk_kinds=risk_kinds, now=now, extra=extra)
+    if queued:
+        reminders.on_request_received(session, request=request, now=now)
+    return SubmitResult(request=request, outcome=outcome, risk_kinds=risk_kinds, sms_held=request.sms_held)
+
+
+def record_on_behalf(session: Session, *, actor: Account, form: RequestForm, consent_verbal: bool,
+                     urgency: int = 1, now: datetime | None = None) -> SubmitResult:
+    """A coordinator enters the request of a resident who phoned or walked in, who consented verbally.
+
+    Unlike the public form, this path may change what is stored for a known number: the coordinator is signed
+    in and speaking with the resident, which is the proof the public form lacks. The open request is updated
+    (a pending proposal made for the old wishes is withdrawn); a booked visit keeps its time and gets the note.
+    """
+    require_role(actor, Role.coordinator)
+    now = now or utcnow()
+    if consent_verbal is not True:
+        raise InvalidInput(N_("Confirm that the resident gave their consent verbally."), field="consent_verbal")
+    if urgency not in (1, 2, 3):
+        raise InvalidInput(N_("Urgency is 1, 2 or 3."), field="urgency")
+    # The coordinator confirms the verbal consent; the sensitive-information consent follows from it.
+    clean = validate_form(session, replace(form, sensitive_consent=True), now=now)
+    risk_kinds = topic_risks(clean.topic)
+    resident = _resident_by_phone(session, clean.phone)
+    request = None
+    if resident is None:
+        resident = _new_resident(session, clean, now=now)
+    else:
+        resident.display_name = clean.display_name
+        resident.community_id = clean.community_id
+        resident.locale = clean.locale
+        resident.sensitive_consent_at = now
+        resident.sms_consent_at = now if clean.sms_consent else None  # unticking it withdraws the consent
+        request = _open_request(session, resident.id)
+    resident.consent_verbal = True
+    resident.consent_recorded_by = actor.id
     if request is None:
         outcome = SubmitOutcome.created
-        request = ListeningRequest(resident_id=resident.id, mode=clean.mode, language=clean.language,
-                                   source=source, created_at=now, updated_at=now)
-        _apply(session, request, clean, urgency=urgency, risk=bool(risk_kinds), now=now)
+        request = _new_request(session, resident, clean, source=RequestSource.coordinator, urgency=urgency,
+                               risk=bool(risk_kinds), now=now)
         resident.address = clean.address
     elif request.status in (RequestStatus.new, RequestStatus.matched):
         outcome = SubmitOutcome.updated
         if request.status == RequestStatus.matched:
             # The proposal was made for the old wishes and the resident has not heard of it yet: withdraw it.
             lifecycle.withdraw_proposal(session, actor=actor, request=request)
-        _apply(session, request, clean, urgency=max(urgency, request.urgency), risk=bool(risk_kinds) or
-               request.risk_flag, now=now)
+        _apply(session, request, clean, urgency=max(urgency, request.urgency),
+               risk=bool(risk_kinds) or request.risk_flag, now=now)
         resident.address = clean.address
     else:
         # A visit is booked and the resident was told; changing its time or mode is a call to the centre.
@@ -350,43 +420,8 @@ def _store(session: Session, clean: CleanRequest, *, actor: Account | None, sour
         session.add(request)
     session.add(resident)
     session.flush()
-
-    action = AuditAction.request_submitted if outcome == SubmitOutcome.created else AuditAction.request_updated
-    details = {"resident_id": resident.id, "source": source.value, "outcome": outcome.value,
-               "risk_flag": bool(risk_kinds), "sms_consent": clean.sms_consent}
-    if browser:
-        details["browser"] = browser
-    if consent_verbal:
-        details["consent_verbal"] = True
-    audit.record(session, actor_id=actor.id if actor else None, action=action, entity="listening_request",
-                 entity_id=request.id, details=details, at=now)
-    if risk_kinds:
-        safeguarding.raise_escalation(session, source=EscalationSource.request, risk_kinds=set(risk_kinds),
-                                      request_id=request.id, actor=actor, now=now)
+    _record_submission(session, actor=actor, request=request, resident=resident, outcome=outcome, clean=clean,
+                       risk_kinds=risk_kinds, now=now, extra={"consent_verbal": True})
     if outcome == SubmitOutcome.created and clean.sms_consent:
         reminders.on_request_received(session, request=request, now=now)
     return SubmitResult(request=request, outcome=outcome, risk_kinds=risk_kinds)
-
-
-def submit(session: Session, *, form: RequestForm, browser_session: str, now: datetime | None = None) -> SubmitResult:
-    """A resident's own request from the public page (no account). One open request per phone number."""
-    now = now or utcnow()
-    clean = validate_form(session, form, now=now, mobile_required=True)
-    return _store(session, clean, actor=None, source=RequestSource.online, browser=browser_key(browser_session),
-                  urgency=1, consent_verbal=False, now=now)
-
-
-def record_on_behalf(session: Session, *, actor: Account, form: RequestForm, consent_verbal: bool,
-                     urgency: int = 1, now: datetime | None = None) -> SubmitResult:
-    """A coordinator enters the request of a resident who phoned or walked in, who consented verbally."""
-    require_role(actor, Role.coordinator)
-    now = now or utcnow()
-    if consent_verbal is not True:
-        raise InvalidInput(N_("Confirm that the resident gave their consent verbally."), field="consent_verbal")
-    if urgency not in (1, 2, 3):
-        raise InvalidInput(N_("Urgency is 1, 2 or 3."), field="urgency")
-    # The coordinator confirms the verbal consent; the sensitive-information consent follows from it.
-    form = replace(form, sensitive_consent=True)
-    clean = validate_form(session, form, now=now, mobile_required=False)
-    return _store(session, clean, actor=actor, source=RequestSource.coordinator, browser=None, urgency=urgency,
-                  consent_verbal=True, now=now)

@@ -19,6 +19,7 @@ from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed, N
 from listening.core.i18n import N_
 from listening.core.labels import label
 from listening.core.permissions import require_role
+from listening.core.text import clean_typed
 from listening.models import (
     OPEN_REQUEST_STATUSES,
     Account,
@@ -65,7 +66,7 @@ def _live_visit(session: Session, request_id: int) -> Visit | None:
 
 
 def _clean_reason(reason: str | None) -> str:
-    text = (reason or "").strip()
+    text = clean_typed(reason)
     if not text:
         raise InvalidInput(N_("Please give a reason."), field="reason")
     if len(text) > REASON_MAX:

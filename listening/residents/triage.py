@@ -28,7 +28,9 @@ from listening.models import (
     RequestTimeWindow,
     Resident,
     Role,
+    SmsHold,
     StrEnum,
+    UnverifiedDetails,
     Visit,
     utcnow,
 )
@@ -58,6 +60,8 @@ class TriageRow:
     windows: tuple[Window, ...]
     created_at: datetime
     waiting: timedelta
+    same_number_as: int | None = None  # sent with the number of request #N, not yet merged or kept
+    sms_held: SmsHold | None = None
 
 
 def open_requests(session: Session, *, actor: Account, now: datetime | None = None,
@@ -68,9 +72,12 @@ def open_requests(session: Session, *, actor: Account, now: datetime | None = No
     require_role(actor, Role.coordinator)
     now = now or utcnow()
     wanted = [s for s in (statuses or OPEN_REQUEST_STATUSES) if s in OPEN_REQUEST_STATUSES]
-    query = (select(ListeningRequest, Resident, Community)
+    # A same-number request shows the name and community it gave, never the stored resident's.
+    community_id = sa.func.coalesce(UnverifiedDetails.community_id, Resident.community_id)
+    query = (select(ListeningRequest, Resident, Community, UnverifiedDetails)
              .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
-             .join(Community, col(Community.id) == col(Resident.community_id))
+             .join(UnverifiedDetails, col(UnverifiedDetails.request_id) == col(ListeningRequest.id), isouter=True)
+             .join(Community, col(Community.id) == community_id)
              .where(col(ListeningRequest.status).in_(wanted)))
     if modes:
         query = query.where(col(ListeningRequest.mode).in_(modes))
@@ -88,16 +95,19 @@ def open_requests(session: Session, *, actor: Account, now: datetime | None = No
     else:
         query = query.order_by(col(ListeningRequest.created_at).desc(), col(ListeningRequest.id).desc())
     rows = session.exec(query).all()
-    windows = _windows_by_request(session, [r.id for r, _, _ in rows])
-    views.record_view(session, viewer=actor, resident_ids=[resident.id for _, resident, _ in rows],
+    windows = _windows_by_request(session, [r.id for r, _, _, _ in rows])
+    views.record_view(session, viewer=actor, resident_ids=[resident.id for _, resident, _, _ in rows],
                       context=views.ViewContext.triage_list, now=now)
     return [
-        TriageRow(id=request.id, resident_name=resident.display_name, phone_masked=phones.mask(resident.phone),
+        TriageRow(id=request.id, resident_name=given.display_name if given else resident.display_name,
+                  phone_masked=phones.mask(resident.phone),
                   community_code=community.code, mode=request.mode, language=request.language,
                   status=request.status, urgency=request.urgency, risk_flag=request.risk_flag,
                   source=request.source, gender_wish=request.gender_wish, windows=windows.get(request.id, ()),
-                  created_at=request.created_at, waiting=now - request.created_at)
-        for request, resident, community in rows
+                  created_at=request.created_at, waiting=now - request.created_at,
+                  same_number_as=request.same_number_as_id if request.same_number_decision is None else None,
+                  sms_held=request.sms_held)
+        for request, resident, community, given in rows
     ]
 
 
@@ -132,6 +142,9 @@ class RequestDetail:
     windows: tuple[Window, ...]
     visit: Visit | None
     history: tuple[HistoryEntry, ...]
+    same_number_as: int | None = None  # waiting for a coordinator to merge or keep it
+    given: UnverifiedDetails | None = None  # what a same-number request said about the resident
+    given_community_code: str | None = None
 
 
 def request_detail(session: Session, *, actor: Account, request_id: int) -> RequestDetail:
@@ -144,6 +157,8 @@ def request_detail(session: Session, *, actor: Account, request_id: int) -> Requ
     community = session.get(Community, resident.community_id)
     recorder = session.get(Account, resident.consent_recorded_by) if resident.consent_recorded_by else None
     history = request_history(session, actor=actor, request_id=request_id)
+    given = session.get(UnverifiedDetails, request.id)
+    given_community = session.get(Community, given.community_id) if given else None
     views.record_view(session, viewer=actor, resident_ids=[resident.id], context=views.ViewContext.request_detail,
                       request_id=request.id)
     return RequestDetail(
@@ -154,7 +169,9 @@ def request_detail(session: Session, *, actor: Account, request_id: int) -> Requ
         windows=_windows_by_request(session, [request.id]).get(request.id, ()),
         visit=session.exec(select(Visit).where(Visit.request_id == request.id)
                            .order_by(col(Visit.created_at).desc(), col(Visit.id).desc())).first(),
-        history=tuple(history))
+        history=tuple(history),
+        same_number_as=request.same_number_as_id if request.same_number_decision is None else None,
+        given=given, given_community_code=given_community.code if given_community else None)
 
 
 def reveal_phone(session: Session, *, actor: Account, request_id: int) -> str:
@@ -193,4 +210,14 @@ HISTORY_LABELS = {
     AuditAction.request_no_show: N_("No-show"),
     AuditAction.request_cancelled: N_("Request cancelled"),
     AuditAction.request_requeued: N_("Visit called off; request back in the queue"),
+    AuditAction.request_merged: N_("Merged into the earlier request with the same number"),
+    AuditAction.request_kept_separate: N_("Kept as a request of its own despite the same number"),
+}
+
+SMS_HELD_LABELS = {
+    SmsHold.same_number: N_("No confirmation SMS sent: the number already had a request, and its owner has not "
+                            "confirmed this one."),
+    SmsHold.per_address: N_("No confirmation SMS sent: too many requests from one address."),
+    SmsHold.per_phone: N_("No confirmation SMS sent: too many requests for this number today."),
+    SmsHold.new_numbers: N_("No confirmation SMS sent: the hourly limit of messages to new numbers was reached."),
 }

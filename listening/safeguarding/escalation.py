@@ -15,6 +15,7 @@ from listening.core.audit import AuditAction
 from listening.core.errors import IllegalTransition, InvalidInput, NotFound
 from listening.core.i18n import N_
 from listening.core.permissions import require_role
+from listening.core.text import clean_typed
 from listening.models import (
     Account,
     Escalation,
@@ -87,7 +88,7 @@ def _escalation(session: Session, escalation_id: int) -> Escalation:
 
 
 def _clean_action(text: str | None) -> str:
-    action = (text or "").strip()
+    action = clean_typed(text, multiline=True)
     if not action:
         raise InvalidInput(N_("Please describe the action taken."), field="action_taken")
     if len(action) > ACTION_MAX:
@@ -139,7 +140,7 @@ def close(session: Session, *, actor: Account, escalation_id: int, action_taken:
     if escalation.status != EscalationStatus.acknowledged:
         raise IllegalTransition(N_("Only an acknowledged escalation can be closed; escalation {id} is {status}."),
                                 id=escalation.id, status=escalation.status.value)
-    if action_taken is not None and action_taken.strip():
+    if clean_typed(action_taken, multiline=True):
         escalation.action_taken = _clean_action(action_taken)
     if not escalation.action_taken:
         raise InvalidInput(N_("Please describe the action taken."), field="action_taken")

@@ -21,6 +21,7 @@ from listening.core.config import get_settings
 from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound
 from listening.core.i18n import N_
 from listening.core.permissions import require_role
+from listening.core.text import clean_typed
 from listening.models import (
     Account,
     DebriefRequest,
@@ -104,7 +105,7 @@ def _validate(entry: SessionLogInput, *, visit: Visit, now: datetime) -> Session
     except ValueError:
         raise InvalidInput(N_("Choose whether the session took place."), field="outcome") from None
     mode = Mode(entry.mode) if entry.mode else visit.mode
-    note = (entry.note or "").strip()
+    note = clean_typed(entry.note, multiline=True)
     if len(note) > NOTE_MAX:
         raise InvalidInput(N_("Keep the note under {n} characters (it has {length}). Summarise; do not quote."),
                            field="note", n=NOTE_MAX, length=len(note))

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from listening.core import audit, phones
 from listening.core.audit import AuditAction
 from listening.core.i18n import DEFAULT_LOCALE
+from listening.core.text import clean_typed
 from listening.models import (
     ErasedOptOut,
     InboundMessage,
@@ -100,7 +101,12 @@ def _live_visit(session: Session, request_id: int) -> Visit | None:
 
 
 def handle_inbound(session: Session, *, message_sid: str, from_phone: str, body: str) -> InboundResult:
-    """One inbound SMS, in the caller's transaction. The reply text is stored, never written to the audit trail."""
+    """One inbound SMS, in the caller's transaction. The reply text is stored, never written to the audit trail.
+
+    The body is cleaned first (`clean_typed`): a NUL or zero-width character neither hides a STOP nor reaches the
+    database (PostgreSQL refuses NUL in text, which would lose the opt-out)."""
+    body = clean_typed(body, multiline=True)
+    from_phone = clean_typed(from_phone)
     intent = classify_reply(body)
     if session.exec(select(InboundMessage.id).where(InboundMessage.provider_sid == message_sid)).first():
         return InboundResult(intent, duplicate=True, action="duplicate")

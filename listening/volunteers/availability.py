@@ -24,6 +24,7 @@ from listening.core.clock import Window, day_bounds
 from listening.core.config import get_settings
 from listening.core.errors import InvalidInput, NotAllowed, NotFound
 from listening.core.i18n import N_
+from listening.core.text import clean_typed
 from listening.models import (
     Account,
     AvailabilityException,
@@ -263,7 +264,7 @@ def add_exception(session: Session, *, actor: Account, starts_at: datetime, ends
     if ends_at - starts_at > timedelta(days=MAX_EXCEPTION_DAYS):
         raise InvalidInput(N_("Time off can last at most {days} days; for a longer break ask a coordinator to pause "
                               "you."), field="ends_at", days=MAX_EXCEPTION_DAYS)
-    reason = (reason or "").strip()
+    reason = clean_typed(reason)
     if len(reason) > 200:
         raise InvalidInput(N_("Keep the reason under {n} characters."), field="reason", n=200)
     row = AvailabilityException(volunteer_id=volunteer.id, starts_at=starts_at.astimezone(UTC),

@@ -102,6 +102,14 @@ def test_stop_opts_out_once_and_start_opts_back_in(client, session):
     assert rows(session, SmsOptOut) == []
 
 
+@pytest.mark.parametrize("body", ["STOP\x00", "\u200bSTOP\u200b", "S\u200bT\u200bO\u200bP\r\n"])
+def test_a_stop_with_control_or_invisible_characters_still_opts_out_on_both_databases(client, session, body):
+    response = post(client, "/api/sms/inbound", inbound("SM" + "3" * 32, body))
+    assert response.status_code == 200
+    assert [o.phone for o in rows(session, SmsOptOut)] == [ABROAD_PHONE]
+    assert [m.body for m in rows(session, InboundMessage)] == ["STOP"]  # stored without them
+
+
 def test_a_confirm_reply_confirms_the_visit_and_thanks_the_resident(client, session):
     visit = scheduled_visit(session, phone=ABROAD_PHONE, locale="en", volunteers=1)
     session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from listening.models import Language, ListeningRequest, Mode, PartOfDay, RequestSource, Resident
+from listening.models import Escalation, Language, ListeningRequest, Mode, PartOfDay, RequestSource, Resident
 from tests.pages.conftest import app_test
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
@@ -48,8 +48,51 @@ def test_a_resident_sends_a_request(demo, session):
     assert (request.mode, request.language, request.source) == (Mode.phone, Language.cantonese, RequestSource.online)
     assert resident.sms_consent_at is not None
 
-    at.button(key="request_send").click().run()  # the same number again: the open request is updated
-    assert "更新" in at.success[0].value
+
+
+def answer(at) -> list[tuple[str, str]]:
+    """Everything the page says after sending, in order (which kinds of message and their words)."""
+    return ([("success", e.value) for e in at.success] + [("info", e.value) for e in at.info]
+            + [("warning", e.value) for e in at.warning] + [("error", e.value) for e in at.error])
+
+
+def send(phone, *, sms=True):
+    at = fill(app_test("pages/request.py").run(), phone=phone)
+    at.checkbox(key="request_sensitive_consent").check()
+    if sms:
+        at.checkbox(key="request_sms_consent").check()
+    at.button(key="request_send").click().run()
+    assert not at.exception
+    return at
+
+
+def test_the_answer_is_the_same_whether_or_not_the_number_is_known(demo, session):
+    first = send("13700001234")  # unknown until now
+    second = send("13700001234")  # another browser, the same number: now known
+    fresh = send("13700005678")  # unknown
+    assert answer(first) == answer(second) == answer(fresh)
+    assert "收到" in first.success[0].value
+    assert not any("已有" in text or "更新" in text for _, text in answer(second))
+    session.rollback()
+    resident = session.exec(select(Resident).where(Resident.phone == "+8613700001234")).one()
+    requests = session.exec(select(ListeningRequest).where(ListeningRequest.resident_id == resident.id)
+                            .order_by(ListeningRequest.id)).all()
+    assert [r.same_number_as_id for r in requests] == [None, requests[0].id]
+
+
+def test_a_landline_is_accepted_without_text_messages_and_the_page_says_the_centre_will_call(demo, session):
+    at = send("0755 2666 1234", sms=False)
+    assert not at.error
+    assert "收到" in at.success[0].value
+    assert any("电话" in i.value and "提醒" in i.value for i in at.info)
+    session.rollback()
+    assert session.exec(select(Resident).where(Resident.phone == "+8675526661234")).one().sms_consent_at is None
+
+
+def test_a_landline_with_text_messages_is_refused_clearly(demo, session):
+    at = send("0755 2666 5678", sms=True)
+    assert not at.success
+    assert any("手机" in e.value and "短信" in e.value for e in at.error)
 
 
 def test_without_consent_nothing_is_sent(demo, session):
@@ -78,3 +121,16 @@ def test_crisis_help_appears_as_soon_as_risk_words_are_typed(demo):
     assert any("12356" in e.value and "110" in e.value and "120" in e.value for e in at.error)
     at.text_area(key="request_topic").input("I want to kill myself").run()
     assert any("12356" in e.value for e in at.error)
+
+
+def test_zero_width_characters_in_the_form_do_not_hide_risk_words(demo, session):
+    at = fill(app_test("pages/request.py").run(), phone="13700009876", topic="我不\u200b想\u200b活了")
+    assert any("12356" in e.value for e in at.error)  # crisis help at once, before sending
+    at.checkbox(key="request_sensitive_consent").check()
+    at.button(key="request_send").click().run()
+    assert not at.exception
+    session.rollback()
+    resident = session.exec(select(Resident).where(Resident.phone == "+8613700009876")).one()
+    request = session.exec(select(ListeningRequest).where(ListeningRequest.resident_id == resident.id)).one()
+    assert (request.topic, request.risk_flag, request.urgency) == ("我不想活了", True, 3)
+    assert session.exec(select(Escalation).where(Escalation.request_id == request.id)).one()

@@ -7,7 +7,18 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from listening.models import Account, AuditEvent, Language, ListeningRequest, Mode, PartOfDay, RequestStatus, Resident
+from listening.core.config import get_settings
+from listening.models import (
+    Account,
+    AuditEvent,
+    Language,
+    ListeningRequest,
+    Mode,
+    PartOfDay,
+    RequestStatus,
+    Resident,
+    SameNumberDecision,
+)
 from listening.residents import intake
 from listening.residents.intake import RequestForm
 from tests.pages.conftest import app_test
@@ -21,11 +32,11 @@ def as_user(session, username: str, page: str = "pages/triage.py"):
     return at.run()
 
 
-def a_request(session, *, phone="13812345678", topic="想聊聊") -> int:
+def a_request(session, *, phone="13812345678", topic="想聊聊", sms=False) -> int:
     form = RequestForm(display_name="测试居民", phone=phone, community_code="yuehai", mode=Mode.centre,
                        language=Language.mandarin, weekdays=[1], parts_of_day=[PartOfDay.morning], topic=topic,
-                       sensitive_consent=True)
-    result = intake.submit(session, form=form, browser_session="test", now=datetime.now(UTC))
+                       sensitive_consent=True, sms_consent=sms)
+    result = intake.submit(session, form=form, client_address="127.0.0.1", now=datetime.now(UTC))
     session.commit()
     return result.request.id
 
@@ -95,3 +106,33 @@ def test_a_coordinator_enters_a_request_on_behalf_with_verbal_consent(demo, sess
     session.rollback()
     resident = session.exec(select(Resident).where(Resident.phone == "+8675526668888")).one()
     assert resident.consent_verbal and resident.consent_recorded_by is not None
+
+
+def test_a_same_number_request_has_a_badge_and_the_coordinator_merges_it(demo, session):
+    original = a_request(session, phone="13700002222")
+    duplicate = a_request(session, phone="13700002222", topic="别人填的")
+    at = as_user(session, "coordinator")
+    table = at.dataframe[0].value
+    badges = dict(zip(table["编号"], table["号码相同"]))
+    assert badges[duplicate] == f"与 #{original} 号码相同" and badges[original] == ""
+    at.selectbox(key="triage_open").set_value(duplicate).run()
+    assert not at.exception
+    assert any(f"#{original}" in w.value and "号码相同" in w.value for w in at.warning)
+    assert not any("未发送确认短信" in i.value for i in at.info)  # no SMS was asked for: nothing held
+    at.button(key="triage_merge").click().run()
+    assert not at.exception
+    session.rollback()
+    merged = session.get(ListeningRequest, duplicate)
+    assert (merged.status, merged.same_number_decision) == (RequestStatus.cancelled, SameNumberDecision.merged)
+    assert session.get(ListeningRequest, original).status == RequestStatus.new
+    assert duplicate not in list(at.dataframe[0].value["编号"])
+
+
+def test_a_held_confirmation_sms_says_why_on_the_request(demo, session, monkeypatch):
+    monkeypatch.setattr(get_settings(), "intake_per_address_per_hour", 1)
+    a_request(session, phone="13700003333", sms=True)
+    held = a_request(session, phone="13700004444", sms=True)
+    at = as_user(session, "coordinator")
+    at.selectbox(key="triage_open").set_value(held).run()
+    assert not at.exception
+    assert any(i.value == "未发送确认短信：来自同一网络地址的申请太多。" for i in at.info)

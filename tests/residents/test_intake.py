@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from listening.core import clock
+from listening.core.config import get_settings
 from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed
 from listening.core.i18n import set_locale
 from listening.models import (
@@ -61,8 +62,8 @@ def centre(session):
             "partner_account": partner_account}
 
 
-def submit(session, form=None, *, browser="browser-1", now=NOW):
-    result = intake.submit(session, form=form or a_form(), browser_session=browser, now=now)
+def submit(session, form=None, *, client="192.0.2.1", now=NOW):
+    result = intake.submit(session, form=form or a_form(), client_address=client, now=now)
     session.commit()
     return result
 
@@ -94,11 +95,9 @@ def test_a_valid_request_is_stored_with_the_number_in_e164_and_its_time_windows(
 BAD_VALUES = [
     ("display_name", {"display_name": "  "}, "请告诉我们"),
     ("display_name", {"display_name": "名" * 51}, "50"),
-    ("display_name", {"display_name": "李\n阿姨"}, "50"),
     ("phone", {"phone": ""}, "请输入"),
     ("phone", {"phone": "12345"}, "12345"),
     ("phone", {"phone": "call me"}, "call me"),
-    ("phone", {"phone": "0755 2666 0000"}, "手机"),  # a landline cannot get the SMS confirmation
     ("community", {"community_code": ""}, "社区"),
     ("community", {"community_code": "atlantis"}, "社区"),
     ("mode", {"mode": None}, "方式"),
@@ -117,7 +116,9 @@ BAD_VALUES = [
     ("address", {"mode": Mode.home, "address": "路" * 201}, "200"),
     ("gender_wish", {"gender_wish": "q"}, "性别"),
     ("topic", {"topic": "字" * 301}, "300"),
-    ("topic", {"topic": "hello\x00"}, "字符"),
+    ("display_name", {"display_name": "\u200b\u200d\x00 "}, "看不见"),  # nothing visible is left after cleaning
+    ("address", {"mode": Mode.home, "address": "\u202e\u200b"}, "看不见"),
+    ("phone", {"phone": "0755 2666 0000", "sms_consent": True}, "手机"),
     ("sensitive_consent", {"sensitive_consent": False}, "同意"),
 ]
 
@@ -125,7 +126,7 @@ BAD_VALUES = [
 @pytest.mark.parametrize("field, changes, words", BAD_VALUES, ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(BAD_VALUES)])
 def test_every_bad_value_gets_a_clear_message_and_nothing_is_stored(session, centre, field, changes, words):
     with pytest.raises(InvalidInput) as raised:
-        intake.submit(session, form=a_form(**changes), browser_session="b", now=NOW)
+        intake.submit(session, form=a_form(**changes), client_address="192.0.2.1", now=NOW)
     session.rollback()
     assert raised.value.field == field
     assert words in raised.value.translated()
@@ -136,14 +137,14 @@ def test_every_bad_value_gets_a_clear_message_and_nothing_is_stored(session, cen
 def test_messages_are_also_clear_in_english(session, centre):
     set_locale("en")
     with pytest.raises(InvalidInput) as raised:
-        intake.submit(session, form=a_form(sensitive_consent=False), browser_session="b", now=NOW)
+        intake.submit(session, form=a_form(sensitive_consent=False), client_address="192.0.2.1", now=NOW)
     assert raised.value.translated() == "We can only take the request with your consent to use this information."
 
 
 def test_a_bad_second_submission_leaves_the_first_request_untouched(session, centre):
     first = submit(session)
     with pytest.raises(InvalidInput):
-        intake.submit(session, form=a_form(mode=Mode.home, address=""), browser_session="b", now=NOW)
+        intake.submit(session, form=a_form(mode=Mode.home, address=""), client_address="192.0.2.1", now=NOW)
     session.rollback()
     request = session.get(ListeningRequest, first.request.id)
     session.refresh(request)
@@ -164,17 +165,30 @@ def test_a_home_visit_keeps_the_address_and_the_optional_wishes(session, centre)
 
 def test_sms_consent_is_optional_and_only_then_is_the_confirmation_sms_written(session, centre):
     submit(session, a_form(phone="13812345678", sms_consent=False))
-    submit(session, a_form(phone="13987654321", sms_consent=True), browser="browser-2")
+    submit(session, a_form(phone="13987654321", sms_consent=True), client="192.0.2.2")
     silent, texted = session.exec(select(Resident).order_by(Resident.id)).all()
     assert silent.sms_consent_at is None and texted.sms_consent_at is not None
     messages = session.exec(select(OutboundMessage).where(OutboundMessage.kind == MessageKind.request_received)).all()
     assert [m.to_phone for m in messages] == ["+8613987654321"]
 
 
-def test_unticking_sms_consent_on_a_later_submission_withdraws_it(session, centre):
+def test_unticking_sms_consent_when_a_coordinator_enters_the_request_withdraws_it(session, centre):
     submit(session, a_form(sms_consent=True))
-    submit(session, a_form(sms_consent=False))
+    intake.record_on_behalf(session, actor=centre["coordinator"], consent_verbal=True, form=a_form(sms_consent=False),
+                            now=NOW)
+    session.commit()
     assert session.exec(select(Resident)).one().sms_consent_at is None
+
+
+def test_a_landline_is_accepted_from_the_public_form_when_no_sms_is_wanted(session, centre):
+    result = submit(session, a_form(phone="0755 2666 1234", sms_consent=False))
+    resident = session.get(Resident, result.request.resident_id)
+    assert resident.phone == "+8675526661234" and resident.sms_consent_at is None
+    assert factories.count(session, OutboundMessage) == 0
+    with pytest.raises(InvalidInput) as raised:
+        intake.submit(session, form=a_form(phone="0755 2666 5678", sms_consent=True), client_address="192.0.2.1",
+                      now=NOW)
+    assert raised.value.field == "phone" and "短信" in raised.value.translated()
 
 
 def test_a_coordinator_records_a_request_on_behalf_with_verbal_consent(session, centre):
@@ -210,13 +224,21 @@ def test_on_behalf_needs_the_verbal_consent_a_coordinator_and_a_mobile_for_sms(s
     assert factories.count(session, ListeningRequest) == 0
 
 
-# ----- one open request per number ----------------------------------------------------------------------------
+# ----- a coordinator's entry updates the open request (the public form never does: test_duplicates.py) ---------
 
 
-def test_a_second_submission_updates_the_open_request_and_says_so(session, centre):
+def on_behalf(session, centre, form=None, **changes):
+    result = intake.record_on_behalf(session, actor=centre["coordinator"], consent_verbal=True,
+                                     form=form or a_form(**changes), now=NOW)
+    session.commit()
+    return result
+
+
+def test_a_coordinators_entry_updates_the_open_request_and_says_so(session, centre):
     first = submit(session)
-    second = submit(session, a_form(phone="+86 138-1234-5678", mode=Mode.phone, language=Language.mandarin,
-                                    weekdays=[5], parts_of_day=[PartOfDay.morning], display_name="李姨"))
+    second = on_behalf(session, centre, a_form(phone="+86 138-1234-5678", mode=Mode.phone,
+                                               language=Language.mandarin, weekdays=[5],
+                                               parts_of_day=[PartOfDay.morning], display_name="李姨"))
     assert second.outcome == SubmitOutcome.updated and second.request.id == first.request.id
     assert factories.count(session, ListeningRequest) == factories.count(session, Resident) == 1
     request = session.get(ListeningRequest, first.request.id)
@@ -228,33 +250,33 @@ def test_a_second_submission_updates_the_open_request_and_says_so(session, centr
                         .order_by(AuditEvent.id)).all() == ["request.submitted", "request.updated"]
 
 
-def test_after_a_request_is_closed_the_same_number_opens_a_new_one(session, centre):
+def test_after_a_request_is_closed_a_coordinators_entry_opens_a_new_one(session, centre):
     first = submit(session)
     lifecycle.cancel(session, actor=None, request_id=first.request.id, reason="不需要了", by="resident")
     session.commit()
-    second = submit(session)
+    second = on_behalf(session, centre)
     assert second.outcome == SubmitOutcome.created and second.request.id != first.request.id
 
 
-def test_a_new_submission_withdraws_a_proposal_made_for_the_old_wishes(session, centre):
+def test_a_coordinators_entry_withdraws_a_proposal_made_for_the_old_wishes(session, centre):
     first = submit(session)
     visit = lifecycle.propose(session, actor=centre["coordinator"], request_id=first.request.id,
                              volunteer_ids=[centre["lead"].id], starts_at=NOW + timedelta(days=2))
     session.commit()
-    second = submit(session, a_form(mode=Mode.phone))
+    second = on_behalf(session, centre, mode=Mode.phone)
     assert second.outcome == SubmitOutcome.updated
     assert session.get(ListeningRequest, first.request.id).status == RequestStatus.new
     assert session.get(Visit, visit.id).status == VisitStatus.cancelled
     assert not session.exec(select(VisitVolunteer)).one().live
 
 
-def test_a_new_submission_keeps_a_booked_visit(session, centre):
+def test_a_coordinators_entry_keeps_a_booked_visit(session, centre):
     first = submit(session)
     lifecycle.propose(session, actor=centre["coordinator"], request_id=first.request.id,
                      volunteer_ids=[centre["lead"].id], starts_at=NOW + timedelta(days=2))
     lifecycle.schedule(session, actor=centre["coordinator"], request_id=first.request.id)
     session.commit()
-    second = submit(session, a_form(mode=Mode.phone, topic="换个话题"))
+    second = on_behalf(session, centre, mode=Mode.phone, topic="换个话题")
     request = session.get(ListeningRequest, first.request.id)
     assert second.outcome == SubmitOutcome.kept_visit
     assert (request.status, request.mode, request.topic) == (RequestStatus.scheduled, Mode.centre, "换个话题")
@@ -280,35 +302,28 @@ def test_ordinary_topics_raise_nothing(session, centre, topic):
     assert factories.count(session, Escalation) == 0
 
 
-# ----- abuse limits -------------------------------------------------------------------------------------------
+# ----- typed text is cleaned before it is stored and checked ---------------------------------------------------
 
 
-def test_one_number_may_send_three_requests_a_day(session, centre):
-    for n in range(intake.PHONE_LIMIT_PER_DAY):
-        submit(session, browser=f"browser-{n}", now=NOW + timedelta(minutes=n))
-    with pytest.raises(NotAllowed) as raised:
-        intake.submit(session, form=a_form(), browser_session="another", now=NOW + timedelta(minutes=10))
-    session.rollback()
-    assert "明天" in raised.value.translated() and "0755" in raised.value.translated()
-    assert factories.count(session, AuditEvent) == 3 + intake.PHONE_LIMIT_PER_DAY
-    submit(session, browser="another", now=NOW + timedelta(days=1, minutes=1))  # a day later it is fine
+def test_zero_width_characters_cannot_hide_risk_words(session, centre):
+    result = submit(session, a_form(topic="我不\u200b想\u200b活了"))
+    request = session.get(ListeningRequest, result.request.id)
+    assert "suicide" in result.risk_kinds and request.risk_flag and request.urgency == 3
+    assert request.topic == "我不想活了"
+    assert session.exec(select(Escalation)).one().request_id == request.id
 
 
-def test_one_browser_may_send_five_requests_an_hour(session, centre):
-    numbers = [f"1381234{n:04d}" for n in range(intake.BROWSER_LIMIT_PER_HOUR + 1)]
-    for n, number in enumerate(numbers[:-1]):
-        submit(session, a_form(phone=number), browser="same", now=NOW + timedelta(minutes=n))
-    with pytest.raises(NotAllowed) as raised:
-        intake.submit(session, form=a_form(phone=numbers[-1]), browser_session="same",
-                        now=NOW + timedelta(minutes=10))
-    session.rollback()
-    assert "浏览器" in raised.value.translated()
-    submit(session, a_form(phone=numbers[-1]), browser="other", now=NOW + timedelta(minutes=10))
-    submit(session, a_form(phone="13900009999"), browser="same", now=NOW + timedelta(minutes=61))
+def test_names_addresses_and_topics_are_stored_without_control_or_invisible_characters(session, centre):
+    result = submit(session, a_form(display_name=" 李\u200b阿姨\x00 ", mode=Mode.home,
+                                    address="南山区\u202e科技园\r\n3 栋", topic="第一行\r\n第二行\x07，好吗？"))
+    request = session.get(ListeningRequest, result.request.id)
+    resident = session.get(Resident, request.resident_id)
+    assert (resident.display_name, resident.address) == ("李阿姨", "南山区科技园 3 栋")
+    assert request.topic == "第一行\n第二行，好吗？"  # full-width punctuation is kept as typed
 
 
 def test_coordinators_entering_requests_are_not_limited(session, centre):
-    for n in range(intake.PHONE_LIMIT_PER_DAY + 2):
+    for n in range(get_settings().intake_per_phone_per_day + 2):
         intake.record_on_behalf(session, actor=centre["coordinator"], consent_verbal=True, form=a_form(),
                                   now=NOW + timedelta(minutes=n))
     session.commit()
@@ -403,7 +418,7 @@ def test_propose_books_lead_and_partner_for_one_hour(session, centre):
 def test_a_double_booking_is_refused_clearly_and_nothing_changes(session, centre):
     first = bring_to(session, centre, RequestStatus.matched)
     starts_at = session.exec(select(Visit.starts_at).where(Visit.request_id == first)).one()
-    second = submit(session, a_form(phone="13987654321"), browser="b2").request.id
+    second = submit(session, a_form(phone="13987654321"), client="b2").request.id
     with pytest.raises(IllegalTransition) as raised:
         lifecycle.propose(session, actor=centre["coordinator"], request_id=second,
                          volunteer_ids=[centre["lead"].id], starts_at=starts_at)
@@ -467,11 +482,11 @@ def test_volunteers_may_close_only_their_own_visits(session, centre):
 
 def test_the_queue_filters_sorts_and_masks(session, centre):
     coordinator = centre["coordinator"]
-    old = submit(session, a_form(phone="13800000001"), browser="1", now=NOW - timedelta(days=3)).request.id
-    urgent = submit(session, a_form(phone="13800000002", topic="我不想活了", mode=Mode.phone), browser="2",
+    old = submit(session, a_form(phone="13800000001"), client="1", now=NOW - timedelta(days=3)).request.id
+    urgent = submit(session, a_form(phone="13800000002", topic="我不想活了", mode=Mode.phone), client="2",
                     now=NOW - timedelta(days=1)).request.id
-    english = submit(session, a_form(phone="13800000003", language=Language.english), browser="3").request.id
-    closed = submit(session, a_form(phone="13800000004"), browser="4").request.id
+    english = submit(session, a_form(phone="13800000003", language=Language.english), client="3").request.id
+    closed = submit(session, a_form(phone="13800000004"), client="4").request.id
     lifecycle.cancel(session, actor=coordinator, request_id=closed, reason="重复", by="coordinator")
     session.commit()
 

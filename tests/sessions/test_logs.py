@@ -100,6 +100,15 @@ def test_a_note_of_exactly_the_limit_is_accepted(session, volunteer):
     assert len(result.log.note) == 500
 
 
+def test_a_note_is_stored_without_control_or_invisible_characters(session, volunteer):
+    account, row = volunteer
+    v = visit(session, volunteers=[row])
+    note = "聊了\u200b家里的事\x00，\r\n心情好一些\u202e"
+    result = sessions.log_session(session, actor=account, visit_id=v.id, entry=held(v.starts_at, note=note), now=NOW)
+    session.commit()
+    assert session.get(SessionLog, result.log.id).note == "聊了家里的事，\n心情好一些"
+
+
 def test_a_session_that_ended_a_minute_ago_is_not_in_the_future(session, volunteer):
     account, row = volunteer
     v = visit(session, volunteers=[row], starts_at=NOW - timedelta(minutes=61))

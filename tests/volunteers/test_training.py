@@ -231,6 +231,24 @@ def test_a_good_csv_file_is_imported_whole(session, coord):
         "rows": 3}
 
 
+def test_csv_cells_are_read_without_control_or_invisible_characters(session, coord):
+    _, a = factories.volunteer(session, None, name="甲", phone="+8613900000001")
+    data = "volunteer,\u200bmodule,completed_on\r\n139\u200b0000\x000001,program\u200dme,2026-02-01\x00\r\n"
+    rows = training.import_completions_csv(session, actor=coord, data=data, on=DAY)
+    assert [(r.volunteer_id, r.completed_on.isoformat()) for r in rows] == [(a.id, "2026-02-01")]
+
+
+def test_an_applicants_name_is_stored_without_invisible_characters(session, coord):
+    community = factories.community(session)
+    volunteer = training.add_applicant(session, actor=coord, full_name="\u200b张\u202e三\x00", gender=Gender.female,
+                                       phone="13900000077", community_id=community.id, languages=[Language.mandarin])
+    assert volunteer.full_name == "张三"
+    with pytest.raises(InvalidInput) as error:
+        training.add_applicant(session, actor=coord, full_name="\u200b\u200c", gender=Gender.female,
+                               phone="13900000078", community_id=community.id, languages=[Language.mandarin])
+    assert error.value.field == "full_name"
+
+
 def test_a_csv_file_with_bad_rows_imports_nothing_and_names_every_bad_line(session, coord):
     _, a = factories.volunteer(session, None, name="甲", phone="+8613900000001")
     complete(session, coord, a, ["crisis"], on=date(2026, 1, 10))

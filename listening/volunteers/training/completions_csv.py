@@ -18,6 +18,7 @@ from listening.core.errors import InvalidInput
 from listening.core.i18n import N_, gettext
 from listening.core.permissions import require_role
 from listening.core.phones import normalise
+from listening.core.text import clean_typed
 from listening.models import (
     Account,
     CompletionMethod,
@@ -72,7 +73,7 @@ def import_completions_csv(session: Session, *, actor: Account, data: bytes | st
     if not rows:
         raise ImportRejected([RowProblem(1, N_("The file is empty."))])
     header_line, header = rows[0]
-    columns = {CSV_COLUMNS.get(name.strip().lower()): index for index, name in enumerate(header)}
+    columns = {CSV_COLUMNS.get(clean_typed(name).lower()): index for index, name in enumerate(header)}
     missing = [name for name in ("volunteer", "module", "completed_on") if name not in columns]
     if missing:
         raise ImportRejected([RowProblem(header_line, N_("The header must name the columns volunteer, module and "
@@ -93,7 +94,7 @@ def import_completions_csv(session: Session, *, actor: Account, data: bytes | st
     seen: dict[tuple, int] = {}
     good: list[tuple[Volunteer, TrainingModule, date]] = []
     for line, row in rows[1:]:
-        cell = lambda name: row[columns[name]].strip() if columns[name] < len(row) else ""  # noqa: E731
+        cell = lambda name: clean_typed(row[columns[name]]) if columns[name] < len(row) else ""  # noqa: E731
         before = len(problems)
         volunteer = _volunteer_from_cell(cell("volunteer"), by_id, by_phone, line, problems)
         module = modules.get(cell("module"))

@@ -13,6 +13,7 @@ from listening.core.errors import InvalidInput, NotFound
 from listening.core.i18n import N_, format_date
 from listening.core.permissions import require_role
 from listening.core.phones import normalise
+from listening.core.text import clean_typed
 from listening.models import (
     Account,
     Community,
@@ -105,7 +106,7 @@ def add_applicant(session: Session, *, actor: Account, full_name: str, gender: G
                   community_id: int, languages: list[Language], joined_on: date | None = None) -> Volunteer:
     """A new volunteer at the foot of the ladder."""
     require_role(actor, Role.coordinator)
-    full_name = (full_name or "").strip()
+    full_name = clean_typed(full_name)
     if not full_name or len(full_name) > 100:
         raise InvalidInput(N_("Enter a name of 1 to 100 characters."), field="full_name")
     e164 = normalise(phone)
