@@ -35,6 +35,7 @@ from listening.models.enums import (
 from listening.models.messages import InboundMessage, OutboundMessage, SmsOptOut, WorkerHeartbeat
 from listening.models.residents import DoNotMatch, ListeningRequest, RequestTimeWindow, Resident
 from listening.models.safeguarding import DebriefRequest, DutyShift, Escalation
+from listening.models.throttle import SignInThrottle
 from listening.models.visits import SessionLog, Visit, VisitVolunteer
 from listening.models.volunteers import (
     AvailabilityException,
@@ -84,6 +85,7 @@ __all__ = [
     "Role",
     "SessionLog",
     "ShadowSession",
+    "SignInThrottle",
     "SmsOptOut",
     "StrEnum",
     "TrainingCompletion",
