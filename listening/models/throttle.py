@@ -19,5 +19,5 @@ class SignInThrottle(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)  # sha256 of "kind:what it counts"
     failures: int = 0  # consecutive failures since the last success or the last forgotten quiet spell
-    last_failure_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    last_failure_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
     not_before: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

@@ -85,6 +85,9 @@ def count_failure(session: Session, buckets: list[Bucket], *, now: datetime,
                           if over >= 0 else None)
         session.add(row)
         worst = max(worst, row.failures)
+    # Forgotten buckets go, so a stream of made-up usernames cannot grow the table without end.
+    session.execute(delete(SignInThrottle).where(
+        col(SignInThrottle.last_failure_at) < now - timedelta(minutes=settings.sign_in_forget_minutes)))
     session.flush()
     return worst
 

@@ -25,7 +25,9 @@ def upgrade() -> None:
     sa.Column('not_before', listening.models.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('key'),
     )
+    op.create_index(op.f('ix_sign_in_throttle_last_failure_at'), 'sign_in_throttle', ['last_failure_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_sign_in_throttle_last_failure_at'), table_name='sign_in_throttle')
     op.drop_table('sign_in_throttle')

@@ -26,8 +26,8 @@ from listening.models import (
 from listening.sms import inbound as inbound_sms
 from listening.staff import auth
 from tests import factories
-from tests.factories.sms_helpers import ABROAD_PHONE, scheduled_visit
 from tests.e2e.conftest import served_app  # noqa: F401  (the real app in a subprocess)
+from tests.factories.sms_helpers import ABROAD_PHONE, scheduled_visit
 from tests.incident_helpers import (
     INCIDENT,
     NOTE,

@@ -296,3 +296,11 @@ def test_the_sign_out_token_belongs_to_one_session():
     assert auth.sign_out_token_matches("token-a", auth.sign_out_token("token-a"))
     assert not auth.sign_out_token_matches("token-b", auth.sign_out_token("token-a"))
     assert not auth.sign_out_token_matches("token-a", None) and not auth.sign_out_token_matches("token-a", "")
+
+
+def test_forgotten_failures_are_deleted_so_made_up_usernames_do_not_pile_up(session):
+    for n in range(5):
+        attempt(session, username=f"made-up-{n}", at=NOW)
+    assert len(session.exec(select(SignInThrottle)).all()) == 11  # 5 x (user+address, user) + 1 address
+    attempt(session, username="another", at=NOW + timedelta(minutes=61))
+    assert len(session.exec(select(SignInThrottle)).all()) == 3  # only the new attempt's buckets remain
