@@ -24,13 +24,16 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(BIN)/python -m listening migrate
 
-## The app on http://localhost:$(PORT), SQLite in data/, demo data when the database is empty.
+## The app on http://localhost:$(PORT), SQLite in data/. In demo mode (DEMO_MODE=1, the default here) the demo
+## centre and its accounts (one published password) go into an empty database; `make run DEMO_MODE=0` seeds nothing.
 ## The SMS worker runs next to the app and stops with it.
+DEMO_MODE ?= 1
 run: install
-	$(BIN)/python -m listening seed-demo --if-empty
-	$(BIN)/python -m listening worker & worker=$$!; \
+	@if [ "$(DEMO_MODE)" = "1" ]; then DEMO_MODE=1 $(BIN)/python -m listening seed-demo --if-empty; \
+	else echo "DEMO_MODE is not 1: no demo accounts seeded"; fi
+	DEMO_MODE=$(DEMO_MODE) $(BIN)/python -m listening worker & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	DEMO_MODE=1 $(BIN)/streamlit run serve.py --server.port $(PORT) --server.headless true
+	DEMO_MODE=$(DEMO_MODE) $(BIN)/streamlit run serve.py --server.port $(PORT) --server.headless true
 
 ## Debian's chromium for the real-browser test (Playwright drives it through executable_path), with CJK and emoji
 ## fonts so its screenshots show what a person sees.

@@ -6,9 +6,14 @@ friendly message with an incident id, never a traceback.
 
 import streamlit as st
 
+from listening.core.config import settings_problem
 from ui import errors, shell
 
 st.set_page_config(page_title="倾听一小时 · Listening Hour", page_icon="🫶", layout="wide")
+
+if problem := settings_problem():  # serve.py refuses to start on these; `streamlit run app.py` gets a plain page
+    st.error("Listening Hour is not configured: " + problem)
+    st.stop()
 
 with errors.boundary("shell"):
     shell.choose_language()

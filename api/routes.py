@@ -38,32 +38,46 @@ def _secure_cookie() -> bool:
 
 
 def redeem_session_ticket(request: Request) -> Response:
-    """The sign-in page sends the browser here once; it leaves with an HttpOnly session cookie."""
+    """The sign-in page sends the browser here once; it leaves with an HttpOnly session cookie and the mark of a
+    known browser. The ticket only works in the browser that signed in (its BROWSER_COOKIE): a ticket sent to
+    someone else's browser signs nobody in there (login CSRF)."""
     ticket = request.query_params.get("ticket", "")
     with session_scope() as session:
-        cookie_value = auth.redeem_ticket(session, ticket=ticket) if ticket else None
+        redeemed = auth.redeem_ticket(session, ticket=ticket, browser=request.cookies.get(auth.BROWSER_COOKIE),
+                                      device_cookie=request.cookies.get(auth.DEVICE_COOKIE)) if ticket else None
     response = RedirectResponse(_home(request), status_code=303)
-    if cookie_value:
-        response.set_cookie(
-            auth.SESSION_COOKIE,
-            cookie_value,
-            max_age=get_settings().session_max_hours * 3600,
-            httponly=True,
-            samesite="lax",
-            secure=_secure_cookie(),
-            path="/",
-        )
+    if redeemed:
+        cookie = {"httponly": True, "samesite": "lax", "secure": _secure_cookie(), "path": "/"}
+        response.set_cookie(auth.SESSION_COOKIE, redeemed.session_cookie,
+                            max_age=get_settings().session_max_hours * 3600, **cookie)
+        response.set_cookie(auth.DEVICE_COOKIE, redeemed.device_cookie, max_age=auth.DEVICE_COOKIE_DAYS * 86400,
+                            **cookie)
     return response
 
 
-def sign_out(request: Request) -> Response:
+SIGN_OUT_FIELD = "csrf"
+
+
+async def sign_out(request: Request) -> Response:
+    """POST only, with the sign-out token of the session in the cookie: another site can neither link nor post a
+    sign-out. The known-browser mark stays, so the next sign-in from this browser is not slowed by strangers."""
     token = auth.token_from_cookie(request.cookies.get(auth.SESSION_COOKIE))
+    try:
+        given = (await request.form()).get(SIGN_OUT_FIELD)
+    except Exception:  # an unreadable body
+        return PlainTextResponse("malformed request", status_code=400)
+    if token and not auth.sign_out_token_matches(token, given if isinstance(given, str) else None):
+        return PlainTextResponse("sign-out refused: the form did not come from this app", status_code=403)
     if token:
-        with session_scope() as session:
-            auth.sign_out(session, token=token)
+        await run_in_threadpool(_revoke, token)
     response = RedirectResponse(_home(request), status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response
+
+
+def _revoke(token: str) -> None:
+    with session_scope() as session:
+        auth.sign_out(session, token=token)
 
 
 def health(_request: Request) -> Response:
@@ -181,7 +195,7 @@ def guarded(path: str, endpoint: Endpoint) -> Endpoint:
 def routes() -> list[Route]:
     endpoints: list[tuple[str, Endpoint, list[str]]] = [
         ("/api/auth/session", redeem_session_ticket, ["GET"]),
-        ("/api/auth/logout", sign_out, ["GET", "POST"]),
+        ("/api/auth/logout", sign_out, ["POST"]),
         ("/api/health", health, ["GET"]),
         ("/api/sms/inbound", sms_inbound, ["POST"]),
         ("/api/sms/status", sms_status, ["POST"]),

@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 
-from listening.core.config import get_settings
+from listening.core.config import get_settings, settings_problem
 from listening.core.db import SchemaMismatch, migrate, session_scope
 from listening.core.errors import ServiceError
 from listening.core.phones import normalise
@@ -25,6 +25,10 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
+    if get_settings().environment == "production":
+        print("seed-demo refused: demo accounts share one published password and never go into production",
+              file=sys.stderr)
+        return 2
     migrate()
     with session_scope() as session:
         if is_seeded(session):
@@ -111,7 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    get_settings()  # refuse to start on bad settings before doing anything
+    problem = settings_problem()  # refuse to start on bad settings before doing anything: one line, no traceback
+    if problem:
+        print(f"Listening Hour will not start: {problem}", file=sys.stderr)
+        return 2
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

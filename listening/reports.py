@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from listening.core import audit
 from listening.core.audit import AuditAction
+from listening.core.cells import neutralise_frame
 from listening.core.clock import Window, day_bounds
 from listening.core.config import get_settings
 from listening.core.errors import InvalidInput
@@ -204,12 +205,12 @@ def by_community(report: SessionReport) -> pd.DataFrame:
 
 
 def excel_workbook(session: Session, *, actor: Account, sheets: dict[str, pd.DataFrame]) -> bytes:
-    """The report as an .xlsx file (openpyxl); the export itself is audited."""
+    """The report as an .xlsx file (openpyxl); no cell can run as a formula (core.cells); the export is audited."""
     require_role(actor, Role.coordinator)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            neutralise_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
     audit.record(session, actor_id=actor.id, action=AuditAction.report_exported, entity="report",
                  details={"sheets": list(sheets), "rows": {name: len(frame) for name, frame in sheets.items()}})
     return buffer.getvalue()

@@ -16,14 +16,23 @@ with st.form("sign_in"):
 
 if submitted:
     try:
-        account, new_session = auth.sign_in(username=username, password=password)
+        account, new_session = auth.sign_in(
+            username=username, password=password, address=shell.client_address(),
+            device_cookie=st.context.cookies.get(auth.DEVICE_COOKIE),
+            browser=st.context.cookies.get(auth.BROWSER_COOKIE))
     except ServiceError as error:
         shell.show_error(error)
+        # The same for a wrong password, an unknown username and a throttled attempt, so it says nothing of which.
+        st.caption(_("After several wrong attempts, each new attempt from this device has to wait a little longer."))
     else:
         st.session_state[shell.TOKEN_KEY] = new_session.token
         st.success(_("Welcome, {name}.", name=account.display_name))
-        # The browser fetches its HttpOnly cookie once, so a refresh keeps it signed in.
-        shell.redirect(f"/api/auth/session?ticket={new_session.ticket}&lang={get_locale()}")
+        if new_session.ticket:
+            # The browser fetches its HttpOnly cookie once, so a refresh keeps it signed in.
+            shell.redirect(f"/api/auth/session?ticket={new_session.ticket}&lang={get_locale()}")
+            st.stop()
+        st.caption(_("This browser does not keep cookies for this site, so a refresh will sign you out."))
+        st.button(_("Continue"), key="continue_signed_in")  # any click reruns into the signed-in pages
         st.stop()
 
 st.info(_("Residents do not need an account: ask for a listening hour on the public request page or call the centre."))

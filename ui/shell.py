@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 
@@ -178,6 +179,20 @@ def redirect(url: str) -> None:
     st.link_button(_("Continue"), url)
 
 
+def post_to(url: str, fields: dict[str, str]) -> None:
+    """Send the browser to one of our HTTP routes by POST (a form submitted at once), for what a link must not do."""
+    inputs = "".join(f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
+                     for name, value in fields.items())
+    st.html(f'<form id="lh-post" method="post" action="{html.escape(url)}">{inputs}'
+            f'<button type="submit">{html.escape(_("Continue"))}</button></form>'
+            '<script>document.getElementById("lh-post").submit();</script>', unsafe_allow_javascript=True)
+
+
+def client_address() -> str | None:
+    """The address this browser connects from, as Streamlit saw it (the proxy's, behind one)."""
+    return st.context.ip_address
+
+
 def sign_out_button(signed_in: Account) -> None:
     st.sidebar.caption(_("Signed in as {name} ({role})", name=signed_in.display_name, role=role_label(signed_in.role)))
     if st.sidebar.button(_("Sign out"), key="sign_out"):
@@ -186,8 +201,9 @@ def sign_out_button(signed_in: Account) -> None:
             with session_scope() as session:
                 auth.sign_out(session, token=token)
         st.session_state.pop("account", None)
-        # The session is already revoked here; the route also clears the cookie in the browser.
-        redirect(f"/api/auth/logout?lang={get_locale()}")
+        # The session is already revoked here; the route also clears the cookie in the browser, by POST with the
+        # session's sign-out token (a GET or another site's form signs nobody out).
+        post_to(f"/api/auth/logout?lang={get_locale()}", {"csrf": auth.sign_out_token(token) if token else ""})
         st.stop()
 
 

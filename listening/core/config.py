@@ -10,26 +10,34 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
 DEV_SECRET = "dev-only-secret-change-me"
+ENVIRONMENTS = ("development", "test", "production")
+RELAXED_ENVIRONMENTS = ("development", "test")  # the only ones that may run on the development secret
+MIN_SECRET_LENGTH = 32
+# Values copied from examples and tutorials: long enough, and known to everyone.
+PLACEHOLDER_SECRETS = frozenset({DEV_SECRET, "change-me", "changeme", "change-this", "replace-me", "secret",
+                                 "secret-key", "your-secret-key", "your-secret-key-here", "please-change-me"})
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    environment: str = Field(default="development", description="development | test | production")
+    environment: str = Field(default="development", description=" | ".join(ENVIRONMENTS))
     database_url: str = f"sqlite:///{DATA_DIR / 'listening.core.db'}"
     timezone: str = "Asia/Shanghai"
     secret_key: str = DEV_SECRET
     demo_mode: bool = False
 
-    # Sign-in
-    max_failed_logins: int = 5
-    lockout_minutes: int = 15
+    # Sign-in: after `sign_in_free_attempts` failures for one account from one address, each next attempt waits
+    # 1 s, 2 s, 4 s ... up to `sign_in_max_delay_seconds`; failures older than `sign_in_forget_minutes` are forgotten.
+    sign_in_free_attempts: int = Field(default=3, ge=1)
+    sign_in_max_delay_seconds: int = Field(default=300, ge=1)
+    sign_in_forget_minutes: int = Field(default=60, ge=1)
     session_idle_minutes: int = 60
     session_max_hours: int = 12
 
@@ -68,6 +76,13 @@ class Settings(BaseSettings):
     quiz_pass_percent: int = Field(default=80, ge=1, le=100)
     expiry_warning_days: int = Field(default=30, ge=0)  # how long before a module expires the volunteer is warned
 
+    @field_validator("environment")
+    @classmethod
+    def _known_environment(cls, value: str) -> str:
+        if value not in ENVIRONMENTS:
+            raise ValueError(f"ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)} (got {value!r})")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -92,9 +107,12 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _no_default_secret_in_production(self) -> "Settings":
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError("SECRET_KEY must be set to a random value in production")
+    def _strong_secret_outside_development(self) -> "Settings":
+        if self.environment not in RELAXED_ENVIRONMENTS:
+            problem = secret_problem(self.secret_key)
+            if problem:
+                raise ValueError(f"{problem} when ENVIRONMENT={self.environment}; "
+                                 "`python -c \"import secrets; print(secrets.token_urlsafe(32))\"` makes one")
         return self
 
     @property
@@ -115,9 +133,37 @@ class Settings(BaseSettings):
         )
 
 
+def secret_problem(secret: str) -> str | None:
+    """Why `secret` cannot sign cookies in production, or None when it is strong enough."""
+    if secret.strip().lower() in PLACEHOLDER_SECRETS:
+        return "SECRET_KEY is a known placeholder"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters"
+    if len(set(secret)) < 8:
+        return "SECRET_KEY repeats too few characters to be random"
+    return None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_problem() -> str | None:
+    """One line saying why the settings are refused (naming the variable), or None when they load."""
+    try:
+        get_settings()
+    except ValidationError as error:
+        return "; ".join(_one_line(problem) for problem in error.errors())
+    return None
+
+
+def _one_line(problem: dict) -> str:
+    message = str(problem.get("msg", "invalid")).removeprefix("Value error, ")
+    names = [str(part).upper() for part in problem.get("loc", ()) if part]
+    if names and not message.startswith(names[0]):
+        return f"{names[0]}: {message}"
+    return message
 
 
 def new_secret() -> str:

@@ -41,6 +41,7 @@ from listening.models.privacy import ErasedOptOut, ResidentView
 from listening.models.reasons import RequestReason
 from listening.models.residents import DoNotMatch, ListeningRequest, RequestTimeWindow, Resident
 from listening.models.safeguarding import DebriefRequest, DutyShift, Escalation
+from listening.models.throttle import SignInThrottle
 from listening.models.visits import SessionLog, Visit, VisitVolunteer
 from listening.models.volunteers import (
     AvailabilityException,
@@ -101,6 +102,7 @@ __all__ = [
     "Role",
     "SessionLog",
     "ShadowSession",
+    "SignInThrottle",
     "SmsOptOut",
     "StrEnum",
     "TrainingCompletion",

@@ -22,8 +22,12 @@ from listening.core.config import Settings, get_settings
 from listening.core.errors import AuthError, InvalidInput
 from listening.core.i18n import N_
 from listening.models import Account, AuthSession, Role, utcnow
+from listening.staff import throttle
 
 SESSION_COOKIE = "lh_session"
+DEVICE_COOKIE = "lh_device"  # signed: this browser signed in to this account before (see device_of)
+BROWSER_COOKIE = "lh_browser"  # random, set on every first response: binds a sign-in ticket to its browser
+DEVICE_COOKIE_DAYS = 180
 TICKET_SECONDS = 60
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD_LENGTH = 10
@@ -93,54 +97,72 @@ def create_account(
     return account
 
 
-def authenticate(session: Session, *, username: str, password: str, now: datetime | None = None,
+def authenticate(session: Session, *, username: str, password: str, address: str | None = None,
+                 device_cookie: str | None = None, now: datetime | None = None,
                  settings: Settings | None = None) -> Account:
-    """Check a password; count failures and lock the account after too many. Raises AuthError."""
+    """Check a password within throttling (listening.staff.throttle). Raises AuthError.
+
+    Every attempt costs one scrypt, whether the account exists, the password is wrong or the attempt is throttled,
+    and those three get the same message, so neither the answer nor its timing says which it was.
+    """
     account = _account_named(session, username)
     stored = account.password_hash if account else _DUMMY_HASH
     return _record_attempt(session, username=username, matched_hash=stored if verify_password(password, stored) else None,
-                           now=now, settings=settings)
+                           address=address, device_cookie=device_cookie, now=now or utcnow(), settings=settings)
 
 
 def _account_named(session: Session, username: str) -> Account | None:
     return session.exec(select(Account).where(Account.username == username.strip().lower())).first()
 
 
-def _record_attempt(session: Session, *, username: str, matched_hash: str | None, now: datetime | None,
-                    settings: Settings | None) -> Account:
+WRONG_CREDENTIALS = N_("Wrong username or password.")
+
+
+def _record_attempt(session: Session, *, username: str, matched_hash: str | None, address: str | None,
+                    device_cookie: str | None, now: datetime, settings: Settings | None) -> Account:
     """The outcome of a password check already made: `matched_hash` is the stored hash the password matched (None if
     it matched nothing). A hash changed since (a reset in between) counts as a wrong password."""
     settings = settings or get_settings()
-    now = now or utcnow()
     account = _account_named(session, username)
-    if account is None:
-        raise AuthError(N_("Wrong username or password."))
-    if account.locked_until and account.locked_until > now:
-        minutes = max(1, int((account.locked_until - now).total_seconds() // 60) + 1)
-        raise AuthError(N_("Too many failed attempts. Try again in {minutes} minutes."), minutes=minutes)
-    if matched_hash is None or not hmac.compare_digest(matched_hash, account.password_hash):
-        account.failed_logins += 1
-        details = {"failed_logins": account.failed_logins}
-        if account.failed_logins >= settings.max_failed_logins:
-            account.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            account.failed_logins = 0
-            audit.record(session, actor_id=None, action=AuditAction.account_locked, entity="account", entity_id=account.id,
-                         details=details, at=now)
-            session.add(account)
-            session.commit()  # the failure must count even though we raise
-            raise AuthError(N_("Too many failed attempts. Try again in {minutes} minutes."),
-                            minutes=settings.lockout_minutes)
-        audit.record(session, actor_id=None, action=AuditAction.auth_failed, entity="account", entity_id=account.id,
-                     details=details, at=now)
-        session.add(account)
-        session.commit()
-        raise AuthError(N_("Wrong username or password."))
+    device = device_of(device_cookie, account) if account else None
+    buckets = throttle.buckets_for(username=username, address=address, device=device, settings=settings)
+    if throttle.waiting_until(session, buckets, now=now, settings=settings):
+        raise AuthError(WRONG_CREDENTIALS)  # the password was checked all the same: same work, same answer
+    if account is None or matched_hash is None or not hmac.compare_digest(matched_hash, account.password_hash):
+        failures = throttle.count_failure(session, buckets, now=now, settings=settings)
+        if account is not None:
+            audit.record(session, actor_id=None, action=AuditAction.auth_failed, entity="account",
+                         entity_id=account.id, details={"failures": failures, "known_browser": device is not None},
+                         at=now)
+        session.commit()  # the failure must count even though we raise
+        raise AuthError(WRONG_CREDENTIALS)
     if not account.is_active:
         raise AuthError(N_("This account is disabled. Ask a coordinator."))
-    account.failed_logins = 0
-    account.locked_until = None
-    session.add(account)
+    throttle.forget(session, buckets)
     return account
+
+
+# ----- known browsers -----------------------------------------------------------------------------------------
+
+
+def _device_signer(settings: Settings | None = None) -> Signer:
+    return Signer((settings or get_settings()).secret_key, salt="listening.device")
+
+
+def new_device_cookie(account_id: int) -> str:
+    """Set in a browser after the account signed in there: that browser is known to the account from then on."""
+    return _device_signer().sign(f"{account_id}.{secrets.token_urlsafe(16)}").decode()
+
+
+def device_of(cookie_value: str | None, account: Account) -> str | None:
+    """The browser's id when the signed device cookie belongs to `account`, else None."""
+    if not cookie_value:
+        return None
+    try:
+        account_id, _, device = _device_signer().unsign(cookie_value).decode().partition(".")
+    except BadSignature:
+        return None
+    return device if device and account_id == str(account.id) else None
 
 
 # ----- sessions -----------------------------------------------------------------------------------------------
@@ -149,7 +171,7 @@ def _record_attempt(session: Session, *, username: str, matched_hash: str | None
 @dataclass(frozen=True)
 class NewSession:
     token: str  # goes into the signed cookie; never stored
-    ticket: str  # one-time, short-lived: lets the browser fetch the cookie from /auth/session
+    ticket: str | None  # one-time, short-lived, bound to its browser: lets it fetch the cookie from /auth/session
 
 
 def _sha256(value: str) -> str:
@@ -160,8 +182,13 @@ def _signer(settings: Settings | None = None) -> Signer:
     return Signer((settings or get_settings()).secret_key, salt="listening.session")
 
 
-def sign_in(*, username: str, password: str, now: datetime | None = None) -> tuple[Account, NewSession]:
+def sign_in(*, username: str, password: str, address: str | None = None, device_cookie: str | None = None,
+            browser: str | None = None, now: datetime | None = None) -> tuple[Account, NewSession]:
     """Check the password, then open a session, in transactions of its own.
+
+    `address` is the client address, `device_cookie` the browser's DEVICE_COOKIE and `browser` its BROWSER_COOKIE:
+    the ticket only works when redeemed with that same browser cookie (no login CSRF), and without one no ticket is
+    issued (the session then lasts as long as the page).
 
     scrypt takes about 50 ms by design, and on SQLite nobody else can write while a write transaction is open; so
     the hash is read and checked first, outside any write, and the short write transaction after it only records
@@ -171,28 +198,48 @@ def sign_in(*, username: str, password: str, now: datetime | None = None) -> tup
         account = _account_named(session, username)
         stored = account.password_hash if account else _DUMMY_HASH
     matched_hash = stored if verify_password(password, stored) else None
-    return db.transaction(lambda session: _open_session(session, username=username, matched_hash=matched_hash,
-                                                        now=now or utcnow()))
+    return db.transaction(lambda session: _open_session(
+        session, username=username, matched_hash=matched_hash, address=address, device_cookie=device_cookie,
+        browser=browser, now=now or utcnow()))
 
 
-def _open_session(session: Session, *, username: str, matched_hash: str | None,
-                  now: datetime) -> tuple[Account, NewSession]:
-    account = _record_attempt(session, username=username, matched_hash=matched_hash, now=now, settings=None)
-    token, ticket = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+def _ticket_hash(ticket: str, browser: str) -> str:
+    return _sha256(f"{ticket}:{browser}")
+
+
+def _open_session(session: Session, *, username: str, matched_hash: str | None, address: str | None,
+                  device_cookie: str | None, browser: str | None, now: datetime) -> tuple[Account, NewSession]:
+    account = _record_attempt(session, username=username, matched_hash=matched_hash, address=address,
+                              device_cookie=device_cookie, now=now, settings=None)
+    token = secrets.token_urlsafe(32)
+    ticket = secrets.token_urlsafe(32) if browser else None
     session.add(AuthSession(id=_sha256(token), account_id=account.id, created_at=now, last_seen_at=now,
-                            ticket_hash=_sha256(ticket), ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS)))
+                            ticket_hash=_ticket_hash(ticket, browser) if ticket else None,
+                            ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS) if ticket else None))
     audit.record(session, actor_id=account.id, action=AuditAction.auth_signed_in, entity="account", entity_id=account.id, at=now)
     return account, NewSession(token=token, ticket=ticket)
 
 
-def redeem_ticket(session: Session, *, ticket: str, now: datetime | None = None) -> str | None:
-    """Exchange a one-time ticket for the signed cookie value, or None if it is unknown, used or stale.
+@dataclass(frozen=True)
+class Redeemed:
+    session_cookie: str  # the signed session token, for SESSION_COOKIE
+    device_cookie: str  # for DEVICE_COOKIE: the browser's known-browser mark, kept when it already had one
 
-    The ticket travels in a URL, so it is single-use and short-lived; redeeming it rotates the session to a fresh
-    token that only the HttpOnly cookie ever holds (the page that signed in reloads from that cookie).
+
+def redeem_ticket(session: Session, *, ticket: str, browser: str | None, device_cookie: str | None = None,
+                  now: datetime | None = None) -> Redeemed | None:
+    """Exchange a one-time ticket for the signed cookie values, or None if it is unknown, used, stale or was issued
+    to another browser (`browser` is the BROWSER_COOKIE of the browser redeeming it).
+
+    The ticket travels in a URL, so it is single-use, short-lived and bound to the browser that signed in;
+    redeeming it rotates the session to a fresh token that only the HttpOnly cookie ever holds (the page that
+    signed in reloads from that cookie).
     """
     now = now or utcnow()
-    auth_session = session.exec(select(AuthSession).where(AuthSession.ticket_hash == _sha256(ticket))).first()
+    if not ticket or not browser:
+        return None
+    auth_session = session.exec(select(AuthSession).where(AuthSession.ticket_hash == _ticket_hash(ticket, browser))
+                                ).first()
     if auth_session is None or auth_session.revoked_at or not auth_session.ticket_expires_at:
         return None
     if auth_session.ticket_expires_at < now:
@@ -203,7 +250,18 @@ def redeem_ticket(session: Session, *, ticket: str, now: datetime | None = None)
     session.delete(auth_session)
     session.flush()
     session.add(replacement)
-    return _signer().sign(token).decode()
+    account = session.get(Account, auth_session.account_id)
+    known = device_cookie if account and device_of(device_cookie, account) else new_device_cookie(auth_session.account_id)
+    return Redeemed(session_cookie=_signer().sign(token).decode(), device_cookie=known)
+
+
+def sign_out_token(token: str) -> str:
+    """The CSRF token a sign-out POST must carry: derived from the session token, useless without the cookie."""
+    return hmac.new(get_settings().secret_key.encode(), f"sign-out:{token}".encode(), hashlib.sha256).hexdigest()
+
+
+def sign_out_token_matches(token: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(sign_out_token(token), given)
 
 
 def token_from_cookie(cookie_value: str | None) -> str | None:

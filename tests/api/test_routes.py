@@ -6,10 +6,12 @@ import pytest
 from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.routing import Route
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
+from api.headers import SecurityHeaders
 from api.routes import guarded, routes
 from listening.core.config import get_settings
 from listening.models import (
@@ -24,6 +26,7 @@ from listening.models import (
 from listening.sms import inbound as inbound_sms
 from listening.staff import auth
 from tests import factories
+from tests.e2e.conftest import served_app  # noqa: F401  (the real app in a subprocess)
 from tests.factories.sms_helpers import ABROAD_PHONE, scheduled_visit
 from tests.incident_helpers import (
     INCIDENT,
@@ -201,3 +204,105 @@ def test_starlettes_own_http_errors_pass_through_the_boundary(caplog):
     with TestClient(Starlette(routes=[Route("/x", guarded("/x", missing))])) as test_client:
         assert test_client.get("/x").status_code == 404
     assert incident_records(caplog) == []
+
+
+# -- sign-in ticket, sign-out, headers ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def web(engine):
+    """The routes behind the headers middleware, as serve.py mounts them (no Twilio settings needed)."""
+    get_settings.cache_clear()
+    app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders)])
+    with TestClient(app, base_url="http://localhost:8501") as test_client:
+        yield test_client
+
+
+def signed_in_browser(web, session):
+    """A browser that got its browser cookie, signed in and redeemed its ticket: (client, session token)."""
+    factories.coordinator(session)
+    session.commit()
+    assert web.get("/api/health").status_code == 200  # the first response hands out the browser cookie
+    browser = web.cookies[auth.BROWSER_COOKIE]
+    _, new = auth.sign_in(username="coord", password=factories.PASSWORD, browser=browser)
+    response = web.get(f"/api/auth/session?ticket={new.ticket}&lang=en", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/?lang=en"
+    token = auth.token_from_cookie(web.cookies[auth.SESSION_COOKIE])
+    assert token and auth.DEVICE_COOKIE in web.cookies
+    return web, token
+
+
+def signed_in(session, token) -> bool:
+    session.rollback()  # a fresh look (SQLite keeps the snapshot of an open read)
+    try:
+        return auth.resume(session, token=token) is not None
+    finally:
+        session.rollback()
+
+
+def test_a_ticket_redeemed_in_another_browser_signs_nobody_in(web, session, engine):
+    factories.coordinator(session)
+    session.commit()
+    web.get("/api/health")
+    _, new = auth.sign_in(username="coord", password=factories.PASSWORD, browser=web.cookies[auth.BROWSER_COOKIE])
+    with TestClient(Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders)])) as victim:
+        victim.get("/api/health")  # a browser cookie of its own
+        response = victim.get(f"/api/auth/session?ticket={new.ticket}", follow_redirects=False)
+        assert response.status_code == 303 and auth.SESSION_COOKIE not in victim.cookies
+    with TestClient(Starlette(routes=routes())) as no_cookie:
+        no_cookie.get(f"/api/auth/session?ticket={new.ticket}", follow_redirects=False)
+        assert auth.SESSION_COOKIE not in no_cookie.cookies
+    # The browser that signed in still can, once.
+    assert web.get(f"/api/auth/session?ticket={new.ticket}", follow_redirects=False).status_code == 303
+    assert auth.SESSION_COOKIE in web.cookies
+
+
+def test_sign_out_is_a_post_with_the_sessions_token(web, session):
+    web, token = signed_in_browser(web, session)
+    # A link (GET) from anywhere signs nobody out.
+    assert web.get("/api/auth/logout", follow_redirects=False).status_code == 405
+    assert signed_in(session, token)
+    # Another site's form has no token, or a wrong one.
+    assert web.post("/api/auth/logout", data={}, follow_redirects=False).status_code == 403
+    assert web.post("/api/auth/logout", data={"csrf": auth.sign_out_token("someone else")},
+                    follow_redirects=False).status_code == 403
+    assert signed_in(session, token)
+    response = web.post("/api/auth/logout?lang=en", data={"csrf": auth.sign_out_token(token)}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/?lang=en"
+    assert not signed_in(session, token)
+    assert auth.SESSION_COOKIE not in web.cookies and auth.DEVICE_COOKIE in web.cookies  # still a known browser
+
+
+def test_every_route_answers_with_the_security_headers(web):
+    for response in (web.get("/api/health"), web.get("/api/auth/logout"), web.get("/api/nothing-here")):
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+    # The browser cookie is handed out once, HttpOnly.
+    first = web.get("/api/health")
+    assert "set-cookie" not in first.headers
+
+
+def test_a_new_browser_gets_an_httponly_browser_cookie():
+    with TestClient(Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders)])) as fresh:
+        cookie = fresh.get("/api/health").headers["set-cookie"]
+    assert cookie.startswith(auth.BROWSER_COOKIE + "=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_streamlit_pages_and_static_files_carry_the_headers_too(served_app):
+    """The real `streamlit run serve.py`: a page, one of Streamlit's static files and an API route."""
+    import re
+    import urllib.request
+
+    with urllib.request.urlopen(f"{served_app}/") as page:
+        html = page.read().decode()
+        headers = [page.headers]
+    script = re.search(r'src="\./(static/js/[^"]+\.js)"', html).group(1)
+    for path in (script, "favicon.png", "triage", "api/health"):
+        with urllib.request.urlopen(f"{served_app}/{path}") as response:
+            headers.append(response.headers)
+    for header in headers:
+        assert header["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in header["Content-Security-Policy"]
+        assert header["X-Content-Type-Options"] == "nosniff" and header["Referrer-Policy"] == "no-referrer"

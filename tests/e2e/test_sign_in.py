@@ -11,9 +11,18 @@ pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 60_000
 
 
+def refusals_of_the_content_policy(page) -> list[str]:
+    """Console messages of the browser refusing something under the Content-Security-Policy (filled as it runs)."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return refused
+
+
 def test_coordinator_signs_in_sees_home_and_survives_a_refresh(served_app, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(TIMEOUT_MS)
+    refused = refusals_of_the_content_policy(page)
     page.goto(f"{served_app}/?lang=zh_CN")
     page.get_by_text("演示账号").first.wait_for()
     page.get_by_label("用户名").fill("coordinator")
@@ -31,11 +40,29 @@ def test_coordinator_signs_in_sees_home_and_survives_a_refresh(served_app, brows
         page.wait_for_timeout(1500)
         page.screenshot(path=str(Path(os.environ["SCREENSHOT_TO"])))
 
-    page.get_by_role("button", name="退出登录").click()
+    # The reports page draws charts: they work under the policy too.
+    page.goto(f"{served_app}/reports?lang=zh_CN")
+    page.get_by_test_id("stVegaLiteChart").first.wait_for()
+
+    page.get_by_role("button", name="退出登录").click()  # a POST with the session's sign-out token
     page.get_by_role("button", name="登录", exact=True).wait_for()
     page.reload()
     page.get_by_role("button", name="登录", exact=True).wait_for()  # the cookie is gone or revoked
     assert page.get_by_text("王芳，您好").count() == 0
+    cookies = {c["name"] for c in page.context.cookies()}
+    assert "lh_session" not in cookies and "lh_device" in cookies  # signed out, still a known browser
+    assert refused == []
+
+
+def test_the_app_refuses_to_be_framed(served_app, browser):
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    refused = refusals_of_the_content_policy(page)
+    page.set_content(f'<iframe id="framed" src="{served_app}/?lang=en"></iframe>')
+    page.wait_for_timeout(3000)
+    frame = page.frame_locator("#framed")
+    assert frame.get_by_text("Sign in").count() == 0  # nothing of the app inside someone else's page
+    assert any("frame-ancestors" in text for text in refused), refused  # and the browser says why
 
 
 def test_volunteer_signs_in_in_english_and_sees_only_volunteer_pages(served_app, browser):

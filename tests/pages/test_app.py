@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from listening.core.config import get_settings
 from listening.models import Account, Role
 from tests.pages.conftest import app_test, sign_in
 from ui import shell
@@ -103,3 +104,16 @@ def test_sign_out_ends_the_session(demo):
 
     with session_scope() as session:
         assert auth.resume(session, token=token) is None
+
+
+def test_unusable_settings_show_one_plain_line_not_a_traceback(monkeypatch):
+    monkeypatch.setenv("ENVIRONMENT", "prod")
+    get_settings.cache_clear()
+    try:
+        at = app_test().run()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Listening Hour is not configured: ENVIRONMENT must be one of development, "
+                                           "test, production (got 'prod')"]

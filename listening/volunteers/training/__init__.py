@@ -7,6 +7,7 @@ take quizzes (`quiz`), and `progress` is what each of them sees. Callers use the
 
 from listening.volunteers.training.completions_csv import (
     CSV_COLUMNS,
+    PROBLEMS_SHOWN,
     ImportRejected,
     RowProblem,
     import_completions_csv,
@@ -56,6 +57,7 @@ __all__ = [
     "ImportRejected",
     "ModuleState",
     "ModuleStatus",
+    "PROBLEMS_SHOWN",
     "QuizQuestion",
     "QuizResult",
     "RowProblem",

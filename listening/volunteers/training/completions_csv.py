@@ -1,4 +1,9 @@
-"""Importing training completions from a CSV file: every row is checked first, then all or nothing."""
+"""Importing training completions from a CSV file: every row is checked first, then all or nothing.
+
+A file is refused whole, with one clear message, when it is larger than MAX_FILE_BYTES, has more than MAX_ROWS
+rows or a cell longer than MAX_FIELD_CHARS (the csv module's own limit, 128 KiB, would otherwise raise). The
+problems of a file that passes those limits are all kept; the page shows the first PROBLEMS_SHOWN in one table.
+"""
 
 from __future__ import annotations
 
@@ -36,10 +41,14 @@ class RowProblem:
     message: str  # English msgid
     params: dict = field(default_factory=dict)
 
-    def translated(self) -> str:
-        # module titles are chosen here, so the problem reads in the language current when it is shown
+    def problem(self) -> str:
+        """The problem alone, in the current language (module titles are chosen here, so it reads in the language
+        current when it is shown)."""
         params = {k: module_title(v) if isinstance(v, TrainingModule) else v for k, v in self.params.items()}
-        return gettext(N_("Line {line}: {problem}"), line=self.line, problem=gettext(self.message, **params))
+        return gettext(self.message, **params)
+
+    def translated(self) -> str:
+        return gettext(N_("Line {line}: {problem}"), line=self.line, problem=self.problem())
 
 
 class ImportRejected(InvalidInput):
@@ -55,6 +64,30 @@ CSV_COLUMNS = {  # accepted header names -> column
     "completed_on": "completed_on", "完成日期": "completed_on",
 }
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_FILE_BYTES = 1024 * 1024  # a year of a large centre's completions is far below this
+MAX_ROWS = 5000
+MAX_FIELD_CHARS = 200  # a phone number, a module code or a date
+PROBLEMS_SHOWN = 100  # the page's table of problems; the rest are counted
+
+
+def _limited_rows(data: str) -> list[tuple[int, list[str]]]:
+    """The non-blank rows with their line numbers, or ImportRejected when the file breaks a limit."""
+    reader = csv.reader(io.StringIO(data))
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            if len(rows) > MAX_ROWS:  # the header and MAX_ROWS rows are allowed
+                raise ImportRejected([RowProblem(reader.line_num, N_("The file has more than {n} rows: split it into "
+                                                                     "smaller files."), {"n": MAX_ROWS})])
+            if any(len(cell) > MAX_FIELD_CHARS for cell in row):
+                raise ImportRejected([RowProblem(reader.line_num, N_("A cell is longer than {n} characters: this is "
+                                                                     "not a completions file."), {"n": MAX_FIELD_CHARS})])
+            if any(cell.strip() for cell in row):
+                rows.append((reader.line_num, row))
+    except csv.Error:  # a cell beyond the csv module's own limit, or a NUL byte: not a completions file either
+        raise ImportRejected([RowProblem(reader.line_num, N_("A cell is longer than {n} characters: this is not "
+                                                                 "a completions file."), {"n": MAX_FIELD_CHARS})]) from None
+    return rows
 
 
 def import_completions_csv(session: Session, *, actor: Account, data: bytes | str,
@@ -63,13 +96,16 @@ def import_completions_csv(session: Session, *, actor: Account, data: bytes | st
     (code) and completed_on (YYYY-MM-DD). Every row is checked first; one bad row and nothing is imported."""
     require_role(actor, Role.coordinator)
     on = on or today()
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise ImportRejected([RowProblem(1, N_("The file is larger than {n} KiB: split it into smaller files."),
+                                         {"n": MAX_FILE_BYTES // 1024})])
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")  # Excel writes a byte-order mark
         except UnicodeDecodeError:
             raise ImportRejected([RowProblem(1, N_("The file is not UTF-8 text. Save it as CSV UTF-8."))]) from None
-    reader = csv.reader(io.StringIO(data.lstrip("\ufeff")))
-    rows = [(number, row) for number, row in enumerate(reader, start=1) if any(cell.strip() for cell in row)]
+    rows = _limited_rows(data.lstrip("\ufeff"))
     if not rows:
         raise ImportRejected([RowProblem(1, N_("The file is empty."))])
     header_line, header = rows[0]
