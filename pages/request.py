@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from listening.core.clients import client_address
 from listening.core.config import get_settings
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
@@ -10,14 +9,6 @@ from listening.core.i18n import _, get_locale
 from listening.residents import intake
 from ui import shell
 from ui.request_form import crisis_card, form_fields
-
-
-def this_client() -> str:
-    """The address the form's limits count: the peer, or X-Forwarded-For behind a configured trusted proxy.
-    Streamlit gives no address (None) for a loopback peer, such as a proxy on the same machine."""
-    return client_address(st.context.ip_address or "127.0.0.1", st.context.headers.get("X-Forwarded-For"),
-                          trusted_proxies=get_settings().trusted_proxies)
-
 
 st.title(_("Ask for a listening hour"))
 st.markdown(_("A trained volunteer from your community listens to you for an hour: at the centre, by phone or at "
@@ -46,7 +37,7 @@ form.locale = get_locale()
 if st.button(_("Send my request"), type="primary", key="request_send"):
     try:
         with session_scope() as session:
-            result = intake.submit(session, form=form, client_address=this_client())
+            result = intake.submit(session, form=form, client_address=shell.client_address())
     except ServiceError as error:
         shell.show_error(error)
     else:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from listening.core import clients
 from listening.core.config import get_settings
 from listening.core.db import read_scope, session_scope
 from listening.core.errors import ServiceError
@@ -188,9 +189,11 @@ def post_to(url: str, fields: dict[str, str]) -> None:
             '<script>document.getElementById("lh-post").submit();</script>', unsafe_allow_javascript=True)
 
 
-def client_address() -> str | None:
-    """The address this browser connects from, as Streamlit saw it (the proxy's, behind one)."""
-    return st.context.ip_address
+def client_address() -> str:
+    """The address this browser connects from: the peer, or X-Forwarded-For behind a configured trusted proxy.
+    Streamlit gives no address (None) for a loopback peer, such as a proxy on the same machine."""
+    return clients.client_address(st.context.ip_address or "127.0.0.1", st.context.headers.get("X-Forwarded-For"),
+                                  trusted_proxies=get_settings().trusted_proxies)
 
 
 def sign_out_button(signed_in: Account) -> None:
