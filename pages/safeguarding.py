@@ -10,6 +10,7 @@ from listening.core.i18n import _, format_number
 from listening.models import DebriefStatus, EscalationStatus, Role, utcnow
 from ui import actions, shell
 from ui.format import local_time
+from ui.inert import md
 
 account = shell.require(Role.coordinator)
 st.title(_("Safeguarding"))
@@ -60,14 +61,14 @@ with tab_escalations:
             if e.request_id:
                 details.append(_("request #{id}", id=e.request_id))
             if e.volunteer_name:
-                details.append(_("volunteer {name}", name=e.volunteer_name))
+                details.append(_("volunteer {name}", name=md(e.volunteer_name)))
             st.caption(" · ".join(details))
             if e.status == EscalationStatus.open:
                 if st.button(_("Acknowledge: I am taking this on"), key=f"ack_{e.id}", type="primary"):
                     actions.run(safeguarding.acknowledge, actor=account, escalation_id=e.id,
                                 success=_("Escalation #{id} acknowledged.", id=e.id))
             else:
-                st.caption(_("Acknowledged by {name}", name=e.acknowledged_by or "?"))
+                st.caption(_("Acknowledged by {name}", name=md(e.acknowledged_by or "?")))
                 action = st.text_area(_("Action taken"), value=e.action_taken or "", key=f"action_{e.id}",
                                       max_chars=safeguarding.ACTION_MAX)
                 buttons = st.columns(2)
@@ -83,7 +84,7 @@ with tab_debriefs:
         st.caption(_("No volunteer is waiting for a debrief."))
     for d in debriefs:
         with st.container(border=True):
-            st.markdown(_("**{name}** asked for a debrief on {when}", name=d.volunteer_name,
+            st.markdown(_("**{name}** asked for a debrief on {when}", name=md(d.volunteer_name),
                           when=local_time(d.requested_at, "short")))
             buttons = st.columns(2)
             if buttons[0].button(_("Debrief held"), key=f"debrief_held_{d.id}"):

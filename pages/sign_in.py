@@ -5,6 +5,7 @@ from listening.core.i18n import _, get_locale
 from listening.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from listening.staff import auth
 from ui import shell
+from ui.inert import NAME, md
 
 st.title(_("Listening Hour"))
 st.caption(_("Free listening by trained volunteers of your community centre."))
@@ -21,7 +22,7 @@ if submitted:
         shell.show_error(error)
     else:
         st.session_state[shell.TOKEN_KEY] = new_session.token
-        st.success(_("Welcome, {name}.", name=account.display_name))
+        st.success(_("Welcome, {name}.", name=md(account.display_name, max_chars=NAME)))
         # The browser fetches its HttpOnly cookie once, so a refresh keeps it signed in.
         shell.redirect(f"/api/auth/session?ticket={new_session.ticket}&lang={get_locale()}")
         st.stop()

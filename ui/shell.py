@@ -15,6 +15,7 @@ from listening.core.permissions import require_role
 from listening.models import Account, Role
 from listening.staff import auth
 from ui import errors
+from ui.inert import NAME, md
 
 TOKEN_KEY = "auth_token"
 
@@ -145,7 +146,7 @@ def redirect(url: str) -> None:
 
 
 def sign_out_button(signed_in: Account) -> None:
-    st.sidebar.caption(_("Signed in as {name} ({role})", name=signed_in.display_name, role=role_label(signed_in.role)))
+    st.sidebar.caption(_("Signed in as {name} ({role})", name=md(signed_in.display_name, max_chars=NAME), role=role_label(signed_in.role)))
     if st.sidebar.button(_("Sign out"), key="sign_out"):
         token = st.session_state.pop(TOKEN_KEY, None)
         if token:
