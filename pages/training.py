@@ -117,9 +117,9 @@ with import_tab:
             with session_scope() as session:
                 saved = training.import_completions_csv(session, actor=account, data=data, on=today)
         except training.ImportRejected as error:
-            st.error(error.translated())
+            st.error(error.translated(escape=md))
             for problem in error.problems:
-                st.markdown(f"- {md(problem.translated())}")
+                st.markdown(f"- {problem.translated(escape=md)}")
         except ServiceError as error:
             shell.show_error(error)
         else:

@@ -134,7 +134,7 @@ def require(*roles: Role) -> Account:
     try:
         return require_role(account(), *roles)
     except ServiceError as error:
-        st.error(error.translated())
+        st.error(error.translated(escape=md))
         st.stop()
         raise  # unreachable: st.stop() ends the run
 
@@ -146,7 +146,8 @@ def redirect(url: str) -> None:
 
 
 def sign_out_button(signed_in: Account) -> None:
-    st.sidebar.caption(_("Signed in as {name} ({role})", name=md(signed_in.display_name, max_chars=NAME), role=role_label(signed_in.role)))
+    st.sidebar.caption(_("Signed in as {name} ({role})", name=md(signed_in.display_name, max_chars=NAME),
+                         role=role_label(signed_in.role)))
     if st.sidebar.button(_("Sign out"), key="sign_out"):
         token = st.session_state.pop(TOKEN_KEY, None)
         if token:
@@ -163,7 +164,7 @@ def role_label(role: Role) -> str:
 
 
 def show_error(error: ServiceError) -> None:
-    st.error(error.translated())
+    st.error(error.translated(escape=md))
 
 
 def demo_mode() -> bool:

@@ -263,7 +263,7 @@ def hostile_csv(payload: Payload) -> str:
 VISITORS = (None, "coordinator", "volunteer", "trainee")
 # Pages whose main area must show the payload (the sidebar's "signed in as" shows it on every page).
 SHOWS_TYPED_TEXT = {
-    None: set(),
+    None: {"request"},  # the refusal repeats the typed phone number
     "coordinator": {"coordinator_home", "triage", "matching", "volunteers", "training", "safeguarding", "sms",
                     "reports"},
     "volunteer": {"volunteer_home", "log_session", "my_training", "my_availability"},
@@ -275,10 +275,16 @@ def _page_name(path: str) -> str:
     return path.removeprefix("pages/").removesuffix(".py")
 
 
-def interact(at, name: str, payload: Payload, session):
+def interact(at, name: str, payload: Payload, session, who: str | None):
     """Open what a page hides behind a choice, so its detail views are checked too: yields after each step."""
     yield "shown"
-    if name == "triage":
+    if name == "request" and who is None:
+        at.text_input(key="request_name").input("阿姨")
+        at.text_input(key="request_phone").input(payload.text)
+        at.button(key="request_send").click().run()
+        assert at.error, "a refusal that repeats what was typed"
+        yield "the public form refusing the typed phone number"
+    elif name == "triage":
         request = session.exec(select(ListeningRequest).where(ListeningRequest.status == RequestStatus.new)).first()
         at.selectbox(key="triage_open").set_value(request.id).run()
         yield "a request opened"
@@ -314,7 +320,7 @@ def render_all(at, role, payload: Payload, session, *, who: str | None) -> tuple
         if name == "matching":  # the quiet-hours phone list names the people to call
             assert shows(Screen(markdown=[("warning", w.value) for w in at.warning]), payload), where
         seen_main = False
-        for step in interact(at, name, payload, session):
+        for step in interact(at, name, payload, session, who):
             assert not at.exception, (where, step, at.exception)
             main, sidebar = screen_of(at.main), screen_of(at.sidebar)
             problems += problems_on(main, payload, f"{where} ({step})")

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,7 +15,7 @@ from sqlmodel import Session, select
 from listening.core import audit
 from listening.core.audit import AuditAction
 from listening.core.clock import today
-from listening.core.errors import InvalidInput
+from listening.core.errors import InvalidInput, escaped
 from listening.core.i18n import N_, gettext
 from listening.core.permissions import require_role
 from listening.core.phones import normalise
@@ -35,10 +36,12 @@ class RowProblem:
     message: str  # English msgid
     params: dict = field(default_factory=dict)
 
-    def translated(self) -> str:
+    def translated(self, escape: Callable[[str], str] | None = None) -> str:
+        """The problem in the current language; `escape` (ui.inert.md) for the cell values and titles in it."""
         # module titles are chosen here, so the problem reads in the language current when it is shown
         params = {k: module_title(v) if isinstance(v, TrainingModule) else v for k, v in self.params.items()}
-        return gettext(N_("Line {line}: {problem}"), line=self.line, problem=gettext(self.message, **params))
+        return gettext(N_("Line {line}: {problem}"), line=self.line,
+                       problem=gettext(self.message, **escaped(params, escape)))
 
 
 class ImportRejected(InvalidInput):
