@@ -49,7 +49,7 @@ from listening.models import (
 )
 from listening.sms.reminders import PhoneCall
 from tests.factories.session_factories import visit
-from tests.pages.conftest import app_test, sign_in
+from tests.pages.conftest import ROOT, app_test, sign_in
 from ui.shell import PAGES_BY_ROLE
 
 # The matrix renders pages; the database makes no difference to that, so it runs on SQLite only.
@@ -269,6 +269,12 @@ SHOWS_TYPED_TEXT = {
     "volunteer": {"volunteer_home", "log_session", "my_training", "my_availability"},
     "trainee": {"volunteer_home", "my_training"},
 }
+
+
+def test_the_matrix_reaches_every_page_file():
+    """Every file in pages/ is in some role's navigation, so the matrix below renders it."""
+    in_navigation = {spec.path for specs in PAGES_BY_ROLE.values() for spec in specs}
+    assert {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")} == in_navigation
 
 
 def _page_name(path: str) -> str:
