@@ -6,9 +6,10 @@ from listening.core.i18n import _, format_number
 from listening.models import RequestStatus, Role
 from ui import shell
 from ui.format import label
+from ui.inert import NAME, md
 
 account = shell.require(Role.coordinator)
-st.title(_("Good to see you, {name}", name=account.display_name))
+st.title(_("Good to see you, {name}", name=md(account.display_name, max_chars=NAME)))
 
 with session_scope() as session:
     overview = reports.coordinator_overview(session, actor=account)

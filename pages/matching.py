@@ -11,6 +11,7 @@ from listening.models import RecipientKind, Role, VisitRole
 from listening.volunteers import availability
 from ui import actions, shell
 from ui.format import label, local_time
+from ui.inert import md
 
 account = shell.require(Role.coordinator)
 st.title(_("Matching"))
@@ -27,7 +28,7 @@ if calls := st.session_state.pop(CALLS, None):
         [_("Quiet hours last until these visits begin, so no text message can tell them in time. "
            "Please phone them now:")]
         + ["- " + _("Request #{id}: {who} {name}, {phone}, visit at {when}", id=call.request_id,
-                    who=who[call.recipient_kind], name=call.name, phone=phones.display(call.phone),
+                    who=who[call.recipient_kind], name=md(call.name), phone=phones.display(call.phone),
                     when=local_time(call.starts_at, "full"))
            for call in calls]), icon="☎️")
 
@@ -104,7 +105,7 @@ for proposal in pending:
                       language=label(proposal.language), urgency=proposal.urgency, days=proposal.waiting_days))
         for volunteer in proposal.volunteers:
             role = _("partner") if volunteer.role == VisitRole.partner else _("lead")
-            st.markdown(f"- **{volunteer.name}** ({role}): " + "; ".join(r.text(_) for r in volunteer.reasons))
+            st.markdown(f"- **{md(volunteer.name)}** ({role}): " + "; ".join(md(r.text(_)) for r in volunteer.reasons))
         cols = st.columns([1, 1, 3])
         if cols[0].button(_("Approve"), key=f"approve_{rid}", type="primary"):
             actions.run(proposals.approve, actor=account, request_id=rid, success=with_phone_calls(

@@ -8,6 +8,7 @@ from listening.core.i18n import _, format_date
 from listening.models import Role
 from listening.volunteers import availability
 from ui import actions, shell
+from ui.inert import md
 
 account = shell.require(Role.volunteer)
 st.title(_("My availability"))
@@ -70,7 +71,7 @@ for off in mine.exceptions:
     row = st.columns([5, 1])
     first_day, last_day = availability.local_days(off)
     period = _("{first} to {last}", first=format_date(first_day), last=format_date(last_day))
-    row[0].markdown(" · ".join([period, off.reason] if off.reason else [period]))
+    row[0].markdown(" · ".join([period, md(off.reason)] if off.reason else [period]))
     if row[1].button(_("Remove"), key=f"remove_off_{off.id}"):
         actions.run(availability.remove_exception, actor=account, exception_id=off.id,
                     success=_("The time off is removed."))

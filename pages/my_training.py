@@ -9,6 +9,7 @@ from listening.volunteers import training
 from listening.volunteers.training import MODULE_STATE_LABELS, STAGE_LABELS, module_summary, module_title
 from ui import actions, shell
 from ui.format import label
+from ui.inert import md
 
 account = shell.require(Role.volunteer)
 st.title(_("My training"))
@@ -40,10 +41,10 @@ st.progress(home_done / max(1, len(status.home_only_modules)),
                    total=len(status.home_only_modules)))
 
 for module in status.expired:
-    st.error(_("{title} expired on {date}.", title=module_title(module.module),
+    st.error(_("{title} expired on {date}.", title=md(module_title(module.module)),
                date=format_date(module.valid_through)))
 for module in status.expiring:
-    st.warning(_("{title} is valid through {date}. Renew it before then.", title=module_title(module.module),
+    st.warning(_("{title} is valid through {date}. Renew it before then.", title=md(module_title(module.module)),
                  date=format_date(module.valid_through)))
 
 st.subheader(_("What to do next"))
@@ -51,7 +52,7 @@ steps = training.next_steps(status)
 if not steps:
     st.caption(_("Nothing to do: your training is complete and valid."))
 for step in steps:
-    st.markdown(f"- {step}")
+    st.markdown(f"- {md(step)}")
 
 st.subheader(_("My modules"))
 st.dataframe(

@@ -156,7 +156,7 @@ with tab_debriefs:
         st.caption(_("No volunteer is waiting for a debrief."))
     for d in debriefs:
         with st.container(border=True):
-            st.markdown(_("**{name}** asked for a debrief on {when}", name=d.volunteer_name,
+            st.markdown(_("**{name}** asked for a debrief on {when}", name=md(d.volunteer_name),
                           when=local_time(d.requested_at, "short")))
             buttons = st.columns(2)
             if buttons[0].button(_("Debrief held"), key=f"debrief_held_{d.id}"):

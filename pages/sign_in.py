@@ -5,6 +5,7 @@ from listening.core.i18n import _, get_locale
 from listening.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from listening.staff import auth
 from ui import shell
+from ui.inert import NAME, md
 
 st.title(_("Listening Hour"))
 st.caption(_("Free listening by trained volunteers of your community centre."))
@@ -26,7 +27,7 @@ if submitted:
         st.caption(_("After several wrong attempts, each new attempt from this device has to wait a little longer."))
     else:
         st.session_state[shell.TOKEN_KEY] = new_session.token
-        st.success(_("Welcome, {name}.", name=account.display_name))
+        st.success(_("Welcome, {name}.", name=md(account.display_name, max_chars=NAME)))
         if new_session.ticket:
             # The browser fetches its HttpOnly cookie once, so a refresh keeps it signed in.
             shell.redirect(f"/api/auth/session?ticket={new_session.ticket}&lang={get_locale()}")

@@ -11,6 +11,7 @@ from listening.volunteers import training
 from listening.volunteers.training import MODULE_STATE_LABELS, STAGE_LABELS, Stage, module_title
 from ui import actions, shell
 from ui.format import label
+from ui.inert import md
 
 account = shell.require(Role.coordinator)
 st.title(_("Training"))
@@ -75,7 +76,7 @@ with one:
         for mode in Mode:
             reasons = status.reasons[mode]
             if reasons:
-                st.markdown(f"✗ **{label(mode)}**: " + "; ".join(reasons))
+                st.markdown(f"✗ **{label(mode)}**: " + "; ".join(md(r) for r in reasons))
             else:
                 st.markdown(f"✓ **{label(mode)}**")
         st.dataframe(
@@ -93,7 +94,7 @@ with one:
         )
         st.markdown("#### " + _("Timeline"))
         for entry in timeline:
-            st.markdown(f"- {format_date(entry.on)} · {entry.text}")
+            st.markdown(f"- {format_date(entry.on)} · {md(entry.text)}")
 
 with record:
     with st.form("record_completions"):
@@ -116,7 +117,7 @@ with import_tab:
             with session_scope() as session:
                 saved = training.import_completions_csv(session, actor=account, data=data, on=today)
         except training.ImportRejected as error:
-            st.error(error.translated())
+            st.error(error.translated(escape=md))
             shown = error.problems[:training.PROBLEMS_SHOWN]
             st.dataframe([{_("Line"): p.line, _("Problem"): p.problem()} for p in shown], hide_index=True,
                          width="stretch")
@@ -139,7 +140,7 @@ with applicant:
         if st.form_submit_button(_("Add applicant")):
             actions.run(training.add_applicant, actor=account, full_name=full_name, gender=gender, phone=phone,
                         community_id=community, languages=languages,
-                        success=lambda volunteer: _("{name} was added as an applicant.", name=volunteer.full_name))
+                        success=lambda volunteer: _("{name} was added as an applicant.", name=md(volunteer.full_name)))
 
 with shadow:
     mentors = {s.volunteer.id: names[s.volunteer.id] for s in everyone if s.modes}
@@ -157,4 +158,4 @@ with shadow:
             else:
                 actions.run(training.record_shadow_session, actor=account, volunteer_id=learner, mentor_id=mentor,
                             observed_on=observed_on, on=today,
-                            success=_("Observed session recorded for {name}.", name=learners[learner]))
+                            success=_("Observed session recorded for {name}.", name=md(learners[learner])))

@@ -12,6 +12,7 @@ from listening.residents.intake import SubmitOutcome
 from listening.residents.triage import HISTORY_LABELS, SMS_HELD_LABELS, TriageSort
 from ui import actions, inert, shell
 from ui.format import label, local_time
+from ui.inert import NAME, md
 from ui.request_form import form_fields, window_text
 
 SORT_LABELS = {
@@ -86,7 +87,7 @@ if chosen is not None:
         shell.show_error(error)
         st.stop()
     request = detail.request
-    st.subheader(_("Request #{id} · {name}", id=request.id, name=detail.resident_name))
+    st.subheader(_("Request #{id} · {name}", id=request.id, name=md(detail.resident_name, max_chars=NAME)))
     if request.risk_flag:
         st.error(_("Risk words in this request: a safeguarding escalation was raised. Call the resident first."),
                  icon="🆘")
@@ -115,16 +116,16 @@ if chosen is not None:
         with session_scope() as session:
             st.code(triage.reveal_phone(session, actor=account, request_id=request.id))
     if detail.consent_verbal:
-        st.caption(_("Consent given verbally, recorded by {name}.", name=detail.consent_recorded_by or "?"))
+        st.caption(_("Consent given verbally, recorded by {name}.", name=md(detail.consent_recorded_by or "?")))
     st.markdown(_("**When:** {times}", times="、".join(window_text(w) for w in detail.windows)))
     if request.gender_wish:
         st.markdown(_("**Volunteer's gender:** {gender}", gender=label(request.gender_wish)))
     if request.wants_same_volunteer:
         st.markdown(_("Would like the same volunteer as last time."))
     if detail.address:
-        st.markdown(_("**Address:** {address}", address=detail.address))
+        st.markdown(_("**Address:** {address}", address=md(detail.address)))
     if request.topic:
-        st.markdown(_("**Would like to talk about:** {topic}", topic=request.topic))
+        st.markdown(_("**Would like to talk about:** {topic}", topic=md(request.topic)))
     if detail.visit:
         st.markdown(_("**Visit:** {when}, {status}", when=local_time(detail.visit.starts_at),
                       status=label(detail.visit.status)))

@@ -8,9 +8,10 @@ from listening.models import Role
 from listening.sessions import visits
 from ui import shell
 from ui.format import label, local_time
+from ui.inert import NAME, md
 
 account = shell.require(Role.volunteer)
-st.title(_("Hello, {name}", name=account.display_name))
+st.title(_("Hello, {name}", name=md(account.display_name, max_chars=NAME)))
 
 try:
     with session_scope() as session:
@@ -25,9 +26,9 @@ if not upcoming:
 for visit in upcoming:
     with st.container(border=True):
         st.markdown(f"**{local_time(visit.starts_at, 'full')}** · {label(visit.mode)} · {label(visit.language)}")
-        st.markdown(_("Resident: {name} · {phone}", name=visit.resident_name, phone=display(visit.resident_phone)))
+        st.markdown(_("Resident: {name} · {phone}", name=md(visit.resident_name), phone=display(visit.resident_phone)))
         if visit.address:
-            st.markdown(_("Address: {address}", address=visit.address))
+            st.markdown(_("Address: {address}", address=md(visit.address)))
         st.caption(label(visit.status))
 
 st.subheader(_("Recent visits"))

@@ -12,6 +12,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 from listening.core import incidents
 from listening.core.errors import ServiceError
 from listening.core.i18n import _
+from ui.inert import md
 
 
 def show_incident(incident: str) -> None:
@@ -35,7 +36,7 @@ def boundary(where: str) -> Iterator[None]:
     except (ScriptControlException, FragmentHandledException):
         raise
     except ServiceError as error:
-        st.error(error.translated())
+        st.error(error.translated(escape=md))
     except Exception as error:  # noqa: BLE001 - this is the boundary: everything else becomes an incident
         show_incident(incidents.record(error, where=where))
     else:

@@ -15,6 +15,7 @@ import unicodedata
 # directives, autolinks) and '$' (maths). Escaping them all is simpler and safer than guessing which matter.
 _ESCAPABLE = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+NAME = 80  # characters of a typed name shown in a title, heading or label (a 5,000-character name stays readable)
 
 
 def _visible(ch: str) -> bool:

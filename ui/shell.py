@@ -19,6 +19,7 @@ from listening.models import Account, Role
 from listening.safeguarding import unacknowledged_count
 from listening.staff import auth
 from ui import errors
+from ui.inert import NAME, md
 
 TOKEN_KEY = "auth_token"
 
@@ -138,7 +139,7 @@ def require(*roles: Role) -> Account:
     try:
         signed_in = require_role(account(), *roles)
     except ServiceError as error:
-        st.error(error.translated())
+        st.error(error.translated(escape=md))
         st.stop()
         raise  # unreachable: st.stop() ends the run
     if signed_in.role == Role.coordinator:
@@ -197,7 +198,8 @@ def client_address() -> str:
 
 
 def sign_out_button(signed_in: Account) -> None:
-    st.sidebar.caption(_("Signed in as {name} ({role})", name=signed_in.display_name, role=role_label(signed_in.role)))
+    st.sidebar.caption(_("Signed in as {name} ({role})", name=md(signed_in.display_name, max_chars=NAME),
+                         role=role_label(signed_in.role)))
     if st.sidebar.button(_("Sign out"), key="sign_out"):
         token = st.session_state.pop(TOKEN_KEY, None)
         if token:
@@ -215,7 +217,7 @@ def role_label(role: Role) -> str:
 
 
 def show_error(error: ServiceError) -> None:
-    st.error(error.translated())
+    st.error(error.translated(escape=md))
 
 
 def demo_mode() -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from listening.core.i18n import N_, gettext
 
 
@@ -11,9 +13,20 @@ class ServiceError(Exception):
         self.message = message
         self.params = params
 
-    def translated(self) -> str:
-        """The message in the current interface language."""
-        return gettext(self.message, **self.params)
+    def translated(self, escape: Callable[[str], str] | None = None) -> str:
+        """The message in the current interface language.
+
+        A parameter may be something a person typed (a phone number, a CSV cell): a page that renders markdown
+        passes `escape` (ui.inert.md) so that only the parameters, never the sentence around them, are escaped.
+        """
+        return gettext(self.message, **escaped(self.params, escape))
+
+
+def escaped(params: dict, escape: Callable[[str], str] | None) -> dict:
+    """`params` with every text value passed through `escape` (unchanged without one)."""
+    if escape is None:
+        return params
+    return {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
 
 
 class InvalidInput(ServiceError):

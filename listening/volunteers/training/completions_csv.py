@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,7 +20,7 @@ from sqlmodel import Session, select
 from listening.core import audit
 from listening.core.audit import AuditAction
 from listening.core.clock import today
-from listening.core.errors import InvalidInput
+from listening.core.errors import InvalidInput, escaped
 from listening.core.i18n import N_, gettext
 from listening.core.permissions import require_role
 from listening.core.phones import normalise
@@ -41,14 +42,14 @@ class RowProblem:
     message: str  # English msgid
     params: dict = field(default_factory=dict)
 
-    def problem(self) -> str:
-        """The problem alone, in the current language (module titles are chosen here, so it reads in the language
-        current when it is shown)."""
+    def problem(self, escape: Callable[[str], str] | None = None) -> str:
+        """The problem alone, in the current language; `escape` (ui.inert.md) for the cell values and titles in it
+        (module titles are chosen here, so it reads in the language current when it is shown)."""
         params = {k: module_title(v) if isinstance(v, TrainingModule) else v for k, v in self.params.items()}
-        return gettext(self.message, **params)
+        return gettext(self.message, **escaped(params, escape))
 
-    def translated(self) -> str:
-        return gettext(N_("Line {line}: {problem}"), line=self.line, problem=self.problem())
+    def translated(self, escape: Callable[[str], str] | None = None) -> str:
+        return gettext(N_("Line {line}: {problem}"), line=self.line, problem=self.problem(escape))
 
 
 class ImportRejected(InvalidInput):
