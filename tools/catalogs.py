@@ -71,9 +71,19 @@ def update() -> None:
     print(f"{len(template)} messages")
 
 
+def _key(message) -> str:
+    """A message's key in the JSON files: its msgid, or the singular msgid of a plural message."""
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
+def _translated(message) -> bool:
+    # A plural message's string is a tuple of forms: translated only when every form is.
+    return all(message.string) if isinstance(message.string, tuple) else bool(message.string)
+
+
 def missing() -> None:
     catalog = load("zh_CN")
-    todo = {m.id if isinstance(m.id, str) else m.id[0]: "" for m in catalog if m.id and not m.string}
+    todo = {_key(m): "" for m in catalog if m.id and not _translated(m)}
     json.dump(todo, sys.stdout, ensure_ascii=False, indent=1)
     print()
 
@@ -82,8 +92,10 @@ def fill(path: str) -> None:
     translations = json.loads(Path(path).read_text(encoding="utf-8"))
     catalog = load("zh_CN")
     for message in catalog:
-        if message.id in translations and translations[message.id]:
-            message.string = translations[message.id]
+        text = translations.get(_key(message)) if message.id else None
+        if text:
+            # Chinese has one plural form: a plural message gets the same text for every form.
+            message.string = text if isinstance(message.id, str) else (text,) * max(1, len(message.string or ()))
     save(catalog, "zh_CN")
 
 
