@@ -27,7 +27,10 @@ from listening.models import (
     DoNotMatch,
     ErasedOptOut,
     Escalation,
+    EscalationAlert,
+    EscalationOutcome,
     InboundMessage,
+    IntakeAttempt,
     ListeningRequest,
     OutboundMessage,
     RequestReason,
@@ -39,10 +42,12 @@ from listening.models import (
     ShadowSession,
     SmsOptOut,
     StrEnum,
+    UnverifiedDetails,
     Visit,
     VisitVolunteer,
     utcnow,
 )
+from listening.residents import limits
 
 
 class ErasureReason(StrEnum):
@@ -95,6 +100,16 @@ def erase_resident(session: Session, *, actor: Account, resident_id: int, reason
     visit_ids = list(session.exec(select(Visit.id).where(col(Visit.request_id).in_(request_ids)))) if request_ids else []
     log_ids = list(session.exec(select(SessionLog.id).where(col(SessionLog.visit_id).in_(visit_ids)))) if visit_ids else []
 
+    escalation_ids = list(session.exec(select(Escalation.id).where(sa.or_(
+        col(Escalation.request_id).in_(request_ids) if request_ids else sa.false(),
+        col(Escalation.session_log_id).in_(log_ids) if log_ids else sa.false()))))
+    if escalation_ids:
+        # The alert rounds name the coordinators' SMS, so they go before the messages they point at.
+        _delete(session, EscalationAlert, col(EscalationAlert.escalation_id).in_(escalation_ids))
+        _delete(session, EscalationOutcome, col(EscalationOutcome.escalation_id).in_(escalation_ids))
+    # The public form's counters hold only a keyed hash of the number, but that still says "this number asked".
+    _delete(session, IntakeAttempt, IntakeAttempt.phone_key == limits.phone_key(phone))
+
     about_requests = col(OutboundMessage.request_id).in_(request_ids) if request_ids else sa.false()
     about_visits = col(OutboundMessage.visit_id).in_(visit_ids) if visit_ids else sa.false()
     outbound = _delete(session, OutboundMessage, sa.or_(OutboundMessage.to_phone == phone, about_requests, about_visits))
@@ -105,9 +120,7 @@ def erase_resident(session: Session, *, actor: Account, resident_id: int, reason
             session.add(ErasedOptOut(phone_hash=phones.opt_out_hash(phone), opted_out_at=opted_out.opted_out_at))
         session.delete(opted_out)
 
-    escalations = _delete(session, Escalation, sa.or_(
-        col(Escalation.request_id).in_(request_ids) if request_ids else sa.false(),
-        col(Escalation.session_log_id).in_(log_ids) if log_ids else sa.false()))
+    escalations = _delete(session, Escalation, col(Escalation.id).in_(escalation_ids)) if escalation_ids else 0
     if log_ids:
         session.execute(sa.update(DebriefRequest).where(col(DebriefRequest.session_log_id).in_(log_ids))
                         .values(session_log_id=None))
@@ -120,6 +133,7 @@ def erase_resident(session: Session, *, actor: Account, resident_id: int, reason
     if request_ids:
         _delete(session, RequestTimeWindow, col(RequestTimeWindow.request_id).in_(request_ids))
         _delete(session, RequestReason, col(RequestReason.request_id).in_(request_ids))
+        _delete(session, UnverifiedDetails, col(UnverifiedDetails.request_id).in_(request_ids))
         _delete(session, ListeningRequest, col(ListeningRequest.id).in_(request_ids))
     _delete(session, DoNotMatch, DoNotMatch.resident_id == resident.id)
     _delete(session, ResidentView, ResidentView.resident_id == resident.id)

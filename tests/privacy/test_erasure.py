@@ -15,6 +15,11 @@ from listening.models import (
     DebriefRequest,
     DoNotMatch,
     ErasedOptOut,
+    Escalation,
+    EscalationAlert,
+    EscalationOutcome,
+    EscalationOutcomeKind,
+    IntakeAttempt,
     Language,
     MessageKind,
     MessageStatus,
@@ -25,10 +30,13 @@ from listening.models import (
     Resident,
     ShadowSession,
     SmsOptOut,
+    UnverifiedDetails,
 )
 from listening.privacy import erasure, views
 from listening.privacy.erasure import ErasureReason
+from listening import safeguarding
 from listening.residents import intake, lifecycle, triage
+from listening.safeguarding import outcomes
 from listening.residents.intake import RequestForm
 from listening.sessions.logs import SessionLogInput, log_session
 from listening.sms import inbound, outbox
@@ -37,7 +45,9 @@ from tests import factories
 NAME, PHONE, LOCAL = "罗婆婆", "+8613712345678", "13712345678"
 ADDRESS, TOPIC = "海月路 88 号 3 栋", "最近老伴走了，晚上睡不着"
 NOTE, REASON, SMS = "她说女儿在外地，很少打电话", "居民本周住院（抑郁复发）", "我下周再约，谢谢你们"
-SECRETS = (NAME, PHONE, LOCAL, ADDRESS, TOPIC, NOTE, REASON, SMS)
+# A second form sent with the same number from another browser: kept apart, with the details it gave.
+GIVEN_NAME, GIVEN_ADDRESS, GIVEN_TOPIC = "罗阿姨", "月亮湾 9 栋 1201", "有时候觉得不想活了"
+SECRETS = (NAME, PHONE, LOCAL, ADDRESS, TOPIC, NOTE, REASON, SMS, GIVEN_NAME, GIVEN_ADDRESS, GIVEN_TOPIC)
 
 
 def every_value(session) -> list[str]:
@@ -59,7 +69,7 @@ def erased_setup(session):
     form = RequestForm(display_name=NAME, phone=LOCAL, community_code="yuehai", mode=Mode.home,
                        language=Language.mandarin, weekdays=[1, 3], parts_of_day=[PartOfDay.morning], topic=TOPIC,
                        address=ADDRESS, sensitive_consent=True, sms_consent=True)
-    request = intake.submit(session, form=form, browser_session="b", now=now).request
+    request = intake.submit(session, form=form, client_address="203.0.113.9", now=now).request
     starts = now + timedelta(days=2)
     visit = lifecycle.propose(session, actor=coordinator, request_id=request.id, volunteer_ids=[chen.id],
                               starts_at=starts)
@@ -79,6 +89,16 @@ def erased_setup(session):
     inbound.handle_inbound(session, message_sid="SMin1", from_phone=PHONE, body=SMS)
     inbound.handle_inbound(session, message_sid="SMin2", from_phone=PHONE, body="TD")
     triage.request_detail(session, actor=coordinator, request_id=request.id)
+    again = RequestForm(display_name=GIVEN_NAME, phone=LOCAL, community_code="yuehai", mode=Mode.home,
+                        language=Language.mandarin, weekdays=[2], parts_of_day=[PartOfDay.evening], topic=GIVEN_TOPIC,
+                        address=GIVEN_ADDRESS, sensitive_consent=True, sms_consent=True)
+    duplicate = intake.submit(session, form=again, client_address="198.51.100.7", now=now).request
+    assert duplicate.same_number_as_id == request.id
+    escalation = session.exec(select(Escalation).where(Escalation.request_id == duplicate.id)).one()
+    assert session.exec(select(EscalationAlert).where(EscalationAlert.escalation_id == escalation.id)).all()
+    safeguarding.acknowledge(session, actor=coordinator, escalation_id=escalation.id, now=now)
+    outcomes.record_outcome(session, actor=coordinator, escalation_id=escalation.id,
+                            kind=EscalationOutcomeKind.social_worker, now=now)
     session.commit()
     return coordinator, resident
 
@@ -96,7 +116,10 @@ def test_erasing_a_resident_leaves_nothing_of_them_in_any_table_and_keeps_the_nu
     for secret in SECRETS:
         assert not [v for v in values if secret in v], secret
     assert "她不想见男性" not in " ".join(values)
-    assert counts.requests == 1 and counts.visits == 2 and counts.session_logs == 1 and counts.opt_out_kept_as_hash
+    assert session.exec(select(IntakeAttempt)).all() == []
+    for table in (Escalation, EscalationAlert, EscalationOutcome, UnverifiedDetails):
+        assert session.exec(select(table)).all() == [], table
+    assert counts.requests == 2 and counts.visits == 2 and counts.session_logs == 1 and counts.opt_out_kept_as_hash
     assert session.exec(select(SmsOptOut)).all() == [] and len(session.exec(select(ErasedOptOut)).all()) == 1
     # The volunteer's own records stay, without the pointer to the erased visit.
     assert session.exec(select(DebriefRequest)).one().session_log_id is None
