@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import col, select
 
 from listening import safeguarding
 from listening.models import (
@@ -41,7 +41,8 @@ def contexts(session, resident_id: int) -> set[str]:
 ])
 def test_each_staff_view_of_a_resident_is_audited(session, erased_setup, context, show):  # noqa: F811
     coordinator, resident = erased_setup
-    request_id = session.exec(select(ListeningRequest.id).where(ListeningRequest.resident_id == resident.id)).one()
+    request_id = session.exec(select(ListeningRequest.id).where(ListeningRequest.resident_id == resident.id,
+                                                  col(ListeningRequest.same_number_as_id).is_(None))).one()
     safeguarding.raise_escalation(session, source=EscalationSource.request, risk_kinds={"suicide"},
                                   request_id=request_id)
     request = session.get(ListeningRequest, request_id)
