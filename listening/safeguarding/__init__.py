@@ -1,6 +1,6 @@
 """Safeguarding: risk detection, escalation, the duty rota, debriefs and hotlines. Listening is not crisis care.
 
-Risk words in a request or a session note (`detection`), or a risk tick in a session log, open an escalation at
+Risk phrases in a request or a session note (`detection`, after `normalise`, with the lexicon of `lexicon`), or a risk tick in a session log, open an escalation at
 once (`escalation`): an urgent SMS (it ignores quiet hours) goes to the coordinator on duty (`rota`), or to every
 coordinator with a phone when nobody is on the rota. The SMS only says that escalation #id needs the duty
 coordinator; the resident's words stay in the app. Volunteers may ask for a debrief afterwards (`debriefs`), and
@@ -13,6 +13,7 @@ from listening.safeguarding.detection import (
     RISK_LABELS,
     UNANSWERED_RISK,
     detect_risk,
+    explain_risk,
     normalise_text,
     risk_label_ids,
     risk_words,
@@ -62,6 +63,7 @@ __all__ = [
     "coordinators",
     "coordinators_on_duty",
     "detect_risk",
+    "explain_risk",
     "duty_rota",
     "handle_debrief",
     "hotlines",
