@@ -21,7 +21,7 @@ from tests.safeguarding import corpus
     ("我\u202e不想活了", "我不想活了"),  # a bidirectional override
     ("不\ufe0f想活了", "不想活了"),  # a variation selector
     ("自殺", "自杀"),
-    ("唔想再活落去，好攰", "唔想再活落去,好攰"),  # Cantonese in traditional characters; NFKC makes ， a comma
+    ("唔想再活落去，好攰", "不想再活落去,好累"),  # Cantonese function words fold to Mandarin; NFKC makes ， a comma
     ("活著沒有意義", "活着没有意义"),  # Taiwan 著
     ("ＫＩＬＬ　ＭＹＳＥＬＦ", "kill myself"),  # full-width letters and space
     ("I   DON’T  want\tto\nlive", "i dont want to live"),  # curly apostrophe, runs of whitespace
