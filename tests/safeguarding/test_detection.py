@@ -21,7 +21,7 @@ from tests.safeguarding import corpus
     ("我\u202e不想活了", "我不想活了"),  # a bidirectional override
     ("不\ufe0f想活了", "不想活了"),  # a variation selector
     ("自殺", "自杀"),
-    ("唔想再活落去，好攰", "不想再活落去,好累"),  # Cantonese function words fold to Mandarin; NFKC makes ， a comma
+    ("唔想再活落去，好攰", "不想再活下去,好累"),  # Cantonese 唔, 落, 攰 fold to Mandarin; NFKC makes ， a comma
     ("活著沒有意義", "活着没有意义"),  # Taiwan 著
     ("ＫＩＬＬ　ＭＹＳＥＬＦ", "kill myself"),  # full-width letters and space
     ("I   DON’T  want\tto\nlive", "i dont want to live"),  # curly apostrophe, runs of whitespace
@@ -69,6 +69,8 @@ def test_normalisation_lets_the_lexicon_find_it(text):
     ("孩子经常挨打", "abuse"),
     ("佢喺屋企郁手", "abuse"),
     ("被老公打了", "abuse"),
+    ("她女婿还动过手", "abuse"),  # an aspect particle inside 动手
+    ("活唔落去喇", "suicide"),  # Cantonese 唔 / 落 fold to 不 / 下
     ("he beats me", "abuse"),
     ("胸口痛，喘不过气", "medical"),
     ("she fell and can't get up", "medical"),
