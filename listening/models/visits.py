@@ -84,6 +84,7 @@ class SessionLog(SQLModel, table=True):
     risk_harm_others: bool = False
     risk_abuse: bool = False
     risk_medical: bool = False
+    risk_scam: bool = False  # someone asked the resident for money (safeguarding.RISK_KINDS)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
     __table_args__ = (

@@ -1,6 +1,7 @@
 """Safeguarding: risk detection, escalation, the duty rota, debriefs and hotlines. Listening is not crisis care.
 
-Risk words in a request or a session note (`detection`), or a risk tick in a session log, open an escalation at
+Risk phrases in a request or a session note (`detection`, after `normalise`, with
+the lexicon of `lexicon`), or a risk tick in a session log, open an escalation at
 once (`escalation`): an urgent SMS (it ignores quiet hours) goes to the coordinator on duty (`rota`); when they
 cannot receive it, or it fails, to every other coordinator who can; and again every 15 minutes until somebody
 acknowledges (`alerts`, moved on by the SMS worker). The SMS only says that escalation #id needs a coordinator;
@@ -17,6 +18,7 @@ from listening.safeguarding.detection import (
     RISK_LABELS,
     UNANSWERED_RISK,
     detect_risk,
+    explain_risk,
     normalise_text,
     risk_label_ids,
     risk_words,
@@ -83,6 +85,7 @@ __all__ = [
     "coordinators_on_duty",
     "coverage",
     "detect_risk",
+    "explain_risk",
     "duty_rota",
     "handle_debrief",
     "hotlines",
