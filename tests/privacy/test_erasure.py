@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 
+from listening import safeguarding
 from listening.core.errors import InvalidInput, NotAllowed
 from listening.models import (
     AuditEvent,
@@ -34,10 +35,9 @@ from listening.models import (
 )
 from listening.privacy import erasure, views
 from listening.privacy.erasure import ErasureReason
-from listening import safeguarding
 from listening.residents import intake, lifecycle, triage
-from listening.safeguarding import outcomes
 from listening.residents.intake import RequestForm
+from listening.safeguarding import outcomes
 from listening.sessions.logs import SessionLogInput, log_session
 from listening.sms import inbound, outbox
 from tests import factories
