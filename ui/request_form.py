@@ -60,7 +60,7 @@ def form_fields(prefix: str) -> RequestForm:
                                 key=f"{prefix}_address")
     language = st.selectbox(_("Language or dialect"), list(Language), format_func=label, index=None,
                             placeholder=_("Choose"), key=f"{prefix}_language")
-    st.markdown(f"**{_('When suits you?')}**")
+    st.markdown("**" + _("When suits you?") + "**")  # an f-string would hide the message from extraction
     st.caption(_("Choose weekdays, or specific dates, and the parts of the day."))
     weekdays = st.multiselect(_("Weekdays"), list(range(7)), format_func=weekday_name, key=f"{prefix}_weekdays",
                               placeholder=_("Choose"))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from listening.core import i18n
 from tools.catalogs import extract, load
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_message_in_the_code_is_in_both_catalogs_and_translated_to_chinese():
@@ -15,8 +19,28 @@ def test_every_message_in_the_code_is_in_both_catalogs_and_translated_to_chinese
     en = {m.id for m in load("en") if m.id}
     assert in_code - set(zh) == set(), "run: python tools/catalogs.py update"
     assert in_code - en == set(), "run: python tools/catalogs.py update"
-    untranslated = sorted(m for m in in_code if not zh[m])
+    # A plural message's string is a tuple of forms: every form must be filled.
+    untranslated = sorted(str(m) for m in in_code if not (all(zh[m]) if isinstance(zh[m], tuple) else zh[m]))
     assert untranslated == [], "fill the zh_CN catalog (python tools/catalogs.py missing)"
+
+
+def test_no_message_hides_inside_an_f_string():
+    """Babel does not extract `_()` inside an f-string, so such text would stay English in the Chinese UI."""
+    inside_f_string = re.compile(r"""\bf["'][^\n]*\{_\(["']""")
+    offenders = [f"{path.relative_to(ROOT)}:{n}" for folder in ("listening", "pages", "ui")
+                 for path in (ROOT / folder).rglob("*.py")
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                 if inside_f_string.search(line)]
+    assert offenders == []
+
+
+def test_chinese_bold_closes_before_full_width_punctuation():
+    """CommonMark does not close `**` right after a full-width mark followed by text (`**社区：**南山` shows the
+    asterisks): the mark goes outside the bold, `**社区**：南山`."""
+    stuck = re.compile(r"[，。：；！？）」、]\*\*(?=[^\s*])")
+    for message in load("zh_CN"):
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,)):
+            assert not (text and stuck.search(text)), message.id
 
 
 def test_placeholders_survive_translation():
