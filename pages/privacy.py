@@ -3,6 +3,7 @@ access), and erasure on request. The services are in listening/privacy/; typed v
 
 import streamlit as st
 
+from listening.core.config import get_settings
 from listening.core.db import session_scope
 from listening.core.i18n import _
 from listening.models import Role
@@ -12,8 +13,11 @@ from ui.format import local_time
 
 account = shell.require(Role.coordinator)
 st.title(_("Privacy"))
+settings = get_settings()
 st.caption(_("Residents' rights under PIPL: who has seen their details, a copy of what we hold, erasure on "
-             "request. docs/privacy.md says what is kept and for how long."))
+             "request. What residents told us (session notes, a closed request's topic, reasons) is emptied after "
+             "{text_days} days, SMS texts after {sms_days} days.",
+             text_days=settings.retention_text_days, sms_days=settings.retention_sms_days))
 actions.show_flash()
 
 text = st.text_input(_("Find a resident: name, last digits of the number, or request number"), key="privacy_find",

@@ -15,7 +15,7 @@ from listening.core import audit, phones
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
 from listening.core.errors import NotFound
-from listening.core.i18n import N_, format_date, format_datetime, get_locale
+from listening.core.i18n import LANGUAGE_NAMES, N_, format_date, format_datetime, get_locale
 from listening.core.i18n import gettext as _
 from listening.core.labels import label
 from listening.core.permissions import require_role
@@ -80,7 +80,7 @@ def resident_copy(session: Session, *, actor: Account, resident_id: int) -> Resi
     text += _lines(_("Resident"), [
         (_("Name"), resident.display_name), (_("Phone"), phones.display(resident.phone)),
         (_("Community"), community.name_zh if get_locale().startswith("zh") else community.name_en),
-        (_("Address"), resident.address), (_("Language of SMS"), resident.locale),
+        (_("Address"), resident.address), (_("Language of SMS"), LANGUAGE_NAMES.get(resident.locale, resident.locale)),
         (_("Consent to sensitive information"), _when(resident.sensitive_consent_at)),
         (_("Consent to SMS"), _when(resident.sms_consent_at)), (_("Consent given verbally"), _yes(resident.consent_verbal)),
         (_("Opted out of SMS"), _yes(session.get(SmsOptOut, resident.phone) is not None)),

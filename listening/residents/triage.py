@@ -161,8 +161,10 @@ def request_detail(session: Session, *, actor: Account, request_id: int) -> Requ
     given_community = session.get(Community, given.community_id) if given else None
     views.record_view(session, viewer=actor, resident_ids=[resident.id], context=views.ViewContext.request_detail,
                       request_id=request.id)
+    # A same-number request goes by the name it gave, in the list and here alike; the stored resident is behind #N.
     return RequestDetail(
-        request=request, resident_name=resident.display_name, phone_masked=phones.mask(resident.phone),
+        request=request, resident_name=given.display_name if given else resident.display_name,
+        phone_masked=phones.mask(resident.phone),
         community_code=community.code, address=resident.address if request.mode == Mode.home else None,
         consent_verbal=resident.consent_verbal, consent_recorded_by=recorder.display_name if recorder else None,
         sms_consent=resident.sms_consent_at is not None,
