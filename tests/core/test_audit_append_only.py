@@ -4,7 +4,6 @@ the table). Migration 0002 also moves typed reasons out of the details of events
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, datetime
 
@@ -18,7 +17,6 @@ from listening.core.audit import AuditAction
 from listening.models import AuditEvent, Language, ListeningRequest, Mode, RequestReason
 from listening.residents import lifecycle
 from tests import factories
-from tests.conftest import BACKENDS, _drop_postgres_database, _postgres_database
 from tests.core.test_migrations import fill_first_release_database, insert
 
 REASON = "居民本周住院（抑郁复发）"
@@ -62,14 +60,6 @@ def test_postgresql_refuses_truncate_and_a_non_owner_role_has_no_update_or_delet
     session.rollback()
 
 
-@pytest.fixture(params=BACKENDS)
-def fresh_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    url = _postgres_database(os.environ.get("PYTEST_XDIST_WORKER", "main"))
-    yield url
-    _drop_postgres_database(url)
 
 
 def test_migration_0002_moves_old_reasons_out_of_the_audit_and_revokes_rewrites(fresh_url):

@@ -31,20 +31,12 @@ from listening.models import (
     Visit,
     Volunteer,
 )
-from tests.conftest import BACKENDS, _drop_postgres_database, _postgres_database, use_database
+from tests.conftest import use_database
 
 FIRST_RELEASE = "0001"  # migrations/versions/0001_initial_schema.py, frozen
 T0 = datetime(2026, 11, 27, 1, 30, tzinfo=UTC)
 
 
-@pytest.fixture(params=BACKENDS)
-def fresh_url(request, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    url = _postgres_database(os.environ.get("PYTEST_XDIST_WORKER", "main"))
-    yield url
-    _drop_postgres_database(url)
 
 
 @contextmanager
