@@ -60,8 +60,6 @@ def test_postgresql_refuses_truncate_and_a_non_owner_role_has_no_update_or_delet
     session.rollback()
 
 
-
-
 def test_migration_0002_moves_old_reasons_out_of_the_audit_and_revokes_rewrites(fresh_url):
     command.upgrade(db.alembic_config(fresh_url), "0001")
     engine = db.make_engine(fresh_url)

@@ -37,8 +37,6 @@ FIRST_RELEASE = "0001"  # migrations/versions/0001_initial_schema.py, frozen
 T0 = datetime(2026, 11, 27, 1, 30, tzinfo=UTC)
 
 
-
-
 @contextmanager
 def app_on(url: str) -> Iterator[None]:
     """Point the app's settings (as the CLI reads them) at `url`, and back afterwards."""
