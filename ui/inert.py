@@ -9,24 +9,20 @@ such a string passes through `md()` first. Where a whole value stands alone, `st
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from listening.core.text import clean_typed
 
 # Every ASCII punctuation mark that CommonMark lets a backslash escape, plus ':' (Streamlit's colour and emoji
 # directives, autolinks) and '$' (maths). Escaping them all is simpler and safer than guessing which matter.
 _ESCAPABLE = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
-_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 NAME = 80  # characters of a typed name shown in a title, heading or label (a 5,000-character name stays readable)
-
-
-def _visible(ch: str) -> bool:
-    # Control and format characters (zero-width spaces, bidi overrides) are dropped: they can hide or reorder text.
-    return unicodedata.category(ch) not in {"Cc", "Cf"} or ch in "\n\t"
 
 
 def md(value: object, *, max_chars: int | None = None) -> str:
     """`value` as markdown that renders exactly as its characters, on one line, optionally shortened."""
-    text = "".join(ch for ch in str(value if value is not None else "") if _visible(ch))
-    text = _LINE_BREAKS.sub(" ", text).replace("\t", " ")
+    # The same cleaning as at entry (control and format characters can hide or reorder text), for what was
+    # stored before it or reaches a page another way; one line, so a typed line cannot start a heading or a list.
+    text = clean_typed(str(value if value is not None else ""))
     if max_chars is not None and len(text) > max_chars:
         text = text[: max_chars - 1] + "…"
     return _ESCAPABLE.sub(r"\\\1", text)
