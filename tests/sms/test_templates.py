@@ -34,7 +34,8 @@ def bodies():
 @pytest.mark.parametrize("kind, recipient, locale, phone", list(bodies()))
 def test_every_template_keeps_the_rules(kind, recipient, locale, phone):
     body = templates.render(kind, locale=locale, to_phone=phone, recipient=recipient, starts_at=STARTS_AT,
-                            mode=Mode.centre, escalation_id=7, request_id=9)
+                            mode=Mode.centre, escalation_id=7, request_id=9, username="v12",
+                            code="12345678", hours=72)
     assert body.startswith("【倾听一小时】")
     assert not URL.search(body)
     assert "{" not in body and "}" not in body  # every placeholder filled
