@@ -63,13 +63,13 @@ def issued_message(issued: invites.IssuedCode):
 
 if rows:
     names = {v.id: v.full_name for v in rows}
-    chosen = st.selectbox(_("Volunteer"), list(names), key="account_volunteer",
-                          format_func=lambda i: f"{names[i]} · {account_text(i)}")
+    chosen = st.selectbox(_("Volunteer"), list(names), key="account_volunteer", format_func=names.get)
+    st.caption(account_text(chosen))  # beside, not in the option: an option's text stays as first drawn
     by_sms = st.radio(_("How the code reaches them"), [True, False], horizontal=True, key="code_by_sms",
                       format_func=lambda sms: _("By SMS") if sms else _("Shown here, to print or hand over"))
     state = accounts[chosen]
     if state.state == invites.AccountState.none:
-        username = st.text_input(_("Username for the new account"), value=f"v{chosen}", key="invite_username")
+        username = st.text_input(_("Username for the new account"), value=f"volunteer{chosen}", key="invite_username")
         if st.button(_("Invite to an account"), key="invite_button", type="primary"):
             actions.run(invites.invite_volunteer, actor=account, volunteer_id=chosen, username=username,
                         by_sms=by_sms, success=issued_message)
