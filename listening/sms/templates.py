@@ -3,7 +3,7 @@
 Rules every body keeps (tests/test_templates.py checks each kind in both languages):
 * it starts with the programme's signature 【倾听一小时】 (Chinese carriers expect a bracketed signature first);
 * it contains no URL (mainland carriers reject messages with links);
-* resident and volunteer messages say the service is free;
+* resident and volunteer messages say the service is free (an account invite says instead never to share its code);
 * Twilio has no two-way SMS for +86 numbers, so a +86 number is never asked to reply: it is given the centre's
   phone number to confirm or cancel. Other numbers may be asked to reply 1 or 2.
 * no resident's words, no emotional content, no address: a lost phone shows only a time and a phone number.
