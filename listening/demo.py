@@ -55,6 +55,7 @@ from listening.models import (
 )
 from listening.residents.communities import sync_communities
 from listening.sms import reminders
+from listening.staff import invites
 from listening.staff.auth import create_account
 from listening.volunteers.training import curriculum, sync_curriculum, valid_through
 
@@ -191,6 +192,10 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
                                            method=method, recorded_by=coordinator.id))
         volunteers.append((volunteer, stage))
     session.flush()
+    # A volunteer invited to an account who has not set a password yet: the volunteers page shows the invite.
+    invited = next(v for v, stage in volunteers if stage == "active" and v.account_id is None)
+    invites.invite_volunteer(session, actor=coordinator, volunteer_id=invited.id, username="invited", by_sms=False,
+                             now=now)
 
     listeners = [v for v, stage in volunteers if stage in ("active", "home_certified")]
     home_listeners = [v for v, stage in volunteers if stage == "home_certified"]

@@ -36,6 +36,8 @@ if submitted:
         st.button(_("Continue"), key="continue_signed_in")  # any click reruns into the signed-in pages
         st.stop()
 
+shell.link("pages/set_password.py", _("Have an invitation code? Set your password"), icon=":material/key:")
+
 st.info(_("Residents do not need an account: ask for a listening hour on the public request page or call the centre."))
 
 if shell.demo_mode():

@@ -1,10 +1,12 @@
 import streamlit as st
 
 from listening import volunteers
+from listening.core.config import get_settings
 from listening.core.db import session_scope
-from listening.core.i18n import _, format_date
+from listening.core.i18n import _, format_date, format_datetime
 from listening.models import Role
-from ui import shell
+from listening.staff import invites
+from ui import actions, shell
 from ui.format import label
 
 account = shell.require(Role.coordinator)
@@ -13,6 +15,14 @@ search = st.text_input(_("Search by name"), key="volunteer_search")
 
 with session_scope() as session:
     rows = volunteers.list_volunteers(session, actor=account, search=search or None)
+    accounts = invites.account_states(session, actor=account)
+
+
+def account_text(volunteer_id: int) -> str:
+    state = accounts[volunteer_id]
+    text = _(invites.STATE_LABELS[state.state])
+    return f"{text} · {state.username}" if state.username else text
+
 
 st.caption(_("{n} volunteers", n=len(rows)))
 st.dataframe(
@@ -25,9 +35,51 @@ st.dataframe(
             _("Status"): label(v.status),
             _("Phone"): v.phone_masked,
             _("Joined"): format_date(v.joined_on),
+            _("Account"): account_text(v.id),
         }
         for v in rows
     ],
     hide_index=True,
     width="stretch",
 )
+
+# ----- accounts: invite, or a new one-time code -----------------------------------------------------------------
+st.subheader(_("Accounts"))
+st.caption(_("A volunteer without an account gets every visit's details by SMS. With an account they see their "
+             "visits, log sessions and set their availability. A one-time code lets them set their password."))
+actions.show_flash()
+
+
+def issued_message(issued: invites.IssuedCode):
+    until = format_datetime(issued.expires_at, get_settings().tz, "short")
+    if not issued.show_code:
+        return _("An SMS with a one-time code is on its way to {username} (valid until {until}).",
+                 username=issued.username, until=until)
+    note = [_("The number has opted out of SMS, so no SMS was sent.")] if issued.sms_blocked else []
+    return ("info", " ".join([*note, _("One-time code for {username}: **{code}** (valid until {until}). It is shown only "
+                             "now: print it or hand it over in person.", username=issued.username,
+                             code=issued.code, until=until)]))
+
+
+if rows:
+    names = {v.id: v.full_name for v in rows}
+    chosen = st.selectbox(_("Volunteer"), list(names), key="account_volunteer", format_func=names.get)
+    st.caption(account_text(chosen))  # beside, not in the option: an option's text stays as first drawn
+    by_sms = st.radio(_("How the code reaches them"), [True, False], horizontal=True, key="code_by_sms",
+                      format_func=lambda sms: _("By SMS") if sms else _("Shown here, to print or hand over"))
+    state = accounts[chosen]
+    if state.state == invites.AccountState.none:
+        username = st.text_input(_("Username for the new account"), value=f"volunteer{chosen}", key="invite_username")
+        if st.button(_("Invite to an account"), key="invite_button", type="primary"):
+            actions.run(invites.invite_volunteer, actor=account, volunteer_id=chosen, username=username,
+                        by_sms=by_sms, success=issued_message)
+    else:
+        if state.code_expires_at:
+            st.caption(_("A code is waiting to be used until {until}; a new code replaces it.",
+                         until=format_datetime(state.code_expires_at, get_settings().tz, "short")))
+        if state.state in (invites.AccountState.active, invites.AccountState.reset_pending):
+            st.caption(_("Their password keeps working until they set a new one with the code; then every browser "
+                         "they use is signed out."))
+        if st.button(_("Send a new code"), key="code_button"):
+            actions.run(invites.issue_code, actor=account, volunteer_id=chosen, by_sms=by_sms,
+                        success=issued_message)

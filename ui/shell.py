@@ -38,7 +38,9 @@ PUBLIC_PAGES = (
     PageSpec("pages/about.py", N_("About the programme"), ":material/info:", "about", N_("Public")),
 )
 PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
-    None: (PageSpec("pages/sign_in.py", N_("Sign in"), ":material/login:", "sign-in"), *PUBLIC_PAGES),
+    None: (PageSpec("pages/sign_in.py", N_("Sign in"), ":material/login:", "sign-in"),
+           PageSpec("pages/set_password.py", N_("Set your password"), ":material/key:", "set-password"),
+           *PUBLIC_PAGES),
     Role.coordinator: (
         PageSpec("pages/coordinator_home.py", N_("Home"), ":material/home:", "home", N_("Overview")),
         PageSpec("pages/triage.py", N_("Requests"), ":material/inbox:", "triage", N_("Requests")),
@@ -50,6 +52,7 @@ PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
         PageSpec("pages/reports.py", N_("Reports"), ":material/bar_chart:", "reports", N_("Oversight")),
         PageSpec("pages/audit_log.py", N_("Audit log"), ":material/history:", "audit", N_("Oversight")),
         PageSpec("pages/privacy.py", N_("Privacy"), ":material/shield_person:", "privacy", N_("Oversight")),
+        PageSpec("pages/my_account.py", N_("My account"), ":material/manage_accounts:", "my-account", N_("Account")),
         *PUBLIC_PAGES,
     ),
     Role.volunteer: (
@@ -58,6 +61,7 @@ PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
         PageSpec("pages/my_hours.py", N_("My hours"), ":material/schedule:", "my-hours", N_("My work")),
         PageSpec("pages/my_training.py", N_("My training"), ":material/school:", "my-training", N_("My work")),
         PageSpec("pages/my_availability.py", N_("My availability"), ":material/calendar_month:", "my-availability", N_("My work")),
+        PageSpec("pages/my_account.py", N_("My account"), ":material/manage_accounts:", "my-account", N_("Account")),
         *PUBLIC_PAGES,
     ),
 }

@@ -16,6 +16,12 @@ class AuditAction(StrEnum):
 
     account_created = "account.created"
     account_locked = "account.locked"
+    account_invited = "account.invited"  # a volunteer's account made, with a one-time code to set a password
+    account_code_issued = "account.code_issued"  # a new one-time code (a reset, or an invite sent again)
+    account_code_failed = "account.code_failed"  # a wrong code typed for the account
+    account_code_used = "account.code_used"
+    account_password_set = "account.password_set"  # with a one-time code
+    account_password_changed = "account.password_changed"  # by the signed-in person, with the current one
     auth_signed_in = "auth.signed_in"
     auth_signed_out = "auth.signed_out"
     auth_failed = "auth.failed"

@@ -35,6 +35,7 @@ from listening.models.enums import (
     VolunteerStatus,
 )
 from listening.models.escalation_outcomes import EscalationOutcome, EscalationOutcomeKind
+from listening.models.invites import AccountInvite, CodePurpose
 from listening.models.limits import IntakeAttempt
 from listening.models.messages import InboundMessage, OutboundMessage, SmsOptOut, WorkerHeartbeat
 from listening.models.privacy import ErasedOptOut, ResidentView
@@ -58,6 +59,7 @@ from listening.models.volunteers import (
 __all__ = [
     "OPEN_REQUEST_STATUSES",
     "Account",
+    "AccountInvite",
     "AlertSkip",
     "IntakeAttempt",
     "SameNumberDecision",
@@ -67,6 +69,7 @@ __all__ = [
     "AuthSession",
     "AvailabilityException",
     "AvailabilityRule",
+    "CodePurpose",
     "Community",
     "CompletionMethod",
     "DebriefRequest",

@@ -99,6 +99,7 @@ class MessageKind(StrEnum):
     reply_help = "reply_help"
     reply_ack = "reply_ack"
     coordinator_notice = "coordinator_notice"
+    account_invite = "account_invite"  # a one-time code to set a volunteer's password
 
 
 class MessageStatus(StrEnum):

@@ -27,6 +27,10 @@ from listening.safeguarding.detection import RISK_LABELS
 A = AuditAction
 ACTION_LABELS: dict[AuditAction, str] = {
     A.account_created: N_("account created"), A.account_locked: N_("account locked after failed sign-ins"),
+    A.account_invited: N_("volunteer invited to an account"), A.account_code_issued: N_("one-time code issued"),
+    A.account_code_failed: N_("wrong one-time code"), A.account_code_used: N_("one-time code used"),
+    A.account_password_set: N_("password set with a one-time code"),
+    A.account_password_changed: N_("password changed"),
     A.auth_signed_in: N_("signed in"), A.auth_signed_out: N_("signed out"), A.auth_failed: N_("sign-in failed"),
     A.auth_expired: N_("session expired"),
     A.availability_rule_added: N_("weekly availability added"),
@@ -72,7 +76,8 @@ KEY_LABELS = {
     "alerted": N_("alerted"), "length": N_("characters"), "role": N_("role"), "failed_logins": N_("failed sign-ins"),
     "message_id": N_("message"), "original_id": N_("original message"), "kind": N_("kind"), "intent": N_("intent"),
     "action": N_("what happened"), "rows": N_("rows"), "sheets": N_("sheets"), "module": N_("module"),
-    "score": N_("score"), "passed": N_("passed"),
+    "score": N_("score"), "passed": N_("passed"), "purpose": N_("purpose"), "by_sms": N_("by SMS"),
+    "wrong_attempts": N_("wrong attempts"), "sessions_revoked": N_("sessions signed out"),
 }
 RISK_KEYS = ("risk_kinds", "risk_ticks", "risk_words")
 

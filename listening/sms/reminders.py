@@ -37,6 +37,7 @@ from listening.models import (
 )
 from listening.privacy import views
 from listening.sms import outbox, templates
+from listening.staff.auth import has_password
 
 REMINDERS = ((MessageKind.reminder_24h, timedelta(hours=24)), (MessageKind.reminder_2h, timedelta(hours=2)))
 
@@ -63,16 +64,22 @@ def _volunteer_locale(session: Session, volunteer: Volunteer) -> str:
     return account.locale if account else DEFAULT_LOCALE
 
 
-def _recipients(session: Session, visit: Visit) -> list[tuple[RecipientKind, str, str, str]]:
-    """(kind, key suffix, phone, locale) for the resident (if they consented to SMS) and each volunteer."""
+def _signs_in(session: Session, volunteer: Volunteer) -> bool:
+    """The volunteer can open the app (an account with a password); else their SMS carries the visit's details."""
+    account = session.get(Account, volunteer.account_id) if volunteer.account_id else None
+    return account is not None and account.is_active and has_password(account)
+
+
+def _recipients(session: Session, visit: Visit) -> list[tuple[RecipientKind, str, str, str, bool]]:
+    """(kind, key suffix, phone, locale, signs in) for the resident (if they consented to SMS) and each volunteer."""
     request = session.get(ListeningRequest, visit.request_id)
-    found: list[tuple[RecipientKind, str, str, str]] = []
+    found: list[tuple[RecipientKind, str, str, str, bool]] = []
     resident = _resident_of(session, request)
     if resident is not None:
-        found.append((RecipientKind.resident, "resident", resident.phone, resident.locale))
+        found.append((RecipientKind.resident, "resident", resident.phone, resident.locale, False))
     for volunteer in _volunteers_of(session, visit):
         found.append((RecipientKind.volunteer, f"volunteer:{volunteer.id}", volunteer.phone,
-                      _volunteer_locale(session, volunteer)))
+                      _volunteer_locale(session, volunteer), _signs_in(session, volunteer)))
     return found
 
 
@@ -83,9 +90,9 @@ def _dedupe_key(visit: Visit, kind: MessageKind, suffix: str) -> str:
 def _visit_message(session: Session, visit: Visit, kind: MessageKind, recipient: tuple, *, due_at: datetime,
                    expires_at: datetime | None, now: datetime,
                    skip_reason: str | None = None) -> OutboundMessage | None:
-    recipient_kind, suffix, phone, locale = recipient
+    recipient_kind, suffix, phone, locale, signs_in = recipient
     body = templates.render(kind, locale=locale, to_phone=phone, recipient=recipient_kind.value,
-                            starts_at=visit.starts_at, mode=visit.mode)
+                            starts_at=visit.starts_at, mode=visit.mode, signs_in=signs_in)
     return outbox.enqueue(session, kind=kind, recipient_kind=recipient_kind, to_phone=phone, body=body,
                           dedupe_key=_dedupe_key(visit, kind, suffix), locale=locale, due_at=due_at,
                           expires_at=expires_at, request_id=visit.request_id, visit_id=visit.id, now=now,

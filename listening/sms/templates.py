@@ -3,7 +3,7 @@
 Rules every body keeps (tests/test_templates.py checks each kind in both languages):
 * it starts with the programme's signature 【倾听一小时】 (Chinese carriers expect a bracketed signature first);
 * it contains no URL (mainland carriers reject messages with links);
-* resident and volunteer messages say the service is free;
+* resident and volunteer messages say the service is free (an account invite says instead never to share its code);
 * Twilio has no two-way SMS for +86 numbers, so a +86 number is never asked to reply: it is given the centre's
   phone number to confirm or cancel. Other numbers may be asked to reply 1 or 2.
 * no resident's words, no emotional content, no address: a lost phone shows only a time and a phone number.
@@ -75,7 +75,23 @@ _MAIN: dict[MessageKind, tuple[str | None, str | None]] = {
         None,
         N_("Request {reference}: the resident cancelled the visit on {when} by SMS. It is back in the queue."),
     ),
+    MessageKind.account_invite: (
+        None,
+        N_("Your volunteer account code: {code}, valid for {hours} hours. On the centre's website, open "
+           "“Set your password” and enter username {username} and this code."),
+    ),
 }
+_NEVER_SHARE_CODE = N_("Never share this code.")
+
+# A volunteer who has no account yet (so no app) gets what they need in the SMS itself: when, how, and where, or
+# whom to call. Never the resident's number or address: an SMS outlives the contact window (privacy/access.py).
+_VOLUNTEER_BOOKED_NO_APP = N_("You have a listening visit on {when} ({mode}).")
+_VOLUNTEER_WHERE = {
+    Mode.centre: N_("Place: the community centre."),
+    Mode.phone: N_("You call the resident: get their number from the centre, {centre_phone}."),
+    Mode.home: N_("Get the address and number from the centre, {centre_phone}."),
+}
+_VOLUNTEER_VISIT_KINDS = frozenset({MessageKind.visit_scheduled, MessageKind.reminder_24h, MessageKind.reminder_2h})
 
 RESIDENT_ONLY = frozenset(kind for kind, (resident, staff) in _MAIN.items() if staff is None)
 STAFF_ONLY = frozenset(kind for kind, (resident, staff) in _MAIN.items() if resident is None)
@@ -85,9 +101,10 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     """The body of one SMS. `recipient` is "resident" (the default), "volunteer" or "coordinator" (the default
     for safeguarding alerts and coordinator notices).
 
-    Params: `starts_at` (aware datetime, shown in settings.tz) and `mode` (Mode) for visit messages;
+    Params: `starts_at` (aware datetime, shown in settings.tz) and `mode` (Mode) for visit messages, and
+    `signs_in=False` for a volunteer without an account (the SMS then says where, or whom to call);
     `escalation_id` for a safeguarding alert (`realert=True` when nobody has acknowledged it yet), `request_id`
-    for a coordinator notice (shown as #id).
+    for a coordinator notice (shown as #id); `username`, `code` and `hours` for an account invite.
     """
     settings = get_settings()
     if recipient is None:
@@ -112,13 +129,19 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     mode = params.get("mode")
     if mode is not None:
         values["mode"] = label_in(Mode(mode), locale)
+    values.update({key: params[key] for key in ("username", "code", "hours") if key in params})
 
+    without_app = recipient == "volunteer" and params.get("signs_in") is False and kind in _VOLUNTEER_VISIT_KINDS
+    if without_app and kind == MessageKind.visit_scheduled:
+        main = _VOLUNTEER_BOOKED_NO_APP
     parts = [text(main).format(**values)]
+    if without_app and mode is not None:
+        parts.append(text(_VOLUNTEER_WHERE[Mode(mode)]).format(**values))
     if to_resident:
         parts.extend(text(p).format(**values) for p in _resident_actions(kind, to_phone))
         parts.append(text(_FREE_RESIDENT))
     elif recipient == "volunteer":
-        parts.append(text(_FREE_VOLUNTEER))
+        parts.append(text(_NEVER_SHARE_CODE if kind == MessageKind.account_invite else _FREE_VOLUNTEER))
     separator = "" if locale == DEFAULT_LOCALE else " "  # Chinese runs sentences together
     return SIGNATURE + separator.join(parts)
 

@@ -57,6 +57,15 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
+# An invited volunteer's account until a one-time code sets a password (listening.staff.invites): no password
+# matches it, since it is no scrypt hash.
+UNUSABLE_PASSWORD = "!not-set"
+
+
+def has_password(account: Account) -> bool:
+    return account.password_hash != UNUSABLE_PASSWORD
+
+
 # Compared against when the username is unknown, so response time does not reveal which accounts exist.
 _DUMMY_HASH = hash_password("not-a-real-password")
 
@@ -310,3 +319,19 @@ def sign_out(session: Session, *, token: str, now: datetime | None = None) -> No
     session.add(auth_session)
     audit.record(session, actor_id=auth_session.account_id, action=AuditAction.auth_signed_out, entity="account",
                  entity_id=auth_session.account_id, at=now)
+
+
+def revoke_sessions(session: Session, *, account_id: int, now: datetime, keep_token: str | None = None) -> int:
+    """Sign the account out everywhere (except the browser holding `keep_token`): after its password changed.
+    Returns how many live sessions were revoked."""
+    keep = _sha256(keep_token) if keep_token else None
+    live = session.exec(select(AuthSession).where(AuthSession.account_id == account_id,
+                                                  AuthSession.revoked_at == None)).all()  # noqa: E711
+    revoked = 0
+    for auth_session in live:
+        if auth_session.id == keep:
+            continue
+        auth_session.revoked_at = now
+        session.add(auth_session)
+        revoked += 1
+    return revoked

@@ -70,7 +70,7 @@ def test_each_role_gets_only_its_own_pages():
     assert "pages/volunteers.py" in coordinator_paths and "pages/volunteers.py" not in volunteer_paths
     assert "pages/audit_log.py" not in volunteer_paths | public_paths
     assert "pages/volunteer_home.py" not in coordinator_paths
-    assert public_paths == {"pages/sign_in.py", "pages/request.py", "pages/about.py"}
+    assert public_paths == {"pages/sign_in.py", "pages/set_password.py", "pages/request.py", "pages/about.py"}
 
 
 @pytest.mark.parametrize("page", ["pages/coordinator_home.py", "pages/volunteers.py", "pages/audit_log.py"])

@@ -97,6 +97,7 @@ NOT_TYPED = {
     "erased_opt_out": {"phone_hash"},
     "intake_attempt": {"client_key", "phone_key"},  # keyed hashes
     "sign_in_throttle": {"key"},  # a keyed hash
+    "account_invite": {"code_hash"},  # a keyed hash
     "resident_view": {"context"},  # where the view happened, a code
     "request_reason": {"action"},  # an audit action's code
     "unverified_details": {"locale"},
@@ -313,9 +314,9 @@ VISITORS = (None, "coordinator", "volunteer", "trainee")
 SHOWS_TYPED_TEXT = {
     None: {"request"},  # the refusal repeats the typed phone number
     "coordinator": {"coordinator_home", "triage", "matching", "volunteers", "training", "safeguarding", "sms",
-                    "reports"},
-    "volunteer": {"volunteer_home", "log_session", "my_training", "my_availability"},
-    "trainee": {"volunteer_home", "my_training"},
+                    "reports", "my_account"},
+    "volunteer": {"volunteer_home", "log_session", "my_training", "my_availability", "my_account"},
+    "trainee": {"volunteer_home", "my_training", "my_account"},
 }
 
 

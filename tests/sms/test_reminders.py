@@ -7,8 +7,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from listening.models import MessageKind, MessageStatus, OutboundMessage, RecipientKind, SmsOptOut, WorkerHeartbeat
+from listening.core.config import get_settings
+from listening.models import (
+    ListeningRequest,
+    MessageKind,
+    MessageStatus,
+    OutboundMessage,
+    RecipientKind,
+    Resident,
+    SmsOptOut,
+    WorkerHeartbeat,
+)
 from listening.sms import outbox, reminders
+from listening.sms.segments import segment_count
 from listening.sms.transport import OutboxOnlyTransport, TwilioTransport
 from listening.sms.worker import Worker
 from tests.factories.sms_helpers import RESIDENT_PHONE, scheduled_visit
@@ -304,3 +315,32 @@ def test_a_claim_takes_one_batch_and_marks_it_sending(session, engine, fake):
     assert all(rows[i].status == MessageStatus.sending and rows[i].claimed_by == w.worker_id for i in claimed)
     other = worker(engine, twilio(fake), batch_size=10)
     assert set(other.claim()).isdisjoint(claimed)
+
+
+def test_a_volunteer_without_an_account_gets_when_how_and_whom_to_call_by_sms(session):
+    from listening.core import phones
+    from listening.models import Mode, VisitRole, VisitVolunteer
+    from tests import factories
+
+    visit = scheduled_visit(session, starts_at=NOON + timedelta(days=3), volunteers=1)  # this one has an account
+    visit.mode = Mode.phone
+    _, no_account = factories.volunteer(session, None, name="周敏", phone="+8613900007777")
+    session.add(VisitVolunteer(visit_id=visit.id, volunteer_id=no_account.id, role=VisitRole.partner,
+                               starts_at=visit.starts_at))
+    session.flush()
+    reminders.on_visit_scheduled(session, visit=visit, now=NOON)
+    rows = [r for r in messages(session) if r.recipient_kind == RecipientKind.volunteer]
+    notice = next(r for r in rows if r.to_phone == "+8613900007777" and r.kind == MessageKind.visit_scheduled)
+    when = visit.starts_at.astimezone(get_settings().tz)
+    assert f"{when:%H:%M}" in notice.body and f"{when.month}/{when.day}" in notice.body  # date and time
+    assert "电话倾听" in notice.body  # the mode
+    assert "由您致电居民" in notice.body and get_settings().centre_phone in notice.body  # whom to call, and how
+    assert "系统中查看" not in notice.body  # no app to look in
+    resident = session.get(ListeningRequest, visit.request_id)
+    resident_phone = session.get(Resident, resident.resident_id).phone
+    assert resident_phone not in notice.body and phones.mask(resident_phone) not in notice.body
+    reminder = next(r for r in rows if r.to_phone == "+8613900007777" and r.kind == MessageKind.reminder_24h)
+    assert "由您致电居民" in reminder.body
+    with_account = next(r for r in rows if r.to_phone != "+8613900007777" and r.kind == MessageKind.visit_scheduled)
+    assert "系统中查看" in with_account.body  # who can sign in is sent to the app
+    assert all(segment_count(r.body) <= 2 for r in rows)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from listening.core.config import get_settings
+from listening.core.labels import label_in
 from listening.models import MessageKind, Mode
 from listening.sms import templates
 from listening.sms.segments import segment_count
@@ -34,7 +35,8 @@ def bodies():
 @pytest.mark.parametrize("kind, recipient, locale, phone", list(bodies()))
 def test_every_template_keeps_the_rules(kind, recipient, locale, phone):
     body = templates.render(kind, locale=locale, to_phone=phone, recipient=recipient, starts_at=STARTS_AT,
-                            mode=Mode.centre, escalation_id=7, request_id=9)
+                            mode=Mode.centre, escalation_id=7, request_id=9, username="v12",
+                            code="12345678", hours=72)
     assert body.startswith("【倾听一小时】")
     assert not URL.search(body)
     assert "{" not in body and "}" not in body  # every placeholder filled
@@ -66,3 +68,19 @@ def test_safeguarding_alert_says_only_the_reference():
 def test_a_kind_for_staff_cannot_go_to_a_resident():
     with pytest.raises(ValueError):
         templates.render(MessageKind.safeguarding_alert, locale="zh_CN", to_phone=MAINLAND, recipient="resident")
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+@pytest.mark.parametrize("mode", list(Mode))
+def test_a_volunteer_without_an_account_is_told_when_how_and_where_in_the_sms(locale, mode):
+    body = templates.render(MessageKind.visit_scheduled, locale=locale, to_phone=MAINLAND, recipient="volunteer",
+                            starts_at=STARTS_AT, mode=mode, signs_in=False)
+    with_app = templates.render(MessageKind.visit_scheduled, locale=locale, to_phone=MAINLAND, recipient="volunteer",
+                                starts_at=STARTS_AT, mode=mode)
+    assert ("14:30" if locale == "zh_CN" else "2:30") in body and ("3/5" in body or "3月5" in body)
+    assert label_in(mode, locale) in body
+    assert ("社区中心" if locale == "zh_CN" else "community centre") in body if mode == Mode.centre \
+        else get_settings().centre_phone in body
+    assert ("系统" not in body) if locale == "zh_CN" else ("app" not in body)
+    assert ("系统中查看" in with_app) if locale == "zh_CN" else ("in the app" in with_app)
+    assert segment_count(body) <= (2 if locale == "zh_CN" else 3)
