@@ -290,13 +290,13 @@ def _requests(writer: Writer, rng: random.Random, n: dict, *, now, today, tz):
         for weekday in rng.sample(range(7), rng.randint(1, 2)):
             windows.append({"id": len(windows) + 1, "request_id": q, "weekday": weekday, "on_date": None,
                             "part_of_day": rng.choice(list(PartOfDay))})
-        event(created, None, "request.submitted", "request", q, {"source": row["source"].value})
+        event(created, None, "request.submitted", "listening_request", q, {"source": row["source"].value})
         if age_days < OPEN_DAYS and rng.random() < 0.75:
             open_residents.add(resident_id)
             continue  # waiting in the queue
         if rng.random() < 0.01:
             row["status"], row["cancel_reason"] = RequestStatus.cancelled, "居民不再需要"
-            event(created + timedelta(days=1), coordinator, "request.cancelled", "request", q)
+            event(created + timedelta(days=1), coordinator, "request.cancelled", "listening_request", q)
             continue
         pool = writer.pools.get((language, mode)) or writer.pools[(Language.mandarin, Mode.phone)]
         volunteer = rng.choice(pool)
@@ -328,8 +328,8 @@ def _requests(writer: Writer, rng: random.Random, n: dict, *, now, today, tz):
                        "confirmed_at": booked if status != VisitStatus.scheduled else None, "created_at": booked})
         staff.append({"visit_id": visit_id, "volunteer_id": volunteer, "role": VisitRole.lead, "starts_at": starts,
                       "live": upcoming, "confirmed_at": booked})
-        event(booked, coordinator, "request.proposed", "request", q, {"volunteer_ids": [volunteer]})
-        event(booked, coordinator, "request.scheduled", "request", q, {"visit_id": visit_id})
+        event(booked, coordinator, "request.proposed", "listening_request", q, {"volunteer_ids": [volunteer]})
+        event(booked, coordinator, "request.scheduled", "listening_request", q, {"visit_id": visit_id})
         delivered = MessageStatus.delivered if rng.random() < 0.97 else MessageStatus.failed
         message(visit_id, q, MessageKind.visit_scheduled, resident["phone"], booked,
                 delivered if not upcoming or rng.random() < 0.9 else MessageStatus.queued)
@@ -338,7 +338,7 @@ def _requests(writer: Writer, rng: random.Random, n: dict, *, now, today, tz):
         message(visit_id, q, MessageKind.reminder_2h, resident["phone"], starts - timedelta(hours=2),
                 MessageStatus.queued if upcoming else delivered)
         if status in (VisitStatus.confirmed, VisitStatus.completed) and rng.random() < 0.5:
-            event(booked + timedelta(hours=2), None, "request.confirmed", "request", q)
+            event(booked + timedelta(hours=2), None, "request.confirmed", "listening_request", q)
         if status in (VisitStatus.completed, VisitStatus.no_show):
             held = status == VisitStatus.completed
             before = rng.randint(1, 3)
@@ -355,9 +355,9 @@ def _requests(writer: Writer, rng: random.Random, n: dict, *, now, today, tz):
                          "follow_up_wanted": held and rng.random() < 0.3, "note": "聊了近况。" if held else "",
                          "risk_suicide": risk, "risk_harm_others": False, "risk_abuse": False,
                          "risk_medical": False, "risk_scam": False, "created_at": starts + timedelta(hours=2)})
-            event(starts + timedelta(hours=2), volunteer + COORDINATORS, "session_log.created", "visit", visit_id)
+            event(starts + timedelta(hours=2), volunteer + COORDINATORS, "session_log.created", "session_log", log_id)
             event(starts + timedelta(hours=2), volunteer + COORDINATORS,
-                  "request.completed" if held else "request.no_show", "request", q)
+                  "request.completed" if held else "request.no_show", "listening_request", q)
             if risk:
                 closed = (now - starts).days > 14
                 escalations.append({
@@ -369,7 +369,7 @@ def _requests(writer: Writer, rng: random.Random, n: dict, *, now, today, tz):
                     "closed_by": coordinator if closed else None,
                     "closed_at": starts + timedelta(days=2) if closed else None})
         elif status == VisitStatus.cancelled:
-            event(starts - timedelta(hours=5), coordinator, "request.cancelled", "request", q)
+            event(starts - timedelta(hours=5), coordinator, "request.cancelled", "listening_request", q)
     for k in range(n["inbound"]):
         resident = residents[rng.randint(0, n["residents"] - 1)]
         at = now - timedelta(minutes=rng.randint(10, DAYS * 1440))
@@ -378,7 +378,7 @@ def _requests(writer: Writer, rng: random.Random, n: dict, *, now, today, tz):
                         "body": {"confirm": "1", "cancel": "2", "opt_out": "TD", "opt_in": "START",
                                  "help": "?", "other": "好的谢谢"}[intent.value],
                         "intent": intent, "received_at": at})
-        event(at, None, "sms.inbound", "sms", k + 1, {"intent": intent.value})
+        event(at, None, "sms.inbound", "inbound_message", k + 1, {"intent": intent.value})
     # The residents' details seen on the triage list: the rest of a district's audit trail.
     while event_id < int(571000 * len(requests) / BASE["requests"]):
         at = now - timedelta(minutes=rng.randint(1, DAYS * 1440))
