@@ -59,11 +59,12 @@ class Statements:
         self.count += 1
 
 
-def timed(statements: Statements, run) -> tuple[float, int]:
+def timed(statements: Statements, run) -> tuple[float, int, float]:
+    """Wall seconds, statements, and CPU seconds of this process (less noisy than the wall on a shared machine)."""
     before = statements.count
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     run()
-    return time.perf_counter() - started, statements.count - before
+    return time.perf_counter() - started, statements.count - before, time.process_time() - cpu
 
 
 def main() -> None:
@@ -122,11 +123,12 @@ def main() -> None:
         prepare(at, name, path)
         st.cache_data.clear()
         gc.collect()
-        first, first_sql = timed(statements, at.run)
+        first, first_sql, first_cpu = timed(statements, at.run)
         if at.exception:
             raise SystemExit(f"{name}: {at.exception[0].value}")
-        rerun, rerun_sql = timed(statements, at.run)
-        return {"page": name, "first": first, "first_sql": first_sql, "rerun": rerun, "rerun_sql": rerun_sql}
+        rerun, rerun_sql, rerun_cpu = timed(statements, at.run)
+        return {"page": name, "first": first, "first_sql": first_sql, "rerun": rerun, "rerun_sql": rerun_sql,
+                "first_cpu": first_cpu, "rerun_cpu": rerun_cpu}
 
     results = []
     for username, pages in ((args.coordinator, COORDINATOR_PAGES), (args.volunteer, VOLUNTEER_PAGES)):
@@ -137,9 +139,9 @@ def main() -> None:
             results.append(measure(at, name, path))
         if username == args.coordinator:
             prepare(at, "reports 365 days", "pages/reports.py").run()
-            seconds, sql = timed(statements, at.button(key="prepare_export").click().run)
+            seconds, sql, cpu = timed(statements, at.button(key="prepare_export").click().run)
             results.append({"page": "Excel export, 365 days", "first": seconds, "first_sql": sql, "rerun": None,
-                            "rerun_sql": None})
+                            "rerun_sql": None, "first_cpu": cpu, "rerun_cpu": None})
             at.session_state["report_xlsx"] = None
             del at.session_state["report_xlsx"]
             memory = []
@@ -150,19 +152,22 @@ def main() -> None:
                 memory.append(rss_mib())
 
     print(f"database: {db.get_engine().dialect.name}")
-    print("| page or action | first render s | rerun s | statements first / rerun |")
-    print("|---|---|---|---|")
+    print("| page or action | first render s | rerun s | CPU s first / rerun | statements first / rerun |")
+    print("|---|---|---|---|---|")
     for row in results:
         rerun = "" if row["rerun"] is None else f"{row['rerun']:.3f}"
+        cpu = f"{row['first_cpu']:.3f}" + ("" if row["rerun_cpu"] is None else f" / {row['rerun_cpu']:.3f}")
         sql = f"{row['first_sql']}" + ("" if row["rerun_sql"] is None else f" / {row['rerun_sql']}")
-        print(f"| {row['page']} | {row['first']:.3f} | {rerun} | {sql} |")
+        print(f"| {row['page']} | {row['first']:.3f} | {rerun} | {cpu} | {sql} |")
     if memory:
         warm = memory[min(9, len(memory) - 1)]
         print(f"\nRSS over {len(memory)} reports loads: {memory[0]:.0f} MiB after the first, {warm:.0f} MiB after "
               f"the 10th, {memory[-1]:.0f} MiB after the last (growth after warm-up {memory[-1] - warm:+.1f} MiB)")
-    missed = [r["page"] for r in results if r["first"] > (EXPORT_TARGET if "Excel" in r["page"] else FIRST_TARGET)
-              or (r["rerun"] is not None and r["rerun"] > RERUN_TARGET)]
-    print("\ntargets missed: " + (", ".join(missed) if missed else "none"))
+    for clock_name, first_key, rerun_key in (("wall clock", "first", "rerun"), ("CPU time", "first_cpu", "rerun_cpu")):
+        missed = [r["page"] for r in results
+                  if r[first_key] > (EXPORT_TARGET if "Excel" in r["page"] else FIRST_TARGET)
+                  or (r[rerun_key] is not None and r[rerun_key] > RERUN_TARGET)]
+        print(f"targets missed ({clock_name}): " + (", ".join(missed) if missed else "none"))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from ui.format import label
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def figures(_version: str, actor_id: int, start, end, _account):
+def figures(version: str, actor_id: int, start, end, _account):
     """The period's figures and hours, aggregated in SQL; cached until the next write (ui/cache.py)."""
     with read_scope() as session:
         return (reports.session_figures(session, actor=_account, start=start, end=end),
