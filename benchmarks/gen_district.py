@@ -265,6 +265,7 @@ def _requests(writer: Writer, rng: random.Random, n: dict, *, now, today, tz):
                          "sent_at": due if sent else None, "created_at": due - timedelta(days=1), "updated_at": due})
 
     visit_id = log_id = 0
+    monday = today - timedelta(days=today.weekday())
     total = n["requests"]
     for q in range(1, total + 1):
         created = now - timedelta(days=DAYS * (1 - q / total), minutes=rng.randint(0, 600))
@@ -293,6 +294,21 @@ def _requests(writer: Writer, rng: random.Random, n: dict, *, now, today, tz):
         event(created, None, "request.submitted", "listening_request", q, {"source": row["source"].value})
         if age_days < OPEN_DAYS and rng.random() < 0.75:
             open_residents.add(resident_id)
+            if rng.random() < 0.08:  # matching proposed a visit this week, not yet approved
+                pool = writer.pools.get((language, mode)) or writer.pools[(Language.mandarin, Mode.phone)]
+                volunteer = rng.choice(pool)
+                starts = _at(monday + timedelta(days=rng.randint(0, 6)), rng.choice([10, 15, 19]), tz)
+                if (volunteer, starts) not in live_slots:
+                    live_slots.add((volunteer, starts))
+                    visit_id += 1
+                    row["status"] = RequestStatus.matched
+                    visits.append({"id": visit_id, "request_id": q, "mode": mode, "starts_at": starts,
+                                   "ends_at": starts + timedelta(hours=1), "status": VisitStatus.proposed,
+                                   "created_by": coordinator, "confirmed_at": None, "created_at": now})
+                    staff.append({"visit_id": visit_id, "volunteer_id": volunteer, "role": VisitRole.lead,
+                                  "starts_at": starts, "live": True, "confirmed_at": None})
+                    event(now, coordinator, "request.proposed", "listening_request", q,
+                          {"visit_id": visit_id, "volunteer_ids": [volunteer]})
             continue  # waiting in the queue
         if rng.random() < 0.01:
             row["status"], row["cancel_reason"] = RequestStatus.cancelled, "居民不再需要"
