@@ -70,13 +70,16 @@ st.dataframe(hours_frame, hide_index=True, width="stretch")
 def readable(report: reports.SessionReport) -> pd.DataFrame:
     """The export's session table in the viewer's language."""
     frame = report.sessions
+
+    def translated(column: str, text) -> pd.Series:  # once per distinct value, not once per session
+        return frame[column].map({value: text(value) for value in frame[column].unique()})
+
     return frame.assign(
-        mode=frame["mode"].map(lambda v: label(Mode(v))),
-        language=frame["language"].map(lambda v: label(Language(v))),
-        community=frame["community"].map(name_of),
-        outcome=frame["outcome"].map(lambda v: label(Outcome(v))),
-        topics=frame["topics"].map(
-            lambda t: "、".join(_(sessions.TOPIC_LABELS.get(c, c)) for c in t.split(",") if c)),
+        mode=translated("mode", lambda v: label(Mode(v))),
+        language=translated("language", lambda v: label(Language(v))),
+        community=translated("community", name_of),
+        outcome=translated("outcome", lambda v: label(Outcome(v))),
+        topics=translated("topics", lambda t: "、".join(_(sessions.TOPIC_LABELS.get(c, c)) for c in t.split(",") if c)),
     ).rename(columns={"date": _("Date"), "mode": _("Mode"), "language": _("Language"), "community": _("Community"),
                       "volunteer": _("Volunteer"), "outcome": _("Outcome"), "hours": _("Hours"),
                       "mood_before": _("Mood before"), "mood_after": _("Mood after"), "topics": _("Topics"),
