@@ -1,19 +1,30 @@
 import streamlit as st
 
 from listening import reports
-from listening.core.db import session_scope
+from listening.core import clock
+from listening.core.db import read_scope
 from listening.core.i18n import _, format_number
 from listening.models import RequestStatus, Role
 from ui import shell
+from ui.cache import ENTRIES, data_version
 from ui.format import label
 from ui.inert import NAME, md
 
 account = shell.require(Role.coordinator)
 st.title(_("Good to see you, {name}", name=md(account.display_name, max_chars=NAME)))
 
-with session_scope() as session:
-    overview = reports.coordinator_overview(session, actor=account)
-    by_week = reports.requests_by_week(session, actor=account)
+
+@st.cache_data(max_entries=ENTRIES, ttl=300, show_spinner=False)
+def figures(version: str, actor_id: int, today, _account):
+    """The home page's figures, cached until the next write (ui/cache.py), for five minutes at most: "the next
+    7 days" and "the oldest wait" move on with the clock alone."""
+    with read_scope() as session:
+        return (reports.coordinator_overview(session, actor=_account),
+                reports.requests_by_week(session, actor=_account))
+
+
+overview, by_week = figures(data_version(), account.id, clock.today(), account)
+by_week = by_week.copy()  # the cached frame is shared by every run
 
 row = st.columns(4)
 row[0].metric(_("Open requests"), format_number(overview.open_requests))

@@ -5,13 +5,24 @@ import streamlit as st
 
 from listening import reports, sessions
 from listening.core import clock
-from listening.core.db import session_scope
+from listening.core.db import read_scope, session_scope
 from listening.core.errors import ServiceError
 from listening.core.i18n import _, format_number
 from listening.models import Language, Mode, Outcome, Role
 from listening.residents.communities import name_of
 from ui import shell
+from ui.cache import ENTRIES, data_version
 from ui.format import label
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def figures(version: str, actor_id: int, start, end, _account):
+    """The period's figures and hours, aggregated in SQL; cached until the next write (ui/cache.py)."""
+    with read_scope() as session:
+        return (reports.session_figures(session, actor=_account, start=start, end=end),
+                sessions.hour_totals(session, actor=_account, start=start, end=end))
+
+
 
 account = shell.require(Role.coordinator)
 st.title(_("Reports"))
@@ -22,22 +33,19 @@ start = columns[0].date_input(_("From"), value=clock.today() - timedelta(days=90
 end = columns[1].date_input(_("To"), value=clock.today(), key="report_end")
 
 try:
-    with session_scope() as session:
-        report = reports.session_report(session, actor=account, start=start, end=end)
-        hours = sessions.hour_totals(session, actor=account, start=start, end=end)
+    found, hours = figures(data_version(), account.id, start, end, account)
 except ServiceError as error:
     shell.show_error(error)
     st.stop()
 
-held = report.held
 row = st.columns(4)
-row[0].metric(_("Sessions held"), format_number(len(held)))
-row[1].metric(_("Listening hours"), format_number(round(held["hours"].sum(), 1)))
-row[2].metric(_("Residents heard"), format_number(report.residents_heard))
-row[3].metric(_("Not held (no-show or no answer)"), format_number(len(report.sessions) - len(held)))
+row[0].metric(_("Sessions held"), format_number(found.held))
+row[1].metric(_("Listening hours"), format_number(found.hours))
+row[2].metric(_("Residents heard"), format_number(found.residents_heard))
+row[3].metric(_("Not held (no-show or no answer)"), format_number(found.not_held))
 
-topics = reports.topic_counts(report)
-community = reports.by_community(report)
+topics = found.topics
+community = found.by_community
 left, right = st.columns(2)
 with left:
     st.subheader(_("What residents talked about"))
@@ -58,22 +66,32 @@ hours_frame = pd.DataFrame(
       _("Sessions with a risk tick"): h.heavy_sessions} for h in hours])
 st.dataframe(hours_frame, hide_index=True, width="stretch")
 
-# The export speaks the viewer's language too.
-readable = report.sessions.assign(
-    mode=report.sessions["mode"].map(lambda v: label(Mode(v))),
-    language=report.sessions["language"].map(lambda v: label(Language(v))),
-    community=report.sessions["community"].map(name_of),
-    outcome=report.sessions["outcome"].map(lambda v: label(Outcome(v))),
-    topics=report.sessions["topics"].map(
-        lambda t: "、".join(_(sessions.TOPIC_LABELS.get(c, c)) for c in t.split(",") if c)),
-).rename(columns={"date": _("Date"), "mode": _("Mode"), "language": _("Language"), "community": _("Community"),
-                  "volunteer": _("Volunteer"), "outcome": _("Outcome"), "hours": _("Hours"),
-                  "mood_before": _("Mood before"), "mood_after": _("Mood after"), "topics": _("Topics"),
-                  "follow_up_wanted": _("Follow-up wanted")})
+
+def readable(report: reports.SessionReport) -> pd.DataFrame:
+    """The export's session table in the viewer's language."""
+    frame = report.sessions
+
+    def translated(column: str, text) -> pd.Series:  # once per distinct value, not once per session
+        return frame[column].map({value: text(value) for value in frame[column].unique()})
+
+    return frame.assign(
+        mode=translated("mode", lambda v: label(Mode(v))),
+        language=translated("language", lambda v: label(Language(v))),
+        community=translated("community", name_of),
+        outcome=translated("outcome", lambda v: label(Outcome(v))),
+        topics=translated("topics", lambda t: "、".join(_(sessions.TOPIC_LABELS.get(c, c)) for c in t.split(",") if c)),
+    ).rename(columns={"date": _("Date"), "mode": _("Mode"), "language": _("Language"), "community": _("Community"),
+                      "volunteer": _("Volunteer"), "outcome": _("Outcome"), "hours": _("Hours"),
+                      "mood_before": _("Mood before"), "mood_after": _("Mood after"), "topics": _("Topics"),
+                      "follow_up_wanted": _("Follow-up wanted")})
+
+
+# The per-session table is read and built only when the file is asked for, never on an ordinary run.
 if st.button(_("Prepare the Excel file"), key="prepare_export"):
     with session_scope() as session:
+        report = reports.session_report(session, actor=account, start=start, end=end)
         st.session_state["report_xlsx"] = reports.excel_workbook(session, actor=account, sheets={
-            _("Sessions"): readable, _("By community"): community, _("Volunteer hours"): hours_frame})
+            _("Sessions"): readable(report), _("By community"): community, _("Volunteer hours"): hours_frame})
 if "report_xlsx" in st.session_state:
     st.download_button(_("Download Excel"), st.session_state["report_xlsx"],
                        file_name=f"listening-hour-{start}-{end}.xlsx",

@@ -15,13 +15,14 @@ def reason(error_message: str | None) -> str | None:
     return _(known) if known else error_message
 
 
+REVIEW_ROWS = 100  # failures come first, so the ones that need a coordinator are always among them
 account = shell.require(Role.coordinator)
 st.title(_("SMS"))
 st.caption(_("Every message the programme sends, failures first. Phone numbers are masked."))
 
 with session_scope() as session:
     workers = outbox.workers(session, actor=account)
-    messages = outbox.messages_for_review(session, actor=account)
+    messages = outbox.messages_for_review(session, actor=account, limit=REVIEW_ROWS)
 
 alive = [w for w in workers if w.alive]
 if alive:

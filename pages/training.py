@@ -1,15 +1,16 @@
 import streamlit as st
 
 from listening.core import clock
-from listening.core.db import session_scope
+from listening.core.db import read_scope, session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import _, format_date
+from listening.core.i18n import _, format_date, get_locale
 from listening.core.phones import mask
 from listening.models import Gender, Language, Mode, Role
 from listening.residents.communities import all_communities, community_name
 from listening.volunteers import training
 from listening.volunteers.training import MODULE_STATE_LABELS, STAGE_LABELS, Stage, module_title
-from ui import actions, shell
+from ui import actions, pager, shell
+from ui.cache import ENTRIES, data_version
 from ui.format import label
 from ui.inert import md
 
@@ -22,45 +23,60 @@ def stage_label(stage: Stage) -> str:
     return _(STAGE_LABELS[stage])
 
 
-def modules_text(statuses, with_date: bool = False) -> str:
-    return "、".join(module_title(m.module) + (f" ({format_date(m.valid_through)})" if with_date else "")
-                    for m in statuses)
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def overview(version: str, actor_id: int, on, _account) -> list[training.OverviewRow]:
+    """Every volunteer's place on the ladder, cached until the next write (ui/cache.py)."""
+    with read_scope() as session:
+        return training.overview_rows(session, actor=_account, on=on)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def catalogue(version: str, locale: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
+    with read_scope() as session:
+        return ({m.code: module_title(m) for m in training.training_modules(session)},
+                [(c.id, community_name(c)) for c in all_communities(session)])
 
 
 today = clock.today()
-with session_scope() as session:
-    everyone = training.training_overview(session, actor=account, on=today)
-    modules = training.training_modules(session)
-    communities = [(c.id, community_name(c)) for c in all_communities(session)]
-names = {s.volunteer.id: f"{s.volunteer.full_name} · #{s.volunteer.id}" for s in everyone}
-module_names = {m.code: module_title(m) for m in modules}
+version = data_version()
+everyone = overview(version, account.id, today, account)
+module_names, communities = catalogue(version, get_locale())
+names = {r.volunteer_id: f"{r.full_name} · #{r.volunteer_id}" for r in everyone}
 
-overview, one, record, import_tab, applicant, shadow = st.tabs(
+
+def modules_text(codes) -> str:
+    return "、".join(module_names.get(code, code) for code in codes)
+
+
+def expiring_text(pairs) -> str:
+    return "、".join(f"{module_names.get(code, code)} ({format_date(until)})" for code, until in pairs)
+
+
+overview_tab, one, record, import_tab, applicant, shadow = st.tabs(
     [_("Volunteers"), _("One volunteer"), _("Record completions"), _("Import CSV"), _("Add applicant"),
      _("Observed sessions")])
 
-with overview:
+with overview_tab:
     left, middle, right = st.columns([2, 2, 1])
     search = left.text_input(_("Search by name or phone"), key="training_search")
     stages = middle.multiselect(_("Stage"), list(Stage), format_func=stage_label, key="training_stages", placeholder=_("Choose"))
     attention = right.checkbox(_("Expired or expiring only"), key="training_attention")
-    with session_scope() as session:
-        rows = training.training_overview(session, actor=account, on=today, search=search or None,
-                                          stages=stages or None, attention_only=attention)
+    rows = training.filter_overview(everyone, search=search or None, stages=stages or None, attention_only=attention)
+    shown = pager.show(rows, key="training_page")
     st.caption(_("{n} volunteers", n=len(rows)))
     st.dataframe(
         [
             {
-                _("Name"): s.volunteer.full_name,
-                _("Stage"): stage_label(s.stage),
-                _("May take"): "、".join(label(m) for m in Mode if m in s.modes),
-                _("Observed sessions"): f"{s.shadow_done}/{s.shadow_required}",
-                _("Not done"): modules_text(s.missing),
-                _("Expires soon"): modules_text(s.expiring, with_date=True),
-                _("Expired"): modules_text(s.expired),
-                _("Phone"): mask(s.volunteer.phone),
+                _("Name"): r.full_name,
+                _("Stage"): stage_label(r.stage),
+                _("May take"): "、".join(label(m) for m in Mode if m in r.modes),
+                _("Observed sessions"): f"{r.shadow_done}/{r.shadow_required}",
+                _("Not done"): modules_text(r.missing),
+                _("Expires soon"): expiring_text(r.expiring),
+                _("Expired"): modules_text(r.expired),
+                _("Phone"): mask(r.phone),
             }
-            for s in rows
+            for r in shown.items
         ],
         hide_index=True,
         width="stretch",
@@ -143,8 +159,8 @@ with applicant:
                         success=lambda volunteer: _("{name} was added as an applicant.", name=md(volunteer.full_name)))
 
 with shadow:
-    mentors = {s.volunteer.id: names[s.volunteer.id] for s in everyone if s.modes}
-    learners = {s.volunteer.id: names[s.volunteer.id] for s in everyone if s.stage == Stage.shadowing}
+    mentors = {r.volunteer_id: names[r.volunteer_id] for r in everyone if r.modes}
+    learners = {r.volunteer_id: names[r.volunteer_id] for r in everyone if r.stage == Stage.shadowing}
     st.caption(_("Volunteers who finished their modules observe {n} sessions beside a certified mentor.",
                  n=training.curriculum().shadow_sessions_required))
     with st.form("record_shadow"):

@@ -10,7 +10,7 @@ from listening.residents import duplicates, intake, lifecycle, triage
 from listening.residents.communities import all_communities, name_of
 from listening.residents.intake import SubmitOutcome
 from listening.residents.triage import HISTORY_LABELS, SMS_HELD_LABELS, TriageSort
-from ui import actions, inert, shell
+from ui import actions, inert, pager, shell
 from ui.format import label, local_time
 from ui.inert import NAME, md
 from ui.request_form import form_fields, window_text
@@ -44,11 +44,13 @@ sort = columns[1].selectbox(_("Sort"), list(TriageSort), format_func=lambda s: _
 urgent_only = columns[2].checkbox(_("Urgent only"), key="triage_urgent")
 
 with session_scope() as session:
-    rows = triage.open_requests(session, actor=account, statuses=statuses or None, modes=modes or None,
-                                  languages=languages or None, community_code=community, urgent_only=urgent_only,
-                                  sort=sort)
+    queue = triage.open_requests_page(session, actor=account, page=st.session_state.get("triage_page", 1),
+                                      statuses=statuses or None, modes=modes or None, languages=languages or None,
+                                      community_code=community, urgent_only=urgent_only, sort=sort)
+rows = queue.items
 
-st.caption(_("{n} open requests", n=len(rows)))
+st.caption(_("{n} open requests", n=queue.total))
+pager.choose(queue.total, key="triage_page")
 st.dataframe(
     [
         {

@@ -2,19 +2,28 @@ import streamlit as st
 
 from listening import volunteers
 from listening.core.config import get_settings
-from listening.core.db import session_scope
+from listening.core.db import read_scope, session_scope
 from listening.core.i18n import _, format_date, format_datetime
 from listening.models import Role
 from listening.staff import invites
-from ui import actions, shell
+from ui import actions, pager, shell
+from ui.cache import ENTRIES, data_version
 from ui.format import label
 
 account = shell.require(Role.coordinator)
 st.title(_("Volunteers"))
 search = st.text_input(_("Search by name"), key="volunteer_search")
 
-with session_scope() as session:
-    rows = volunteers.list_volunteers(session, actor=account, search=search or None)
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def listed(version: str, actor_id: int, search: str | None, _account):
+    """The volunteer list, cached until the next write (ui/cache.py)."""
+    with read_scope() as session:
+        return volunteers.list_volunteers(session, actor=_account, search=search)
+
+
+rows = listed(data_version(), account.id, search or None, account)
+with read_scope() as session:  # not cached: a code lapses with time, not with a write
     accounts = invites.account_states(session, actor=account)
 
 
@@ -23,8 +32,8 @@ def account_text(volunteer_id: int) -> str:
     text = _(invites.STATE_LABELS[state.state])
     return f"{text} · {state.username}" if state.username else text
 
-
 st.caption(_("{n} volunteers", n=len(rows)))
+shown = pager.show(rows, key="volunteers_page")
 st.dataframe(
     [
         {
@@ -37,7 +46,7 @@ st.dataframe(
             _("Joined"): format_date(v.joined_on),
             _("Account"): account_text(v.id),
         }
-        for v in rows
+        for v in shown.items
     ],
     hide_index=True,
     width="stretch",

@@ -103,8 +103,54 @@ def test_no_exported_cell_can_run_as_a_formula_and_numbers_stay_numbers(session,
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
     texts = {cell.value for row in workbook["Sessions"].iter_rows(min_row=2) for cell in row}
     assert "'" + HOSTILE[0] in texts and HOSTILE[0] not in texts
-    # (xlsx keeps a carriage return as a line feed)
-    assert [c.value for c in workbook["Extra"]["A"][1:]] == ["'" + text.replace("\r", "\n") for text in HOSTILE]
+    # (a carriage return is written as OOXML's escape _x000D_, which Excel reads back as the carriage return)
+    assert [c.value.replace("_x000D_", "\r") for c in workbook["Extra"]["A"][1:]] == ["'" + text for text in HOSTILE]
     assert [c.value for c in workbook["Extra"]["B"][1:]] == [-1.5] * len(HOSTILE)  # a negative number stays a number
     hours = [c.value for c in workbook["Sessions"]["G"][1:]]
     assert all(isinstance(value, (int, float)) for value in hours)
+
+
+def test_the_figures_summed_in_sql_are_the_per_session_table_s(session, centre):
+    coordinator, _ = centre
+    start, end = today() - timedelta(days=120), today()
+    report = reports.session_report(session, actor=coordinator, start=start, end=end)
+    figures = reports.session_figures(session, actor=coordinator, start=start, end=end)
+    assert figures.held == len(report.held) > 0
+    assert figures.not_held == len(report.sessions) - len(report.held) > 0
+    assert figures.residents_heard == report.residents_heard
+    assert figures.hours == pytest.approx(round(report.held["hours"].sum(), 1), abs=0.051)
+    assert figures.topics.to_dict() == reports.topic_counts(report).to_dict()
+    expected = reports.by_community(report).set_index("community")
+    got = figures.by_community.set_index("community")
+    assert got["sessions"].to_dict() == expected["sessions"].to_dict()
+    assert list(figures.by_community["sessions"]) == sorted(figures.by_community["sessions"], reverse=True)
+    for code in expected.index:
+        assert got.loc[code, "hours"] == pytest.approx(expected.loc[code, "hours"], abs=0.051)
+        assert got.loc[code, "mood_change"] == pytest.approx(expected.loc[code, "mood_change"], abs=0.006)
+
+
+def test_the_figures_cost_the_same_statements_for_a_week_or_a_year(session, centre, engine):
+    import sqlalchemy as sa
+
+    coordinator, _ = centre
+    counted = []
+    listener = lambda *args: counted.append(1)  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        sizes = []
+        for days in (7, 365):
+            counted.clear()
+            figures = reports.session_figures(session, actor=coordinator, start=today() - timedelta(days=days),
+                                              end=today())
+            sizes.append((len(counted), figures.held))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    (week_statements, week_held), (year_statements, year_held) = sizes
+    assert year_held > week_held and week_statements == year_statements <= 5
+
+
+def test_an_empty_period_has_empty_figures(session, centre):
+    coordinator, _ = centre
+    figures = reports.session_figures(session, actor=coordinator, start=date(2020, 1, 1), end=date(2020, 1, 31))
+    assert (figures.held, figures.not_held, figures.hours, figures.residents_heard) == (0, 0, 0, 0)
+    assert figures.topics.empty and figures.by_community.empty

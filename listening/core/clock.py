@@ -69,3 +69,13 @@ def day_bounds(first: date, last: date, tz: ZoneInfo | None = None) -> Window:
     tz = tz or get_settings().tz
     return Window(datetime.combine(first, time(0), tzinfo=tz),
                   datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz))
+
+
+def hours_between(start: Any, end: Any, dialect: str, *, rounded: int | None = None) -> Any:
+    """SQL: the hours from the instant in `start` to the one in `end` (NULL if either is NULL), so sums of hours
+    are taken in the database. `rounded`: to that many decimals, row by row (as a report rounds each session)."""
+    if dialect == "postgresql":
+        hours = sa.cast(sa.extract("epoch", end - start), sa.Numeric) / 3600
+        return sa.func.round(hours, rounded) if rounded is not None else sa.cast(hours, sa.Float)
+    hours = (sa.func.julianday(end) - sa.func.julianday(start)) * 24.0
+    return sa.func.round(hours, rounded) if rounded is not None else hours

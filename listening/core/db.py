@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 import listening.models  # noqa: F401  (registers every table on SQLModel.metadata, for schema_differences)
+from listening.core import versions  # noqa: F401  (every Session moves the data version on when it writes)
 from listening.core.config import PROJECT_ROOT, get_settings
 from listening.core.errors import Busy, ServiceError
 from listening.core.i18n import N_

@@ -231,7 +231,7 @@ def proposals(session: Session, *, actor: Account, week_start: date, now: dateti
         bookings[booking.visit_id].append(booking)
     volunteer_ids = sorted({b.volunteer_id for bs in bookings.values() for b in bs})
     volunteers = {v.id: v for v in session.exec(select(Volunteer).where(col(Volunteer.id).in_(volunteer_ids)))}
-    hours = {v: sessions.booked_hours(session, volunteer_id=v, week_start=week_start) for v in volunteer_ids}
+    hours = sessions.booked_hours_by_volunteer(session, volunteer_ids=volunteer_ids, week_start=week_start)
     resident_ids = sorted({resident.id for _, _, resident in rows})
     previous = previous_volunteers(session, resident_ids)
     had_home_visit = residents_with_home_visit(session, resident_ids)

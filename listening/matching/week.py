@@ -147,12 +147,13 @@ def build_instance(session: Session, *, week_start: date, now: datetime | None =
                                 .order_by(col(VolunteerLanguage.language))):
             languages[row.volunteer_id].append(row.language.value)
     free = availability.free_slots(session, week_start=week_start, volunteer_ids=ids)
+    booked_of = sessions.booked_hours_by_volunteer(session, volunteer_ids=ids, week_start=week_start)
     volunteer_rows = []
     for volunteer in volunteers:
         volunteer_modes = sorted(m.value for m in modes.get(volunteer.id, set()))
         if not volunteer_modes or not languages.get(volunteer.id):
             continue  # not certified for anything (yet, or any more): not a candidate this week
-        booked = sessions.booked_hours(session, volunteer_id=volunteer.id, week_start=week_start)
+        booked = booked_of[volunteer.id]
         volunteer_rows.append({
             "id": volunteer_key(volunteer.id),
             "languages": languages[volunteer.id],

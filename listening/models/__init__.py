@@ -11,6 +11,7 @@ from listening.models.alerts import AlertSkip, EscalationAlert
 from listening.models.audit import AuditEvent
 from listening.models.columns import StrEnum, UTCDateTime, enum_column, utc_column
 from listening.models.communities import Community
+from listening.models.data_version import DataVersion
 from listening.models.duplicates import SameNumberDecision, SmsHold, UnverifiedDetails
 from listening.models.enums import (
     OPEN_REQUEST_STATUSES,
@@ -72,6 +73,7 @@ __all__ = [
     "CodePurpose",
     "Community",
     "CompletionMethod",
+    "DataVersion",
     "DebriefRequest",
     "DebriefStatus",
     "DoNotMatch",

@@ -23,3 +23,6 @@ class AuditEvent(SQLModel, table=True):
     entity: str = Field(max_length=32)
     entity_id: str | None = Field(default=None, max_length=64)
     details: dict | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
+
+    # A request's history reads its events in time order (migration 0008).
+    __table_args__ = (sa.Index("ix_audit_event_entity", "entity", "entity_id", "at"),)

@@ -73,7 +73,7 @@ class SessionLog(SQLModel, table=True):
     volunteer_id: int = Field(foreign_key="volunteer.id", index=True)
     outcome: Outcome = Field(sa_column=enum_column(Outcome))
     mode: Mode | None = Field(default=None, sa_column=enum_column(Mode, nullable=True))  # how it really took place
-    actual_start: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    actual_start: datetime | None = Field(default=None, sa_column=utc_column(nullable=True, index=True))
     actual_end: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     mood_before: int | None = None
     mood_after: int | None = None

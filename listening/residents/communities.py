@@ -38,7 +38,12 @@ def community_name(community: Community) -> str:
     return community.name_zh if get_locale() == DEFAULT_LOCALE else community.name_en
 
 
+@lru_cache(maxsize=1)
+def _by_code() -> dict[str, dict]:
+    return {row["code"]: row for row in _rows()}
+
+
 def name_of(code: str) -> str:
     """A community's name in the current language, from its code (the code itself if it is unknown)."""
-    key = "name_zh" if get_locale() == DEFAULT_LOCALE else "name_en"
-    return next((row[key] for row in _rows() if row["code"] == code), code)
+    row = _by_code().get(code)
+    return code if row is None else row["name_zh" if get_locale() == DEFAULT_LOCALE else "name_en"]

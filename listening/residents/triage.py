@@ -13,6 +13,7 @@ from listening.core import phones
 from listening.core.audit import AuditAction
 from listening.core.errors import NotFound
 from listening.core.i18n import N_
+from listening.core.paging import PAGE_SIZE, Page, page_number
 from listening.core.permissions import require_role
 from listening.models import (
     OPEN_REQUEST_STATUSES,
@@ -68,13 +69,36 @@ def open_requests(session: Session, *, actor: Account, now: datetime | None = No
                   statuses: list[RequestStatus] | None = None, modes: list[Mode] | None = None,
                   languages: list[Language] | None = None, community_code: str | None = None,
                   urgent_only: bool = False, sort: TriageSort = TriageSort.priority) -> list[TriageRow]:
-    """The coordinator's queue: open requests with their waiting time, filtered and sorted. Phones masked."""
+    """The coordinator's whole queue: open requests with their waiting time, filtered and sorted. Phones masked.
+    A screen shows `open_requests_page` instead: a district's queue holds thousands."""
     require_role(actor, Role.coordinator)
-    now = now or utcnow()
+    query = _queue(statuses=statuses, modes=modes, languages=languages, community_code=community_code,
+                   urgent_only=urgent_only, sort=sort)
+    return _rows(session, actor=actor, now=now or utcnow(), rows=session.exec(query).all())
+
+
+def open_requests_page(session: Session, *, actor: Account, page: int = 1, size: int = PAGE_SIZE,
+                       now: datetime | None = None, statuses: list[RequestStatus] | None = None,
+                       modes: list[Mode] | None = None, languages: list[Language] | None = None,
+                       community_code: str | None = None, urgent_only: bool = False,
+                       sort: TriageSort = TriageSort.priority) -> Page[TriageRow]:
+    """One page of the queue and how many requests it holds in all: a count and one page of rows, whatever the
+    queue's length. Only the residents on the page count as viewed."""
+    require_role(actor, Role.coordinator)
+    query = _queue(statuses=statuses, modes=modes, languages=languages, community_code=community_code,
+                   urgent_only=urgent_only, sort=sort)
+    total = session.exec(select(sa.func.count()).select_from(query.order_by(None).subquery())).one()
+    page = page_number(page, total, size)
+    rows = session.exec(query.limit(size).offset((page - 1) * size)).all()
+    return Page(tuple(_rows(session, actor=actor, now=now or utcnow(), rows=rows)), total, page, size)
+
+
+def _queue(*, statuses, modes, languages, community_code, urgent_only, sort):
     wanted = [s for s in (statuses or OPEN_REQUEST_STATUSES) if s in OPEN_REQUEST_STATUSES]
     # A same-number request shows the name and community it gave, never the stored resident's.
     community_id = sa.func.coalesce(UnverifiedDetails.community_id, Resident.community_id)
-    query = (select(ListeningRequest, Resident, Community, UnverifiedDetails)
+    query = (select(ListeningRequest, Resident.id, Resident.display_name, Resident.phone, Community.code,
+                    UnverifiedDetails.display_name)
              .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
              .join(UnverifiedDetails, col(UnverifiedDetails.request_id) == col(ListeningRequest.id), isouter=True)
              .join(Community, col(Community.id) == community_id)
@@ -88,26 +112,26 @@ def open_requests(session: Session, *, actor: Account, now: datetime | None = No
     if urgent_only:
         query = query.where(sa.or_(col(ListeningRequest.urgency) >= 3, col(ListeningRequest.risk_flag)))
     if sort == TriageSort.priority:
-        query = query.order_by(col(ListeningRequest.risk_flag).desc(), col(ListeningRequest.urgency).desc(),
-                               col(ListeningRequest.created_at), col(ListeningRequest.id))
-    elif sort == TriageSort.waiting:
-        query = query.order_by(col(ListeningRequest.created_at), col(ListeningRequest.id))
-    else:
-        query = query.order_by(col(ListeningRequest.created_at).desc(), col(ListeningRequest.id).desc())
-    rows = session.exec(query).all()
-    windows = _windows_by_request(session, [r.id for r, _, _, _ in rows])
-    views.record_view(session, viewer=actor, resident_ids=[resident.id for _, resident, _, _ in rows],
+        return query.order_by(col(ListeningRequest.risk_flag).desc(), col(ListeningRequest.urgency).desc(),
+                              col(ListeningRequest.created_at), col(ListeningRequest.id))
+    if sort == TriageSort.waiting:
+        return query.order_by(col(ListeningRequest.created_at), col(ListeningRequest.id))
+    return query.order_by(col(ListeningRequest.created_at).desc(), col(ListeningRequest.id).desc())
+
+
+def _rows(session: Session, *, actor: Account, now: datetime, rows) -> list[TriageRow]:
+    windows = _windows_by_request(session, [r.id for r, *_ in rows])
+    views.record_view(session, viewer=actor, resident_ids=[resident_id for _, resident_id, *_ in rows],
                       context=views.ViewContext.triage_list, now=now)
     return [
-        TriageRow(id=request.id, resident_name=given.display_name if given else resident.display_name,
-                  phone_masked=phones.mask(resident.phone),
-                  community_code=community.code, mode=request.mode, language=request.language,
+        TriageRow(id=request.id, resident_name=given_name or name, phone_masked=phones.mask(phone),
+                  community_code=community, mode=request.mode, language=request.language,
                   status=request.status, urgency=request.urgency, risk_flag=request.risk_flag,
                   source=request.source, gender_wish=request.gender_wish, windows=windows.get(request.id, ()),
                   created_at=request.created_at, waiting=now - request.created_at,
                   same_number_as=request.same_number_as_id if request.same_number_decision is None else None,
                   sms_held=request.sms_held)
-        for request, resident, community, given in rows
+        for request, _resident_id, name, phone, community, given_name in rows
     ]
 
 

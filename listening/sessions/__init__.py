@@ -7,6 +7,7 @@ from listening.sessions.logs import (
     LogResult,
     SessionLogInput,
     booked_hours,
+    booked_hours_by_volunteer,
     cooling_off_until,
     cooling_off_volunteer_ids,
     heavy_load,
@@ -20,6 +21,6 @@ from listening.sessions.logs import (
     volunteer_of,
 )
 
-__all__ = ["NOTE_MAX", "TOPIC_LABELS", "LogResult", "SessionLogInput", "booked_hours", "cooling_off_until",
+__all__ = ["NOTE_MAX", "TOPIC_LABELS", "LogResult", "SessionLogInput", "booked_hours", "booked_hours_by_volunteer", "cooling_off_until",
            "cooling_off_volunteer_ids", "heavy_load", "hour_totals", "log_session", "loggable_visits",
            "my_hours_by_month", "my_rest_until", "unanswered_run", "visit_of_volunteer", "volunteer_of"]

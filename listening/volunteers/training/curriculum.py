@@ -65,6 +65,7 @@ def module_summary(module: TrainingModule) -> str:
     return module.summary_zh if get_locale() == DEFAULT_LOCALE else module.summary_en
 
 
+@lru_cache(maxsize=8192)  # a district's completions share a few hundred days; relativedelta is slow
 def valid_through(completed_on: date, valid_months: int | None) -> date | None:
     """The last day a completion is valid (see the module docstring); None: it never expires."""
     if valid_months is None:

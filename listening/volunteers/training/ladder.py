@@ -145,15 +145,19 @@ def _load_records(session: Session, volunteer_ids: list[int] | None) -> _Records
     def only(query, column):
         return query if volunteer_ids is None else query.where(col(column).in_(volunteer_ids))
 
+    # Only the columns the ladder needs, never ORM objects: a district has tens of thousands of records.
     completions: dict[int, dict[int, list[date]]] = defaultdict(lambda: defaultdict(list))
-    for c in session.exec(only(select(TrainingCompletion), TrainingCompletion.volunteer_id)):
-        completions[c.volunteer_id][c.module_id].append(c.completed_on)
+    query = select(TrainingCompletion.volunteer_id, TrainingCompletion.module_id, TrainingCompletion.completed_on)
+    for volunteer_id, module_id, completed_on in session.exec(only(query, TrainingCompletion.volunteer_id)):
+        completions[volunteer_id][module_id].append(completed_on)
     passed: dict[int, dict[int, list[date]]] = defaultdict(lambda: defaultdict(list))
-    for q in session.exec(only(select(QuizAttempt).where(QuizAttempt.passed), QuizAttempt.volunteer_id)):
-        passed[q.volunteer_id][q.module_id].append(local_date(q.taken_at))
+    query = select(QuizAttempt.volunteer_id, QuizAttempt.module_id, QuizAttempt.taken_at).where(QuizAttempt.passed)
+    for volunteer_id, module_id, taken_at in session.exec(only(query, QuizAttempt.volunteer_id)):
+        passed[volunteer_id][module_id].append(local_date(taken_at))
     shadows: dict[int, list[date]] = defaultdict(list)
-    for s in session.exec(only(select(ShadowSession), ShadowSession.volunteer_id)):
-        shadows[s.volunteer_id].append(s.observed_on)
+    query = select(ShadowSession.volunteer_id, ShadowSession.observed_on)
+    for volunteer_id, observed_on in session.exec(only(query, ShadowSession.volunteer_id)):
+        shadows[volunteer_id].append(observed_on)
     return _Records(modules, {k: frozenset(v) for k, v in modes_of.items()}, completions, passed, shadows)
 
 

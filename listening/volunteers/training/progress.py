@@ -14,6 +14,7 @@ from listening.core.permissions import require_role
 from listening.models import (
     Account,
     CompletionMethod,
+    Mode,
     QuizAttempt,
     Role,
     ShadowSession,
@@ -38,6 +39,42 @@ def training_overview(session: Session, *, actor: Account, on: date, search: str
     if attention_only:
         statuses = [s for s in statuses if s.expiring or s.expired]
     return sorted(statuses, key=lambda s: (STAGE_ORDER.index(s.stage), s.volunteer.full_name))
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    """One volunteer on the coordinator's training list: plain values (module codes, not objects), so a district's
+    list is cheap to keep and to filter."""
+
+    volunteer_id: int
+    full_name: str
+    phone: str
+    stage: Stage
+    modes: frozenset[Mode]
+    shadow_done: int
+    shadow_required: int
+    missing: tuple[str, ...]  # module codes
+    expiring: tuple[tuple[str, date], ...]  # (module code, valid through)
+    expired: tuple[str, ...]
+
+
+def overview_rows(session: Session, *, actor: Account, on: date) -> list[OverviewRow]:
+    """Every volunteer's place on the ladder, in the overview's order (stage, then name)."""
+    return [OverviewRow(s.volunteer.id, s.volunteer.full_name, s.volunteer.phone, s.stage, frozenset(s.modes),
+                        s.shadow_done, s.shadow_required, tuple(m.module.code for m in s.missing),
+                        tuple((m.module.code, m.valid_through) for m in s.expiring),
+                        tuple(m.module.code for m in s.expired))
+            for s in training_overview(session, actor=actor, on=on)]
+
+
+def filter_overview(rows: list[OverviewRow], *, search: str | None = None, stages: list[Stage] | None = None,
+                    attention_only: bool = False) -> list[OverviewRow]:
+    """The rows `training_overview` would keep for the same search, stages and attention filter."""
+    needle = (search or "").strip()
+    return [r for r in rows
+            if (not needle or needle in r.full_name or needle in r.phone)
+            and (not stages or r.stage in stages)
+            and (not attention_only or r.expiring or r.expired)]
 
 
 def my_training(session: Session, *, actor: Account, on: date) -> TrainingStatus:

@@ -1,0 +1,203 @@
+"""Logged sessions between two local dates: figures aggregated in the database for the page, and the
+per-session table (without residents' names, phones or the volunteers' notes) for the Excel export only."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import sqlalchemy as sa
+import xlsxwriter
+from sqlmodel import Session, col, select
+
+from listening.core import audit
+from listening.core.audit import AuditAction
+from listening.core.cells import neutralise_frame
+from listening.core.clock import Window, day_bounds, hours_between
+from listening.core.config import get_settings
+from listening.core.errors import InvalidInput
+from listening.core.i18n import N_
+from listening.core.permissions import require_role
+from listening.models import Account, Community, ListeningRequest, Outcome, Resident, Role, SessionLog, Visit, Volunteer
+from listening.sessions.logs import duration_hours
+
+SESSION_COLUMNS = ("date", "mode", "language", "community", "volunteer", "outcome", "hours", "mood_before",
+                   "mood_after", "topics", "follow_up_wanted")
+COMMUNITY_COLUMNS = ("community", "sessions", "hours", "mood_change")
+MAX_REPORT_DAYS = 370
+
+
+def _period(start: date, end: date, tz: ZoneInfo | None) -> Window:
+    if end < start:
+        raise InvalidInput(N_("The end date must not be before the start date."), field="end")
+    if (end - start).days > MAX_REPORT_DAYS:
+        raise InvalidInput(N_("Choose at most {days} days for one report."), field="end", days=MAX_REPORT_DAYS)
+    return day_bounds(start, end, tz or get_settings().tz)
+
+
+def _logs_in(query, days: Window):
+    """The query over session logs of visits that started in the period, with their request and community."""
+    return (query.select_from(SessionLog)
+            .join(Visit, col(Visit.id) == col(SessionLog.visit_id))
+            .join(ListeningRequest, col(ListeningRequest.id) == col(Visit.request_id))
+            .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
+            .join(Community, col(Community.id) == col(Resident.community_id))
+            .where(days.holds(col(Visit.starts_at))))
+
+
+# ----- the page's figures, aggregated in SQL ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SessionFigures:
+    """What the Reports page shows for a period; its size does not grow with the number of sessions."""
+
+    held: int
+    not_held: int  # no-show or no answer
+    hours: float  # held sessions' hours, each rounded to 0.01 h as in the export, summed, to 0.1 h
+    residents_heard: int  # distinct residents with at least one held session
+    topics: pd.Series  # topic code -> held sessions that touched it, most frequent first
+    by_community: pd.DataFrame  # COMMUNITY_COLUMNS, most sessions first
+
+
+def session_figures(session: Session, *, actor: Account, start: date, end: date,
+                    tz: ZoneInfo | None = None) -> SessionFigures:
+    """The period's figures in four aggregate queries: as many rows back as communities and topic combinations."""
+    require_role(actor, Role.coordinator)
+    days = _period(start, end, tz)
+    held = SessionLog.outcome == Outcome.held
+    hours = hours_between(SessionLog.actual_start, SessionLog.actual_end, session.get_bind().dialect.name, rounded=2)
+    counts = dict(session.exec(_logs_in(select(SessionLog.outcome, sa.func.count()), days)
+                               .group_by(SessionLog.outcome)).all())
+    heard = session.exec(_logs_in(select(sa.func.count(sa.distinct(ListeningRequest.resident_id))), days)
+                         .where(held)).one()
+    change = sa.cast(SessionLog.mood_after - SessionLog.mood_before, sa.Float)
+    communities = session.exec(
+        _logs_in(select(Community.code, sa.func.count(), sa.func.coalesce(sa.func.sum(hours), 0),
+                        sa.func.avg(change)), days)
+        .where(held).group_by(Community.code)).all()
+    combinations = session.exec(_logs_in(select(SessionLog.topics, sa.func.count()), days)
+                                .where(held).group_by(SessionLog.topics)).all()
+    topics: Counter[str] = Counter()
+    for combination, n in combinations:
+        for code in (combination or "").split(","):
+            if code:
+                topics[code] += n
+    frame = pd.DataFrame(
+        [(code, n, round(float(h), 1), None if m is None else round(float(m), 2)) for code, n, h, m in communities],
+        columns=list(COMMUNITY_COLUMNS))
+    frame["mood_change"] = frame["mood_change"].astype("Float64")
+    frame = frame.sort_values(["sessions", "community"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    topic_series = pd.Series(dict(topics.most_common()), dtype="int64", name="count")
+    return SessionFigures(held=counts.get(Outcome.held, 0),
+                          not_held=sum(n for outcome, n in counts.items() if outcome != Outcome.held),
+                          hours=round(sum(float(h) for _code, _n, h, _m in communities), 1),
+                          residents_heard=heard, topics=topic_series, by_community=frame)
+
+
+# ----- the per-session table, for the export ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SessionReport:
+    """Logged sessions between two local dates, without residents' names, phones or the volunteers' notes."""
+
+    sessions: pd.DataFrame  # one row per logged session, SESSION_COLUMNS
+    residents_heard: int  # distinct residents with at least one held session
+
+    @property
+    def held(self) -> pd.DataFrame:
+        return self.sessions[self.sessions["outcome"] == "held"]
+
+
+def session_report(session: Session, *, actor: Account, start: date, end: date,
+                   tz: ZoneInfo | None = None) -> SessionReport:
+    """One row per session (only the columns the table needs: no ORM objects), for the export."""
+    require_role(actor, Role.coordinator)
+    tz = tz or get_settings().tz
+    days = _period(start, end, tz)
+    rows = session.exec(
+        _logs_in(select(Visit.starts_at, SessionLog.mode, Visit.mode, ListeningRequest.language,
+                        ListeningRequest.resident_id, Community.code, Volunteer.full_name, SessionLog.outcome,
+                        SessionLog.actual_start, SessionLog.actual_end, SessionLog.mood_before,
+                        SessionLog.mood_after, SessionLog.topics, SessionLog.follow_up_wanted), days)
+        .join(Volunteer, col(Volunteer.id) == col(SessionLog.volunteer_id))
+        .order_by(col(Visit.starts_at))
+    ).all()
+    heard = set()
+    records = []
+    for (starts_at, log_mode, visit_mode, language, resident_id, community, volunteer, outcome, actual_start,
+         actual_end, mood_before, mood_after, topics, follow_up) in rows:
+        if outcome == Outcome.held:
+            heard.add(resident_id)
+        records.append((starts_at.astimezone(tz).date(), (log_mode or visit_mode).value, language.value, community,
+                        volunteer, outcome.value, round(duration_hours(actual_start, actual_end), 2), mood_before,
+                        mood_after, topics, follow_up))
+    frame = pd.DataFrame.from_records(records, columns=list(SESSION_COLUMNS))
+    frame["mood_before"] = frame["mood_before"].astype("Int64")
+    frame["mood_after"] = frame["mood_after"].astype("Int64")
+    return SessionReport(sessions=frame, residents_heard=len(heard))
+
+
+def topic_counts(report: SessionReport) -> pd.Series:
+    """How often each topic came up in held sessions, most frequent first."""
+    topics = report.held["topics"].str.split(",").explode()
+    topics = topics[topics.notna() & (topics != "")]
+    return topics.value_counts()
+
+
+def by_community(report: SessionReport) -> pd.DataFrame:
+    held = report.held
+    if held.empty:
+        return pd.DataFrame(columns=list(COMMUNITY_COLUMNS))
+    change = (held["mood_after"] - held["mood_before"]).astype("Float64")
+    grouped = held.assign(mood_change=change).groupby("community")
+    return (grouped.agg(sessions=("hours", "size"), hours=("hours", "sum"), mood_change=("mood_change", "mean"))
+            .round({"hours": 1, "mood_change": 2}).reset_index().sort_values("sessions", ascending=False))
+
+
+def excel_workbook(session: Session, *, actor: Account, sheets: dict[str, pd.DataFrame]) -> bytes:
+    """The report as an .xlsx file; no cell can run as a formula (core.cells, and every cell is written by its
+    type, never parsed); the export is audited. XlsxWriter streams rows (a year of sessions in about a second)."""
+    require_role(actor, Role.coordinator)
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False})
+    day_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    for name, frame in sheets.items():
+        _write_sheet(workbook.add_worksheet(name[:31]), neutralise_frame(frame), day_format)
+    workbook.close()
+    audit.record(session, actor_id=actor.id, action=AuditAction.report_exported, entity="report",
+                 details={"sheets": list(sheets), "rows": {name: len(frame) for name, frame in sheets.items()}})
+    return buffer.getvalue()
+
+
+def _write_sheet(sheet, frame: pd.DataFrame, day_format) -> None:
+    for column, name in enumerate(frame.columns):
+        sheet.write_string(0, column, str(name))
+    writers = [_cell_writer(sheet, frame[name], day_format) for name in frame.columns]
+    for row, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+        for column, (write, value) in enumerate(zip(writers, values, strict=True)):
+            if value is not None and value is not pd.NA and not (isinstance(value, float) and value != value):
+                write(row, column, value)
+
+
+def _cell_writer(sheet, series: pd.Series, day_format):
+    """One typed write per column: a text stays text, a number a number, a day a date cell."""
+    if pd.api.types.is_bool_dtype(series):
+        return sheet.write_boolean
+    if pd.api.types.is_numeric_dtype(series):
+        return lambda row, column, value: sheet.write_number(row, column, float(value))
+
+    def write_any(row, column, value):
+        if isinstance(value, bool):
+            sheet.write_boolean(row, column, value)
+        elif isinstance(value, (int, float)):
+            sheet.write_number(row, column, value)
+        elif isinstance(value, (date, datetime)):
+            sheet.write_datetime(row, column, value, day_format)
+        else:
+            sheet.write_string(row, column, str(value))
+    return write_any
