@@ -2,7 +2,7 @@ import streamlit as st
 
 from listening import volunteers
 from listening.core.db import session_scope
-from listening.core.i18n import _, format_date
+from listening.core.i18n import _, format_date, join_list, ngettext
 from listening.models import Role
 from ui import shell
 from ui.format import label
@@ -14,14 +14,14 @@ search = st.text_input(_("Search by name"), key="volunteer_search")
 with session_scope() as session:
     rows = volunteers.list_volunteers(session, actor=account, search=search or None)
 
-st.caption(_("{n} volunteers", n=len(rows)))
+st.caption(ngettext("{n} volunteer", "{n} volunteers", len(rows)))
 st.dataframe(
     [
         {
             _("Name"): v.full_name,
             _("Gender"): label(v.gender),
-            _("Community"): v.community_code,
-            _("Languages"): "、".join(label(lang) for lang in v.languages),
+            _("Community"): v.community,
+            _("Languages"): join_list(label(lang) for lang in v.languages),
             _("Status"): label(v.status),
             _("Phone"): v.phone_masked,
             _("Joined"): format_date(v.joined_on),
