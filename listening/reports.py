@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from listening.core import audit
 from listening.core.audit import AuditAction
 from listening.core.cells import neutralise_frame
-from listening.core.clock import Window, day_bounds
+from listening.core.clock import Window, day_bounds, local_date
 from listening.core.config import get_settings
 from listening.core.errors import InvalidInput
 from listening.core.i18n import N_
@@ -39,6 +39,7 @@ from listening.models import (
     utcnow,
 )
 from listening.sessions.logs import duration_hours
+from listening.volunteers.training.ladder import training_statuses
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class Overview:
     visits_next_7_days: int
     sessions_last_30_days: int
     hours_last_30_days: float
-    active_volunteers: int
+    active_volunteers: int  # can be matched today: trained for a mode, not paused, not left
+    volunteers_in_training: int  # not paused or left, but applicants, in training or still shadowing
     open_escalations: int
     failed_messages: int
 
@@ -74,6 +76,9 @@ def coordinator_overview(session: Session, *, actor: Account, now: datetime | No
         )
     ).all()
     hours = sum(duration_hours(start, end) for start, end in logs)
+    # The ladder decides who can be matched, as matching does: a volunteer of status "active" may still be an
+    # applicant or a trainee.
+    ladder = [s for s in training_statuses(session, on=local_date(now)) if s.volunteer.status == VolunteerStatus.active]
     return Overview(
         open_requests=_count(session, select(func.count()).select_from(ListeningRequest).where(open_filter)),
         waiting_for_match=_count(
@@ -93,9 +98,8 @@ def coordinator_overview(session: Session, *, actor: Account, now: datetime | No
         ),
         sessions_last_30_days=len(logs),
         hours_last_30_days=round(hours, 1),
-        active_volunteers=_count(
-            session, select(func.count()).select_from(Volunteer).where(Volunteer.status == VolunteerStatus.active)
-        ),
+        active_volunteers=sum(1 for s in ladder if s.modes),
+        volunteers_in_training=sum(1 for s in ladder if not s.modes),
         open_escalations=_count(
             session,
             select(func.count()).select_from(Escalation).where(Escalation.status != EscalationStatus.closed),
