@@ -7,7 +7,7 @@ from listening import reports, sessions
 from listening.core import clock
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import _, format_number
+from listening.core.i18n import _, format_number, join_list
 from listening.models import Language, Mode, Outcome, Role
 from listening.residents.communities import name_of
 from ui import shell
@@ -65,7 +65,7 @@ readable = report.sessions.assign(
     community=report.sessions["community"].map(name_of),
     outcome=report.sessions["outcome"].map(lambda v: label(Outcome(v))),
     topics=report.sessions["topics"].map(
-        lambda t: "、".join(_(sessions.TOPIC_LABELS.get(c, c)) for c in t.split(",") if c)),
+        lambda t: join_list(_(sessions.TOPIC_LABELS.get(c, c)) for c in t.split(",") if c)),
 ).rename(columns={"date": _("Date"), "mode": _("Mode"), "language": _("Language"), "community": _("Community"),
                   "volunteer": _("Volunteer"), "outcome": _("Outcome"), "hours": _("Hours"),
                   "mood_before": _("Mood before"), "mood_after": _("Mood after"), "topics": _("Topics"),

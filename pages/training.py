@@ -3,7 +3,7 @@ import streamlit as st
 from listening.core import clock
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import _, format_date
+from listening.core.i18n import _, format_date, join_list, ngettext
 from listening.core.phones import mask
 from listening.models import Gender, Language, Mode, Role
 from listening.residents.communities import all_communities, community_name
@@ -23,7 +23,7 @@ def stage_label(stage: Stage) -> str:
 
 
 def modules_text(statuses, with_date: bool = False) -> str:
-    return "、".join(module_title(m.module) + (f" ({format_date(m.valid_through)})" if with_date else "")
+    return join_list(module_title(m.module) + (f" ({format_date(m.valid_through)})" if with_date else "")
                     for m in statuses)
 
 
@@ -47,13 +47,13 @@ with overview:
     with session_scope() as session:
         rows = training.training_overview(session, actor=account, on=today, search=search or None,
                                           stages=stages or None, attention_only=attention)
-    st.caption(_("{n} volunteers", n=len(rows)))
+    st.caption(ngettext("{n} volunteer", "{n} volunteers", len(rows)))
     st.dataframe(
         [
             {
                 _("Name"): s.volunteer.full_name,
                 _("Stage"): stage_label(s.stage),
-                _("May take"): "、".join(label(m) for m in Mode if m in s.modes),
+                _("May take"): join_list(label(m) for m in Mode if m in s.modes),
                 _("Observed sessions"): f"{s.shadow_done}/{s.shadow_required}",
                 _("Not done"): modules_text(s.missing),
                 _("Expires soon"): modules_text(s.expiring, with_date=True),
@@ -103,7 +103,7 @@ with record:
         when = st.date_input(_("Completed on"), value=today, max_value=today, key="record_date")
         if st.form_submit_button(_("Record completions")):
             actions.run(training.record_completions, actor=account, volunteer_ids=who, module_codes=which,
-                        completed_on=when, on=today, success=lambda saved: _("{n} completions recorded.", n=len(saved)))
+                        completed_on=when, on=today, success=lambda saved: ngettext("{n} completion recorded.", "{n} completions recorded.", len(saved)))
 
 with import_tab:
     st.caption(_("Columns: volunteer (phone number or volunteer number), module (code), completed_on (YYYY-MM-DD). "
@@ -126,7 +126,7 @@ with import_tab:
         except ServiceError as error:
             shell.show_error(error)
         else:
-            actions.succeed(_("{n} completions imported.", n=len(saved)))
+            actions.succeed(ngettext("{n} completion imported.", "{n} completions imported.", len(saved)))
 
 with applicant:
     with st.form("add_applicant"):
@@ -145,8 +145,9 @@ with applicant:
 with shadow:
     mentors = {s.volunteer.id: names[s.volunteer.id] for s in everyone if s.modes}
     learners = {s.volunteer.id: names[s.volunteer.id] for s in everyone if s.stage == Stage.shadowing}
-    st.caption(_("Volunteers who finished their modules observe {n} sessions beside a certified mentor.",
-                 n=training.curriculum().shadow_sessions_required))
+    st.caption(ngettext("Volunteers who finished their modules observe {n} session beside a certified mentor.",
+                        "Volunteers who finished their modules observe {n} sessions beside a certified mentor.",
+                        training.curriculum().shadow_sessions_required))
     with st.form("record_shadow"):
         learner = st.selectbox(_("Volunteer"), list(learners), format_func=learners.get, index=None,
                                key="shadow_volunteer")
