@@ -37,7 +37,11 @@ row[2].metric(_("Residents heard"), format_number(report.residents_heard))
 row[3].metric(_("Not held (no-show or no answer)"), format_number(len(report.sessions) - len(held)))
 
 topics = reports.topic_counts(report)
+# Communities by name, in the viewer's language, on the page and in the export alike.
 community = reports.by_community(report)
+community = community.assign(community=community["community"].map(name_of)).rename(columns={
+    "community": _("Community"), "sessions": _("Sessions"), "hours": _("Hours"),
+    "mood_change": _("Average mood change")})
 left, right = st.columns(2)
 with left:
     st.subheader(_("What residents talked about"))
@@ -48,9 +52,7 @@ with left:
                      horizontal=True, x_label=_("Sessions"), y_label="")
 with right:
     st.subheader(_("By community"))
-    st.dataframe(community.assign(community=community["community"].map(name_of)).rename(columns={
-        "community": _("Community"), "sessions": _("Sessions"), "hours": _("Hours"),
-        "mood_change": _("Average mood change")}), hide_index=True, width="stretch")
+    st.dataframe(community, hide_index=True, width="stretch")
 
 st.subheader(_("Volunteer hours"))
 hours_frame = pd.DataFrame(
