@@ -1,11 +1,12 @@
-"""Coordinator: the audit trail, searchable; people and records by name, details as text (listening/privacy/
-audit_view.py). Every value is shown in a dataframe, so nothing typed is rendered as markdown."""
+"""Coordinator: the audit trail, searchable; people and records by name, actions and details in words
+(listening/privacy/audit_view.py, audit_details.py). Every value is shown in a dataframe, so nothing typed is
+rendered as markdown."""
 
 import streamlit as st
 
 from listening.core.audit import AuditAction
 from listening.core.db import session_scope
-from listening.core.i18n import _
+from listening.core.i18n import _, ngettext
 from listening.models import Role
 from listening.privacy import audit_view
 from listening.privacy.audit_view import ENTITY_LABELS
@@ -35,7 +36,7 @@ with session_scope() as session:
     rows = audit_view.search(session, actor=account, person_id=person, actions=chosen_actions or None,
                              entity=entity, entity_id=entity_id or None, start=start, end=end)
 
-st.caption(_("{n} events shown (at most 300).", n=len(rows)))
+st.caption(ngettext("{n} event shown (at most 300).", "{n} events shown (at most 300).", len(rows)))
 st.dataframe(
     [{_("When"): local_time(r.at), _("Who"): r.who, _("Action"): r.action, _("Record"): r.record,
       _("Details"): r.details} for r in rows],

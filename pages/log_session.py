@@ -5,7 +5,7 @@ from listening.core import clock
 from listening.core.config import get_settings
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import _
+from listening.core.i18n import _, join_list, ngettext
 from listening.models import Mode, Outcome, Role
 from listening.sessions import log_saving
 from listening.sessions.logs import OUTCOME_LABELS, TOPIC_LABELS, TOPICS, SessionLogInput
@@ -20,15 +20,17 @@ CARD = "log_session_card"  # what the last log raised, shown after the rerun tha
 def crisis_card(card: dict) -> None:
     with st.container(border=True):
         st.error(_("Safety first: escalation #{id} has been raised ({risks}).", id=card["escalation_id"],
-                   risks="、".join(_(r) for r in safeguarding.risk_label_ids(set(card["risks"])))))
+                   risks=join_list(_(r) for r in safeguarding.risk_label_ids(set(card["risks"])))))
         st.markdown("**" + _("What to do now") + "**")
         st.markdown("\n".join(f"{n}. {_(step)}" for n, step in enumerate(safeguarding.CRISIS_STEPS, start=1)))
         st.markdown("**" + _("Hotlines") + "**")
         for line in safeguarding.hotlines():
             st.markdown(f"📞 **{line.number}** · {line.name} · {line.hours}")
         if card.get("debrief"):
-            st.info(_("A debrief with a coordinator has been arranged for you. You will not be matched for new "
-                      "visits for the next {hours} hours. Look after yourself too.", hours=card["rest_hours"]))
+            st.info(ngettext("A debrief with a coordinator has been arranged for you. You will not be matched for "
+                             "new visits for the next {n} hour. Look after yourself too.",
+                             "A debrief with a coordinator has been arranged for you. You will not be matched for "
+                             "new visits for the next {n} hours. Look after yourself too.", card["rest_hours"]))
 
 
 def debrief_button() -> None:

@@ -3,7 +3,7 @@ import streamlit as st
 from listening.core import clock
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import _, format_date
+from listening.core.i18n import _, format_date, join_list
 from listening.models import Mode, Role
 from listening.volunteers import training
 from listening.volunteers.training import MODULE_STATE_LABELS, STAGE_LABELS, module_summary, module_title
@@ -24,7 +24,7 @@ except ServiceError as error:
 
 st.subheader(_("Stage: {stage}", stage=_(STAGE_LABELS[status.stage])))
 if status.modes:
-    st.markdown(_("You may listen: {modes}", modes="、".join(label(m) for m in Mode if m in status.modes)))
+    st.markdown(_("You may listen: {modes}", modes=join_list(label(m) for m in Mode if m in status.modes)))
 else:
     st.markdown(_("You may not listen on your own yet."))
 

@@ -7,7 +7,7 @@ from listening import reports, sessions
 from listening.core import clock
 from listening.core.db import read_scope, session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import _, format_number
+from listening.core.i18n import _, format_number, join_list
 from listening.models import Language, Mode, Outcome, Role
 from listening.residents.communities import name_of
 from ui import shell
@@ -56,9 +56,7 @@ with left:
                      horizontal=True, x_label=_("Sessions"), y_label="")
 with right:
     st.subheader(_("By community"))
-    st.dataframe(community.assign(community=community["community"].map(name_of)).rename(columns={
-        "community": _("Community"), "sessions": _("Sessions"), "hours": _("Hours"),
-        "mood_change": _("Average mood change")}), hide_index=True, width="stretch")
+    st.dataframe(community, hide_index=True, width="stretch")
 
 st.subheader(_("Volunteer hours"))
 hours_frame = pd.DataFrame(
@@ -79,7 +77,7 @@ def readable(report: reports.SessionReport) -> pd.DataFrame:
         language=translated("language", lambda v: label(Language(v))),
         community=translated("community", name_of),
         outcome=translated("outcome", lambda v: label(Outcome(v))),
-        topics=translated("topics", lambda t: "、".join(_(sessions.TOPIC_LABELS.get(c, c)) for c in t.split(",") if c)),
+        topics=translated("topics", lambda t: join_list(_(sessions.TOPIC_LABELS.get(c, c)) for c in t.split(",") if c)),
     ).rename(columns={"date": _("Date"), "mode": _("Mode"), "language": _("Language"), "community": _("Community"),
                       "volunteer": _("Volunteer"), "outcome": _("Outcome"), "hours": _("Hours"),
                       "mood_before": _("Mood before"), "mood_after": _("Mood after"), "topics": _("Topics"),

@@ -7,7 +7,7 @@ from listening.core import clock
 from listening.core.config import get_settings
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import _, format_number
+from listening.core.i18n import _, format_duration, format_number, join_list
 from listening.models import DebriefStatus, EscalationStatus, Role, utcnow
 from ui import actions, shell
 from ui.format import label, local_time
@@ -17,12 +17,9 @@ account = shell.require(Role.coordinator)
 st.title(_("Safeguarding"))
 
 
-def waited(minutes: int) -> str:
-    if minutes < 60:
-        return _("{minutes} min", minutes=minutes)
-    if minutes < 48 * 60:
-        return _("{hours} h {minutes} min", hours=minutes // 60, minutes=minutes % 60)
-    return _("{days} days", days=minutes // (24 * 60))
+def waited(minutes: float | None) -> str:
+    """Minutes as a duration in words ("12 days 8 hours"); "–" when there is none yet."""
+    return format_duration(timedelta(minutes=minutes)) if minutes is not None else "–"
 
 
 def at_time(value) -> str:
@@ -53,7 +50,7 @@ def reveal(e: safeguarding.EscalationView, person: str, contact: safeguarding.Co
 
 def card(e: safeguarding.EscalationView) -> None:
     with st.container(border=True):
-        risks = "、".join(_(r) for r in safeguarding.risk_label_ids(set(e.risk_kinds)))
+        risks = join_list(_(r) for r in safeguarding.risk_label_ids(set(e.risk_kinds)))
         st.markdown(f"**#{e.id}** · {risks} · " + _("raised {ago} ago ({when})", ago=waited(e.minutes_open),
                                                        when=at_time(e.raised_at)))
         details = [_("From {source}", source=_(safeguarding.SOURCE_LABELS[e.source]))]
@@ -124,11 +121,9 @@ with session_scope() as session:
 row = st.columns(4)
 row[0].metric(_("Open escalations"), format_number(len(escalations)))
 row[1].metric(_("Not yet acknowledged"), format_number(sum(e.status == EscalationStatus.open for e in escalations)))
-row[2].metric(_("Median minutes to acknowledge"),
-              format_number(times.median_minutes) if times.median_minutes is not None else "–",
+row[2].metric(_("Median time to acknowledge"), waited(times.median_minutes),
               help=_("Raised to acknowledged, over the last 90 days ({n} acknowledged).", n=times.acknowledged))
-row[3].metric(_("Longest minutes to acknowledge"),
-              format_number(times.max_minutes) if times.max_minutes is not None else "–")
+row[3].metric(_("Longest time to acknowledge"), waited(times.max_minutes))
 
 if cover.reachable == 0:
     st.error(_("No coordinator can receive safeguarding SMS now: add a phone number, or check the SMS page."))
@@ -212,8 +207,8 @@ with tab_hours:
 
 with tab_rota:
     st.caption(_("Safeguarding alerts go by SMS to the coordinator on duty; when they cannot receive it, or it "
-                 "fails, to every other coordinator who can; and again every {minutes} minutes until somebody "
-                 "acknowledges.", minutes=get_settings().safeguarding_realert_minutes))
+                 "fails, to every other coordinator who can; and again every {interval} until somebody acknowledges.",
+                 interval=format_duration(timedelta(minutes=get_settings().safeguarding_realert_minutes))))
     if rota:
         st.dataframe(
             [

@@ -3,7 +3,7 @@ import streamlit as st
 from listening.core import clock
 from listening.core.db import read_scope, session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import _, format_date, get_locale
+from listening.core.i18n import _, format_date, get_locale, join_list, ngettext
 from listening.core.phones import mask
 from listening.models import Gender, Language, Mode, Role
 from listening.residents.communities import all_communities, community_name
@@ -45,11 +45,11 @@ names = {r.volunteer_id: f"{r.full_name} · #{r.volunteer_id}" for r in everyone
 
 
 def modules_text(codes) -> str:
-    return "、".join(module_names.get(code, code) for code in codes)
+    return join_list(module_names.get(code, code) for code in codes)
 
 
 def expiring_text(pairs) -> str:
-    return "、".join(f"{module_names.get(code, code)} ({format_date(until)})" for code, until in pairs)
+    return join_list(f"{module_names.get(code, code)} ({format_date(until)})" for code, until in pairs)
 
 
 overview_tab, one, record, import_tab, applicant, shadow = st.tabs(
@@ -63,13 +63,13 @@ with overview_tab:
     attention = right.checkbox(_("Expired or expiring only"), key="training_attention")
     rows = training.filter_overview(everyone, search=search or None, stages=stages or None, attention_only=attention)
     shown = pager.show(rows, key="training_page")
-    st.caption(_("{n} volunteers", n=len(rows)))
+    st.caption(ngettext("{n} volunteer", "{n} volunteers", len(rows)))
     st.dataframe(
         [
             {
                 _("Name"): r.full_name,
                 _("Stage"): stage_label(r.stage),
-                _("May take"): "、".join(label(m) for m in Mode if m in r.modes),
+                _("May take"): join_list(label(m) for m in Mode if m in r.modes),
                 _("Observed sessions"): f"{r.shadow_done}/{r.shadow_required}",
                 _("Not done"): modules_text(r.missing),
                 _("Expires soon"): expiring_text(r.expiring),
@@ -119,7 +119,7 @@ with record:
         when = st.date_input(_("Completed on"), value=today, max_value=today, key="record_date")
         if st.form_submit_button(_("Record completions")):
             actions.run(training.record_completions, actor=account, volunteer_ids=who, module_codes=which,
-                        completed_on=when, on=today, success=lambda saved: _("{n} completions recorded.", n=len(saved)))
+                        completed_on=when, on=today, success=lambda saved: ngettext("{n} completion recorded.", "{n} completions recorded.", len(saved)))
 
 with import_tab:
     st.caption(_("Columns: volunteer (phone number or volunteer number), module (code), completed_on (YYYY-MM-DD). "
@@ -142,7 +142,7 @@ with import_tab:
         except ServiceError as error:
             shell.show_error(error)
         else:
-            actions.succeed(_("{n} completions imported.", n=len(saved)))
+            actions.succeed(ngettext("{n} completion imported.", "{n} completions imported.", len(saved)))
 
 with applicant:
     with st.form("add_applicant"):
@@ -161,8 +161,9 @@ with applicant:
 with shadow:
     mentors = {r.volunteer_id: names[r.volunteer_id] for r in everyone if r.modes}
     learners = {r.volunteer_id: names[r.volunteer_id] for r in everyone if r.stage == Stage.shadowing}
-    st.caption(_("Volunteers who finished their modules observe {n} sessions beside a certified mentor.",
-                 n=training.curriculum().shadow_sessions_required))
+    st.caption(ngettext("Volunteers who finished their modules observe {n} session beside a certified mentor.",
+                        "Volunteers who finished their modules observe {n} sessions beside a certified mentor.",
+                        training.curriculum().shadow_sessions_required))
     with st.form("record_shadow"):
         learner = st.selectbox(_("Volunteer"), list(learners), format_func=learners.get, index=None,
                                key="shadow_volunteer")

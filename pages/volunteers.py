@@ -2,8 +2,8 @@ import streamlit as st
 
 from listening import volunteers
 from listening.core.config import get_settings
-from listening.core.db import read_scope, session_scope
-from listening.core.i18n import _, format_date, format_datetime
+from listening.core.db import read_scope
+from listening.core.i18n import _, format_date, format_datetime, join_list, ngettext
 from listening.models import Role
 from listening.staff import invites
 from ui import actions, pager, shell
@@ -32,15 +32,15 @@ def account_text(volunteer_id: int) -> str:
     text = _(invites.STATE_LABELS[state.state])
     return f"{text} · {state.username}" if state.username else text
 
-st.caption(_("{n} volunteers", n=len(rows)))
+st.caption(ngettext("{n} volunteer", "{n} volunteers", len(rows)))
 shown = pager.show(rows, key="volunteers_page")
 st.dataframe(
     [
         {
             _("Name"): v.full_name,
             _("Gender"): label(v.gender),
-            _("Community"): v.community_code,
-            _("Languages"): "、".join(label(lang) for lang in v.languages),
+            _("Community"): v.community,
+            _("Languages"): join_list(label(lang) for lang in v.languages),
             _("Status"): label(v.status),
             _("Phone"): v.phone_masked,
             _("Joined"): format_date(v.joined_on),

@@ -11,7 +11,17 @@ from listening import reports
 from listening.core.clock import today
 from listening.core.errors import InvalidInput, NotAllowed
 from listening.demo import seed_demo
-from listening.models import Account, AuditEvent, Resident
+from listening.models import (
+    Account,
+    AuditEvent,
+    CompletionMethod,
+    Resident,
+    ShadowSession,
+    TrainingCompletion,
+    VolunteerStatus,
+)
+from listening.volunteers.training import curriculum, sync_curriculum
+from tests import factories
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
@@ -154,3 +164,33 @@ def test_an_empty_period_has_empty_figures(session, centre):
     figures = reports.session_figures(session, actor=coordinator, start=date(2020, 1, 1), end=date(2020, 1, 31))
     assert (figures.held, figures.not_held, figures.hours, figures.residents_heard) == (0, 0, 0, 0)
     assert figures.topics.empty and figures.by_community.empty
+
+
+@pytest.fixture
+def ladder(session):
+    """Four volunteers of status active on four rungs, and one certified volunteer who is paused."""
+    coordinator = factories.coordinator(session)
+    modules = sync_curriculum(session)
+    done_on = today() - timedelta(days=30)
+    phones = iter(f"+86139000{k:05d}" for k in range(100, 200))
+    rows = {}
+    for name in ("申请人", "学员", "观摩中", "在岗", "暂停"):
+        rows[name] = factories.volunteer(session, None, name=name, phone=next(phones))[1]
+    mentor = rows["在岗"]
+    for name, codes in (("学员", [modules[0]]), ("观摩中", modules), ("在岗", modules), ("暂停", modules)):
+        for module in codes:
+            session.add(TrainingCompletion(volunteer_id=rows[name].id, module_id=module.id, completed_on=done_on,
+                                           method=CompletionMethod.attendance))
+    for name in ("在岗", "暂停"):
+        for k in range(curriculum().shadow_sessions_required):
+            session.add(ShadowSession(volunteer_id=rows[name].id, observed_on=done_on - timedelta(days=k + 1),
+                                      mentor_id=rows["观摩中"].id if name == "在岗" else mentor.id))
+    rows["暂停"].status = VolunteerStatus.paused
+    session.add(rows["暂停"])
+    session.commit()
+    return coordinator
+
+
+def test_the_overview_counts_as_active_only_the_volunteers_who_can_be_matched(session, ladder):
+    overview = reports.coordinator_overview(session, actor=ladder)
+    assert (overview.active_volunteers, overview.volunteers_in_training) == (1, 3)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
+from collections.abc import Iterable
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,9 +19,11 @@ from babel import Locale
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
 from babel.dates import format_time as _format_time
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from babel.units import format_unit
 
 LOCALE_DIR = Path(__file__).parent.parent / "locale"
 DEFAULT_LOCALE = "zh_CN"
@@ -74,8 +77,8 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
     return text.format(n=n, **params)
 
 
-def _babel_locale() -> Locale:
-    return Locale.parse(get_locale())
+def _babel_locale(locale: str | None = None) -> Locale:
+    return Locale.parse(locale or get_locale())
 
 
 def format_datetime(value: datetime, tz: ZoneInfo, fmt: str = "medium") -> str:
@@ -93,3 +96,36 @@ def format_time(value: datetime, tz: ZoneInfo, fmt: str = "short") -> str:
 
 def format_number(value: float | int, fmt: str | None = None) -> str:
     return format_decimal(value, format=fmt, locale=_babel_locale())
+
+
+def join_list(items: Iterable[str], locale: str | None = None) -> str:
+    """Items as the language lists them: "普通话、粤语和客家话", "Mandarin, Cantonese, and Hakka"."""
+    return format_list([str(item) for item in items], style="standard", locale=_babel_locale(locale))
+
+
+# Largest first; a duration shows its largest unit and, when not zero, the next one ("12 days 8 hours").
+_DURATION_UNITS = (("duration-day", 86400), ("duration-hour", 3600), ("duration-minute", 60), ("duration-second", 1))
+
+
+def format_duration(value: timedelta | float, locale: str | None = None) -> str:
+    """A duration (a timedelta or seconds) in words: "12天8小时" / "12 days 8 hours", "45分钟" / "45 minutes".
+
+    Rounded to the smaller of the two units shown, so 23 h 59 min 50 s reads "1 day", not "23 hours 59 minutes".
+    """
+    seconds = max(0.0, value.total_seconds() if isinstance(value, timedelta) else float(value))
+    babel_locale = _babel_locale(locale)
+    parts: list[str] = []
+    for index, (unit, size) in enumerate(_DURATION_UNITS):
+        smaller, step = _DURATION_UNITS[min(index + 1, len(_DURATION_UNITS) - 1)]
+        steps = round(seconds / step)  # the duration counted in the smaller unit
+        if steps * step < size:
+            continue  # too short for this unit, even after rounding
+        big, small = divmod(steps, size // step) if step != size else (steps, 0)
+        parts = [format_unit(big, unit, length="long", locale=babel_locale)]
+        if small:
+            parts.append(format_unit(small, smaller, length="long", locale=babel_locale))
+        break
+    if not parts:
+        parts = [format_unit(0, "duration-minute", length="long", locale=babel_locale)]
+    # "unit-narrow" lists units as people write them: "12天8小时", "12 days 8 hours".
+    return format_list(parts, style="unit-narrow", locale=babel_locale)

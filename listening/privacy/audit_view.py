@@ -1,7 +1,8 @@
 """The audit trail as people read it: filtered by person, action, record and date; people and records by name
-in the reader's language; details as short readable text, never a Python dict. Coordinators only.
+in the reader's language; details as short readable text (audit_details), never a Python dict. Coordinators only.
 
-Residents named on the page are a view of their details (privacy.views), like any other list of residents.
+Names are looked up once per page, one query per kind of name, whatever the number of rows. Residents named on
+the page are a view of their details (privacy.views), like any other list of residents.
 """
 
 from __future__ import annotations
@@ -15,50 +16,15 @@ from sqlmodel import Session, col, select
 from listening.core.audit import AuditAction
 from listening.core.clock import day_bounds
 from listening.core.config import get_settings
-from listening.core.i18n import N_
+from listening.core.i18n import N_, format_date
 from listening.core.i18n import gettext as _
 from listening.core.labels import label
 from listening.core.permissions import require_role
-from listening.models import Account, AuditEvent, ListeningRequest, RequestStatus, Resident, Role, Volunteer
+from listening.models import Account, AuditEvent, ListeningRequest, Resident, Role, TrainingModule, Volunteer
 from listening.privacy import views
-from listening.privacy.erasure import REASON_LABELS, ErasureReason
-from listening.safeguarding.detection import RISK_LABELS
+from listening.privacy.audit_details import Names, details_text
+from listening.volunteers.training.curriculum import module_title
 
-A = AuditAction
-ACTION_LABELS: dict[AuditAction, str] = {
-    A.account_created: N_("account created"), A.account_locked: N_("account locked after failed sign-ins"),
-    A.account_invited: N_("volunteer invited to an account"), A.account_code_issued: N_("one-time code issued"),
-    A.account_code_failed: N_("wrong one-time code"), A.account_code_used: N_("one-time code used"),
-    A.account_password_set: N_("password set with a one-time code"),
-    A.account_password_changed: N_("password changed"),
-    A.auth_signed_in: N_("signed in"), A.auth_signed_out: N_("signed out"), A.auth_failed: N_("sign-in failed"),
-    A.auth_expired: N_("session expired"),
-    A.availability_rule_added: N_("weekly availability added"),
-    A.availability_rule_removed: N_("weekly availability removed"),
-    A.availability_exception_added: N_("time away added"), A.availability_exception_removed: N_("time away removed"),
-    A.availability_cap_changed: N_("weekly hour cap changed"),
-    A.debrief_requested: N_("debrief requested"), A.debrief_held: N_("debrief held"),
-    A.debrief_declined: N_("debrief declined"), A.demo_seeded: N_("demo data seeded"),
-    A.duty_shift_added: N_("duty shift added"), A.escalation_raised: N_("safeguarding escalation raised"),
-    A.escalation_acknowledged: N_("escalation acknowledged"),
-    A.escalation_action_recorded: N_("action on an escalation written"), A.escalation_closed: N_("escalation closed"),
-    A.matching_run: N_("matching run"), A.privacy_purged: N_("old texts purged (retention)"),
-    A.report_exported: N_("report exported"), A.request_submitted: N_("request received"),
-    A.request_updated: N_("request updated by a new submission"), A.request_proposed: N_("visit proposed"),
-    A.request_proposal_rejected: N_("proposal rejected"), A.request_proposal_withdrawn: N_("proposal withdrawn"),
-    A.request_scheduled: N_("visit scheduled"), A.request_confirmed: N_("visit confirmed"),
-    A.request_completed: N_("visit completed"), A.request_no_show: N_("no-show"),
-    A.request_cancelled: N_("request cancelled"), A.request_requeued: N_("request back in the queue"),
-    A.resident_details_viewed: N_("resident's details viewed"),
-    A.resident_contact_viewed: N_("resident's full number or address viewed"),
-    A.resident_copy_exported: N_("resident's copy downloaded"), A.resident_erased: N_("resident erased"),
-    A.volunteer_contact_viewed: N_("volunteer's number viewed"),
-    A.coordinator_contact_viewed: N_("coordinator's number viewed"),
-    A.session_log_created: N_("session logged"), A.sms_inbound: N_("SMS received"),
-    A.sms_resend: N_("SMS sent again"), A.training_completions_recorded: N_("training completions recorded"),
-    A.training_csv_imported: N_("training completions imported"), A.training_quiz_taken: N_("quiz taken"),
-    A.training_shadow_recorded: N_("shadow session recorded"), A.volunteer_applicant_added: N_("applicant added"),
-}
 ENTITY_LABELS = {
     "account": N_("account"), "database": N_("database"), "debrief_request": N_("debrief request"),
     "duty_shift": N_("duty shift"), "escalation": N_("escalation"), "inbound_message": N_("SMS received"),
@@ -66,20 +32,15 @@ ENTITY_LABELS = {
     "resident": N_("resident"), "session_log": N_("session log"), "training_completion": N_("training"),
     "volunteer": N_("volunteer"), "week": N_("week"),
 }
-KEY_LABELS = {
-    "from": N_("from"), "to": N_("to"), "visit_id": N_("visit"), "volunteer_ids": N_("volunteers"),
-    "resident_id": N_("resident"), "resident_ids": N_("residents"), "request_id": N_("request"),
-    "context": N_("where"), "source": N_("source"), "outcome": N_("outcome"), "risk_flag": N_("risk words"),
-    "sms_consent": N_("SMS consent"), "consent_verbal": N_("verbal consent"), "browser": N_("browser"),
-    "reason": N_("reason"), "reason_given": N_("reason given"), "by": N_("by"), "via": N_("via"),
-    "risk_kinds": N_("risk"), "risk_ticks": N_("risks ticked"), "risk_words": N_("risk words"),
-    "alerted": N_("alerted"), "length": N_("characters"), "role": N_("role"), "failed_logins": N_("failed sign-ins"),
-    "message_id": N_("message"), "original_id": N_("original message"), "kind": N_("kind"), "intent": N_("intent"),
-    "action": N_("what happened"), "rows": N_("rows"), "sheets": N_("sheets"), "module": N_("module"),
-    "score": N_("score"), "passed": N_("passed"), "purpose": N_("purpose"), "by_sms": N_("by SMS"),
-    "wrong_attempts": N_("wrong attempts"), "sessions_revoked": N_("sessions signed out"),
+# With nobody signed in, the resident acted (the public form, an SMS reply) on their own request.
+RESIDENT_ACTIONS = frozenset({
+    AuditAction.request_submitted, AuditAction.request_updated, AuditAction.request_confirmed,
+    AuditAction.request_cancelled, AuditAction.request_requeued, AuditAction.request_proposal_withdrawn,
+})
+NOBODY_SIGNED_IN = {
+    AuditAction.sms_inbound: N_("someone by SMS"),
+    AuditAction.auth_failed: N_("someone signing in"),
 }
-RISK_KEYS = ("risk_kinds", "risk_ticks", "risk_words")
 
 
 @dataclass(frozen=True)
@@ -92,92 +53,104 @@ class AuditRow:
 
 
 def action_label(value: str) -> str:
+    """The action in words; a value the enum no longer knows shows as it is stored."""
     try:
-        return _(ACTION_LABELS[AuditAction(value)])
-    except (ValueError, KeyError):
+        return label(AuditAction(value))
+    except ValueError:
         return value
 
 
-def _value(key: str, value: object, names: dict[str, dict[int, str]]) -> str:
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if key in ("from", "to") and value in {s.value for s in RequestStatus}:
-        return label(RequestStatus(value))
-    if key == "context" and value in {c.value for c in views.ViewContext}:
-        return _(views.CONTEXT_LABELS[views.ViewContext(value)])
-    if key == "reason" and value in {r.value for r in ErasureReason}:
-        return _(REASON_LABELS[ErasureReason(value)])
-    if key in RISK_KEYS:
-        codes = value if isinstance(value, list) else str(value).split(",")
-        return "、".join(_(RISK_LABELS[c]) if c in RISK_LABELS else str(c) for c in codes) or "—"
-    if key in ("resident_id", "resident_ids"):
-        return ", ".join(names["resident"].get(int(i), f"#{i}") for i in _ids(value))
-    if key in ("volunteer_ids", "alerted"):
-        table = names["volunteer"] if key == "volunteer_ids" else names["account"]
-        return ", ".join(table.get(int(i), f"#{i}") for i in _ids(value))
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    return str(value)
+def _number(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
 
 
-def _ids(value: object) -> list[int]:
-    items = value if isinstance(value, list) else [value]
-    return [int(i) for i in items if isinstance(i, int) or (isinstance(i, str) and i.isdigit())]
+def _ids(value: object) -> set[int]:
+    items = value if isinstance(value, list | dict) else [value]
+    return {int(i) for i in items if isinstance(i, int) or (isinstance(i, str) and i.isdigit())}
 
 
-def details_text(details: dict | None, names: dict[str, dict[int, str]]) -> str:
-    if not details:
-        return ""
-    return "; ".join(f"{_(KEY_LABELS[k]) if k in KEY_LABELS else k}: {_value(k, v, names)}"
-                     for k, v in details.items() if v is not None)
-
-
-def _names(session: Session, events: Iterable[AuditEvent]) -> dict[str, dict[int, str]]:
+def names_for(session: Session, events: Iterable[AuditEvent]) -> Names:
+    """Every name the events mention: one query per kind (accounts, requests, residents, volunteers, modules)."""
+    accounts: set[int] = set()
     residents: set[int] = set()
     requests: set[int] = set()
     volunteers: set[int] = set()
+    modules: set[str] = set()
+    by_entity = {"account": accounts, "resident": residents, "listening_request": requests, "volunteer": volunteers}
     for event in events:
-        ident = int(event.entity_id) if (event.entity_id or "").isdigit() else None
         details = event.details or {}
-        if event.entity == "resident" and ident:
-            residents.add(ident)
-        if event.entity == "listening_request" and ident:
-            requests.add(ident)
-        if event.entity == "volunteer" and ident:
-            volunteers.add(ident)
-        residents |= set(_ids(details.get("resident_ids", []))) | set(_ids(details.get("resident_id", [])))
-        volunteers |= set(_ids(details.get("volunteer_ids", [])))
-    by_request = dict(session.exec(select(ListeningRequest.id, ListeningRequest.resident_id)
-                                   .where(col(ListeningRequest.id).in_(requests))).all()) if requests else {}
+        if event.actor_id:
+            accounts.add(event.actor_id)
+        if (ident := _number(event.entity_id)) is not None and event.entity in by_entity:
+            by_entity[event.entity].add(ident)
+        accounts |= _ids(details.get("coordinator_id")) | _ids(details.get("alerted")) | _ids(details.get("skipped"))
+        residents |= _ids(details.get("resident_ids")) | _ids(details.get("resident_id"))
+        volunteers |= _ids(details.get("volunteer_ids")) | _ids(details.get("volunteer_id"))
+        volunteers |= _ids(details.get("mentor_id"))
+        for key in ("module", "modules"):
+            codes = details.get(key)
+            modules |= {str(c) for c in (codes if isinstance(codes, list) else [codes]) if c}
+
+    def lookup(query, wanted) -> dict:
+        return dict(session.exec(query).all()) if wanted else {}
+
+    by_request = lookup(select(ListeningRequest.id, ListeningRequest.resident_id)
+                        .where(col(ListeningRequest.id).in_(requests)), requests)
     residents |= set(by_request.values())
-    resident_names = dict(session.exec(select(Resident.id, Resident.display_name)
-                                       .where(col(Resident.id).in_(residents))).all()) if residents else {}
-    return {
-        "resident": resident_names,
-        "request": {r: resident_names.get(res, "") for r, res in by_request.items()},
-        "volunteer": dict(session.exec(select(Volunteer.id, Volunteer.full_name)
-                                       .where(col(Volunteer.id).in_(volunteers))).all()) if volunteers else {},
-        "account": dict(session.exec(select(Account.id, Account.display_name)).all()),
-    }
+    return Names(
+        accounts=lookup(select(Account.id, Account.display_name).where(col(Account.id).in_(accounts)), accounts),
+        residents=lookup(select(Resident.id, Resident.display_name).where(col(Resident.id).in_(residents)), residents),
+        request_residents=by_request,
+        volunteers=lookup(select(Volunteer.id, Volunteer.full_name).where(col(Volunteer.id).in_(volunteers)),
+                          volunteers),
+        modules={m.code: module_title(m) for m in session.exec(
+            select(TrainingModule).where(col(TrainingModule.code).in_(modules)))} if modules else {},
+    )
 
 
-def _record(event: AuditEvent, names: dict[str, dict[int, str]]) -> str:
+def _resident_of(event: AuditEvent, names: Names) -> str | None:
+    request_id = _number(event.entity_id) if event.entity == "listening_request" else None
+    resident_id = names.request_residents.get(request_id) if request_id is not None else None
+    return names.residents.get(resident_id) if resident_id is not None else None
+
+
+def who_text(event: AuditEvent, names: Names) -> str:
+    """The signed-in person by name; with nobody signed in, the resident acting on their request, or the system."""
+    if event.actor_id:
+        return names.accounts.get(event.actor_id) or _("account #{id}", id=event.actor_id)
+    if event.action in RESIDENT_ACTIONS and event.entity == "listening_request":
+        if (event.details or {}).get("outcome") == "same_number":  # nothing proves who sent it (intake.submit)
+            return _("someone with the resident's number")
+        name = _resident_of(event, names)
+        return _("{name} (resident)", name=name) if name else _("the resident (erased)")
+    if event.action in NOBODY_SIGNED_IN:
+        return _(NOBODY_SIGNED_IN[AuditAction(event.action)])
+    return _("system")
+
+
+def record_text(event: AuditEvent, names: Names) -> str:
+    """The record in words: "罗婆婆的申请 #141", "王芳的账号", "志愿者 陈静"."""
     kind = _(ENTITY_LABELS[event.entity]) if event.entity in ENTITY_LABELS else event.entity
-    if not event.entity_id:
-        return kind
-    ident = int(event.entity_id) if event.entity_id.isdigit() else None
-    name = None
+    ident = _number(event.entity_id)
+    if event.entity == "listening_request" and ident is not None:
+        name = _resident_of(event, names)
+        return (_("request #{id} of {name}", id=ident, name=name) if name
+                else _("request #{id} (resident erased)", id=ident))
     if event.entity == "resident" and ident is not None:
-        name = names["resident"].get(ident) or _("erased")
-    elif event.entity == "listening_request" and ident is not None:
-        name = names["request"].get(ident) or _("erased")
-    elif event.entity == "volunteer" and ident is not None:
-        name = names["volunteer"].get(ident)
-    elif event.entity == "account" and ident is not None:
-        name = names["account"].get(ident)
-    return f"{kind} #{event.entity_id}" + (f" · {name}" if name else "")
+        name = names.residents.get(ident)
+        return _("resident {name}", name=name) if name else _("resident #{id} (erased)", id=ident)
+    if event.entity == "account" and ident is not None and ident in names.accounts:
+        return _("account of {name}", name=names.accounts[ident])
+    if event.entity == "volunteer" and ident is not None and ident in names.volunteers:
+        return _("volunteer {name}", name=names.volunteers[ident])
+    if event.entity == "week" and event.entity_id:
+        try:
+            return _("week of {date}", date=format_date(date.fromisoformat(event.entity_id)))
+        except ValueError:
+            pass
+    if event.entity == "inbound_message" or not event.entity_id:
+        return kind  # an inbound SMS is known by the provider's id, which tells a reader nothing
+    return _("{kind} #{id}", kind=kind, id=event.entity_id)
 
 
 def people(session: Session, *, actor: Account) -> dict[int, str]:
@@ -204,8 +177,7 @@ def search(session: Session, *, actor: Account, person_id: int | None = None,
         days = day_bounds(start or date(2000, 1, 1), end or date(2999, 12, 31), get_settings().tz)
         query = query.where(days.holds(col(AuditEvent.at)))
     events = list(session.exec(query))
-    names = _names(session, events)
-    views.record_view(session, viewer=actor, resident_ids=names["resident"], context=views.ViewContext.audit_log)
-    return [AuditRow(at=e.at, who=names["account"].get(e.actor_id, f"#{e.actor_id}") if e.actor_id else _("system"),
-                     action=action_label(e.action), record=_record(e, names),
+    names = names_for(session, events)
+    views.record_view(session, viewer=actor, resident_ids=names.residents, context=views.ViewContext.audit_log)
+    return [AuditRow(at=e.at, who=who_text(e, names), action=action_label(e.action), record=record_text(e, names),
                      details=details_text(e.details, names)) for e in events]

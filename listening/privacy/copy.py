@@ -15,7 +15,7 @@ from listening.core import audit, phones
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
 from listening.core.errors import NotFound
-from listening.core.i18n import LANGUAGE_NAMES, N_, format_date, format_datetime, get_locale
+from listening.core.i18n import LANGUAGE_NAMES, N_, format_date, format_datetime, get_locale, join_list
 from listening.core.i18n import gettext as _
 from listening.core.labels import label
 from listening.core.permissions import require_role
@@ -111,7 +111,7 @@ def resident_copy(session: Session, *, actor: Account, resident_id: int) -> Resi
                            [(_("Mode"), label(visit.mode)), (_("Status"), label(visit.status))])
             for log in session.exec(select(SessionLog).where(SessionLog.visit_id == visit.id)):
                 log_ids.append(log.id)
-                topics = "、".join(_(TOPIC_LABELS[t]) for t in log.topics.split(",") if t in TOPIC_LABELS)
+                topics = join_list(_(TOPIC_LABELS[t]) for t in log.topics.split(",") if t in TOPIC_LABELS)
                 text += _lines(_("Session log"), [
                     (_("Outcome"), label(log.outcome)), (_("Mood before"), log.mood_before),
                     (_("Mood after"), log.mood_after), (_("Topics"), topics),
@@ -121,7 +121,7 @@ def resident_copy(session: Session, *, actor: Account, resident_id: int) -> Resi
         for escalation in session.exec(select(Escalation).where(about).order_by(col(Escalation.raised_at))):
             text += _lines(_("Safeguarding escalation"), [
                 (_("Raised"), _when(escalation.raised_at)), (_("Status"), label(escalation.status)),
-                (_("Risk"), "、".join(_(r) for r in risk_label_ids(escalation.risk_kinds))),
+                (_("Risk"), join_list(_(r) for r in risk_label_ids(escalation.risk_kinds))),
                 (_("What was done"), escalation.action_taken)])
     text += ["## " + _("Text messages"), ""]
     for message in session.exec(select(OutboundMessage).where(OutboundMessage.to_phone == resident.phone)

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from listening.core.clock import Window, hours_between
+from listening.core.clock import Window, hours_between, local_date
 from listening.core.config import get_settings
 from listening.core.permissions import require_role
 from listening.models import (
@@ -26,10 +26,10 @@ from listening.models import (
     SessionLog,
     Visit,
     VisitStatus,
-    Volunteer,
     VolunteerStatus,
     utcnow,
 )
+from listening.volunteers.training.ladder import training_statuses
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ class Overview:
     visits_next_7_days: int
     sessions_last_30_days: int
     hours_last_30_days: float
-    active_volunteers: int
+    active_volunteers: int  # can be matched today: trained for a mode, not paused, not left
+    volunteers_in_training: int  # not paused or left, but applicants, in training or still shadowing
     open_escalations: int
     failed_messages: int
 
@@ -65,6 +66,9 @@ def coordinator_overview(session: Session, *, actor: Account, now: datetime | No
                                                                   dialect)), 0))
         .where(col(SessionLog.actual_start) >= now - timedelta(days=30))
     ).one()
+    # The ladder decides who can be matched, as matching does: a volunteer of status "active" may still be an
+    # applicant or a trainee.
+    ladder = [s for s in training_statuses(session, on=local_date(now)) if s.volunteer.status == VolunteerStatus.active]
     return Overview(
         open_requests=_count(session, select(func.count()).select_from(ListeningRequest).where(open_filter)),
         waiting_for_match=_count(
@@ -84,9 +88,8 @@ def coordinator_overview(session: Session, *, actor: Account, now: datetime | No
         ),
         sessions_last_30_days=sessions_30,
         hours_last_30_days=round(float(hours), 1),
-        active_volunteers=_count(
-            session, select(func.count()).select_from(Volunteer).where(Volunteer.status == VolunteerStatus.active)
-        ),
+        active_volunteers=sum(1 for s in ladder if s.modes),
+        volunteers_in_training=sum(1 for s in ladder if not s.modes),
         open_escalations=_count(
             session,
             select(func.count()).select_from(Escalation).where(Escalation.status != EscalationStatus.closed),

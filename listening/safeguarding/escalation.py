@@ -14,6 +14,7 @@ from listening.core import audit
 from listening.core.audit import AuditAction
 from listening.core.errors import IllegalTransition, InvalidInput, NotFound
 from listening.core.i18n import N_
+from listening.core.labels import label
 from listening.core.permissions import require_role
 from listening.core.text import clean_typed
 from listening.models import (
@@ -122,7 +123,7 @@ def record_action(session: Session, *, actor: Account, escalation_id: int, actio
     escalation = _escalation(session, escalation_id)
     if escalation.status != EscalationStatus.acknowledged:
         raise IllegalTransition(N_("Acknowledge escalation {id} before recording an action; it is {status}."),
-                                id=escalation.id, status=escalation.status.value)
+                                id=escalation.id, status=label(escalation.status))
     escalation.action_taken = action
     session.add(escalation)
     # The action text may repeat what the resident said, so the audit keeps only that it was written.
@@ -139,7 +140,7 @@ def close(session: Session, *, actor: Account, escalation_id: int, action_taken:
     escalation = _escalation(session, escalation_id)
     if escalation.status != EscalationStatus.acknowledged:
         raise IllegalTransition(N_("Only an acknowledged escalation can be closed; escalation {id} is {status}."),
-                                id=escalation.id, status=escalation.status.value)
+                                id=escalation.id, status=label(escalation.status))
     if clean_typed(action_taken, multiline=True):
         escalation.action_taken = _clean_action(action_taken)
     if not escalation.action_taken:

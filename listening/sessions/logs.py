@@ -21,6 +21,7 @@ from listening.core.clock import day_bounds, hours_between
 from listening.core.config import get_settings
 from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound
 from listening.core.i18n import N_
+from listening.core.labels import label
 from listening.core.permissions import require_role
 from listening.core.text import clean_typed
 from listening.models import (
@@ -163,7 +164,7 @@ def log_session(session: Session, *, actor: Account, visit_id: int, entry: Sessi
     visit = visit_of_volunteer(session, visit_id=visit_id, volunteer=volunteer)
     if visit.status in NOT_LOGGABLE:
         raise IllegalTransition(N_("This visit was not held as planned ({status}); there is nothing to log."),
-                                status=visit.status.value)
+                                status=label(visit.status))
     if visit.starts_at > now:
         raise IllegalTransition(N_("This visit has not started yet."))
     if session.exec(select(SessionLog.id).where(SessionLog.visit_id == visit.id,

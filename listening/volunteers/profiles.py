@@ -1,4 +1,4 @@
-"""Volunteers as coordinators see them: the list, with phone numbers masked."""
+"""Volunteers as coordinators see them: the list, with phone numbers masked and communities by name."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from listening.core.errors import NotFound
-from listening.core.i18n import N_
+from listening.core.i18n import DEFAULT_LOCALE, N_, get_locale
 from listening.core.permissions import require_role
 from listening.core.phones import mask
 from listening.models import Account, Community, Gender, Language, Role, Volunteer, VolunteerLanguage, VolunteerStatus
@@ -19,6 +19,7 @@ class VolunteerPublic(BaseModel):
     full_name: str
     gender: Gender
     community_code: str
+    community: str  # the community's name in the language current when listed
     languages: list[Language]
     status: VolunteerStatus
     phone_masked: str
@@ -44,7 +45,9 @@ def list_volunteers(session: Session, *, actor: Account, search: str | None = No
             full_name=volunteer.full_name,
             gender=volunteer.gender,
             community_code=community.code,
-            languages=sorted(languages.get(volunteer.id, [])),
+            # as residents.communities.community_name (importing it here would import the residents package)
+            community=community.name_zh if get_locale() == DEFAULT_LOCALE else community.name_en,
+            languages=sorted(languages.get(volunteer.id, []), key=list(Language).index),  # Mandarin first
             status=volunteer.status,
             phone_masked=mask(volunteer.phone),
             joined_on=volunteer.joined_on,

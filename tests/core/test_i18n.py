@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -71,3 +71,31 @@ def test_dates_times_and_numbers_follow_the_language():
     assert i18n.format_date(date(2026, 11, 27)) == "Nov 27, 2026"
     assert "7:30" in i18n.format_time(instant, shanghai)
     i18n.set_locale("zh_CN")
+
+
+def test_lists_are_joined_as_each_language_joins_them():
+    i18n.set_locale("en")
+    assert i18n.join_list(["Mandarin", "Cantonese", "Hakka"]) == "Mandarin, Cantonese, and Hakka"
+    assert i18n.join_list(["Mandarin", "Cantonese"]) == "Mandarin and Cantonese"
+    assert i18n.join_list(["普通话", "粤语", "客家话"], locale="zh_CN") == "普通话、粤语和客家话"
+    i18n.set_locale("zh_CN")
+    assert i18n.join_list(x for x in ["普通话", "粤语"]) == "普通话和粤语"
+    assert i18n.join_list(["普通话"]) == "普通话" and i18n.join_list([]) == ""
+
+
+def test_durations_read_as_days_hours_and_minutes_in_both_languages():
+    cases = [  # (duration, Chinese, English)
+        (timedelta(minutes=17762.3), "12天8小时", "12 days 8 hours"),
+        (timedelta(minutes=45), "45分钟", "45 minutes"),
+        (timedelta(hours=1, minutes=1), "1小时1分钟", "1 hour 1 minute"),
+        (timedelta(hours=23, minutes=59, seconds=50), "1天", "1 day"),  # rounding carries into the day
+        (timedelta(days=2), "2天", "2 days"),
+        (30, "30秒钟", "30 seconds"),  # seconds as a number work too
+        (0, "0分钟", "0 minutes"),
+        (-5, "0分钟", "0 minutes"),
+    ]
+    for value, chinese, english in cases:
+        assert i18n.format_duration(value, "zh_CN") == chinese
+        assert i18n.format_duration(value, "en") == english
+    i18n.set_locale("en")
+    assert i18n.format_duration(timedelta(days=1, hours=2)) == "1 day 2 hours"  # the current language by default

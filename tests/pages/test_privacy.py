@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from listening.core.audit import AuditAction
+from listening.core.i18n import set_locale
 from listening.models import Account, AuditEvent, Resident
 from tests.pages.conftest import app_test
 from tests.privacy.test_erasure import NAME, REASON, erased_setup  # noqa: F401
@@ -50,11 +52,33 @@ def test_a_coordinator_finds_a_resident_sees_who_viewed_downloads_a_copy_and_era
 
 
 def test_the_audit_page_is_readable_and_searchable(session, erased_setup):  # noqa: F811
-    coordinator, _ = erased_setup
+    coordinator, resident = erased_setup
     at = as_user(session, "coord", "pages/audit_log.py")
     assert not at.exception
     table = at.dataframe[0].value
     assert "请求回到队列" in set(table["操作"]) and coordinator.display_name in set(table["人员"])
-    assert not any("{" in str(d) for d in table["详情"]) and REASON not in table.to_csv()
+    assert f"{NAME}的申请 #{resident.id}" in set(table["记录"]) and "王芳的账号" in set(table["记录"])
+    assert f"{NAME}（居民）" in set(table["人员"])
+    assert not any(c in table.to_csv() for c in ("{", "[", "auth.", "request.", "account #", "listening_request"))
+    assert REASON not in table.to_csv()
     at.text_input(key="audit_entity_id").input("999999").run()
-    assert at.dataframe[0].value.empty
+    assert at.dataframe[0].value.empty and at.caption[-1].value == "显示 0 条记录（最多 300 条）。"
+
+
+def test_the_audit_page_reads_in_english(session, erased_setup):  # noqa: F811
+    coordinator, resident = erased_setup
+    at = app_test("pages/audit_log.py")
+    at.session_state["account"] = coordinator
+    at.session_state["locale"] = "en"
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert {"request back in the queue", "visit proposed", "account created"} <= set(table["Action"])
+    assert f"request #{resident.id} of {NAME}" in set(table["Record"]) and f"{NAME} (resident)" in set(table["Who"])
+    assert "from: scheduled; to: new; visit: #1" in set(table["Details"])
+    assert not any(c in table.to_csv() for c in ("{", "[", "auth.", "request.", "、", "："))
+    set_locale("en")  # AppTest formats the chosen option with the page's format_func, in the test's language
+    at.multiselect(key="audit_action").select(AuditAction.request_requeued).run()
+    assert list(at.dataframe[0].value["Action"]) == ["request back in the queue"]
+    at.multiselect(key="audit_action").unselect(AuditAction.request_requeued).select(AuditAction.auth_signed_in).run()
+    assert at.dataframe[0].value.empty and at.caption[-1].value == "0 events shown (at most 300)."

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import io
+
+import pandas as pd
 import pytest
 
 from tests.pages.conftest import app_test, sign_in
@@ -19,6 +22,9 @@ def test_coordinator_reads_the_report_and_exports_it(demo):
     at.button(key="prepare_export").click().run()
     assert not at.exception
     assert at.session_state["report_xlsx"][:2] == b"PK"  # an .xlsx is a zip file
+    sheets = pd.read_excel(io.BytesIO(at.session_state["report_xlsx"]), sheet_name=None, engine="openpyxl")
+    by_community = sheets["按社区"]  # communities by name in the export too, not by code
+    assert "粤海街道" in set(by_community["社区"]) and "yuehai" not in by_community.to_csv()
 
 
 def test_a_volunteer_cannot_open_reports(demo, session):

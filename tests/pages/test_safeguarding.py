@@ -53,7 +53,7 @@ def test_open_escalations_most_severe_first_then_acknowledge_act_and_close(sessi
     assert at.title[0].value == "安全保障"
     headings = [m.value for m in at.markdown if m.value.startswith("**#")]
     assert [h.split(" ")[0] for h in headings] == [f"**#{older.id}**", f"**#{newer.id}**"]
-    assert "自杀或自伤的念头" in headings[0] and "2 小时" in headings[0]
+    assert "自杀或自伤的念头" in headings[0] and "2小时前提出" in headings[0]
     assert at.metric[0].value == "2" and at.metric[1].value == "2"
 
     at.button(key=f"ack_{older.id}").click().run()
@@ -78,7 +78,28 @@ def test_open_escalations_most_severe_first_then_acknowledge_act_and_close(sessi
     assert [m.value.split(" ")[0] for m in at.markdown if m.value.startswith("**#")] == [
         f"**#{newer.id}**", f"**#{older.id}**"]  # closed: under "closed in the last 30 days"
     assert not [b for b in at.button if b.key in (f"ack_{older.id}", f"close_{older.id}")]
-    assert at.metric[2].label == "确认前的中位分钟数"
+    assert (at.metric[2].label, at.metric[2].value) == ("确认前的中位用时", "2小时")  # raised two hours ago
+
+
+@pytest.mark.parametrize("lang, labels, longest, ago", [
+    ("zh_CN", ("确认前的中位用时", "确认前的最长用时"), "12天8小时", "2小时前提出"),
+    ("en", ("Median time to acknowledge", "Longest time to acknowledge"), "12 days 8 hours", "raised 2 hours ago"),
+])
+def test_response_times_read_as_durations(session, raised, lang, labels, longest, ago):
+    boss, _, older, newer = raised
+    row = session.get(Escalation, newer.id)
+    row.raised_at, row.status = utcnow() - timedelta(days=13), EscalationStatus.acknowledged
+    row.acknowledged_at, row.acknowledged_by = row.raised_at + timedelta(minutes=17762.3), boss.id
+    session.add(row)
+    session.commit()
+    at = app_test("pages/safeguarding.py")
+    at.session_state["account"] = boss
+    at.session_state["locale"] = lang
+    at.run()
+    assert not at.exception
+    assert (at.metric[2].label, at.metric[3].label) == labels
+    assert at.metric[2].value == at.metric[3].value == longest  # one acknowledged: the median is the longest
+    assert any(ago in m.value for m in at.markdown if m.value.startswith(f"**#{older.id}**"))
 
 
 def test_a_debrief_is_recorded(session, raised):

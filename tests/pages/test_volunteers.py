@@ -1,12 +1,14 @@
-"""The coordinators' volunteer list, through AppTest: each volunteer's account, and the invite button."""
+"""The coordinators' volunteer list, through AppTest: communities and languages in words, each volunteer's
+account, and the invite button."""
 
 from __future__ import annotations
 
 import pytest
 from sqlmodel import select
 
-from listening.models import Account, AccountInvite, MessageKind, OutboundMessage, Volunteer
-from tests.pages.conftest import sign_in
+from listening.models import Account, AccountInvite, Language, MessageKind, OutboundMessage, Volunteer
+from tests import factories
+from tests.pages.conftest import app_test, sign_in
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
@@ -55,3 +57,23 @@ def test_a_code_shown_for_printing_appears_once(demo, session):
     assert len(shown) == 1 and "invited" in shown[0]
     at.run()
     assert not [i.value for i in at.info if "一次性验证码" in i.value]  # gone after the next rerun
+
+
+@pytest.mark.parametrize("lang, community, languages, caption", [
+    ("zh_CN", "蛇口街道", "普通话、粤语和客家话", "共 1 名志愿者"),
+    ("en", "Shekou", "Mandarin, Cantonese, and Hakka", "1 volunteer"),
+])
+def test_volunteers_show_community_names_and_languages_in_words(session, lang, community, languages, caption):
+    coordinator = factories.coordinator(session)
+    factories.volunteer(session, "chen", community_code="shekou",
+                        languages=(Language.mandarin, Language.cantonese, Language.hakka))
+    session.commit()
+    at = app_test("pages/volunteers.py")
+    at.session_state["account"] = coordinator
+    at.session_state["locale"] = lang
+    at.run()
+    assert not at.exception
+    row = at.dataframe[0].value.iloc[0]
+    assert (row.iloc[2], row.iloc[3]) == (community, languages)
+    assert "shekou" not in at.dataframe[0].value.to_csv()
+    assert caption in [c.value for c in at.caption]

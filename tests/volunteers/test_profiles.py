@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from listening.core.errors import NotAllowed, NotFound
+from listening.core.i18n import set_locale
 from listening.models import Language
 from listening.staff.auth import create_account
 from listening.volunteers import list_volunteers, volunteer_of
@@ -22,6 +23,15 @@ def test_the_coordinator_sees_volunteers_by_name_with_masked_phones_and_their_la
     assert "+8613900001234" not in chen.phone_masked and chen.phone_masked.endswith("1234")
     assert set(chen.languages) == {Language.mandarin, Language.cantonese}
     assert [r.full_name for r in list_volunteers(session, actor=coordinator, search=" 李 ")] == ["李明"]
+
+
+def test_a_volunteer_s_community_is_listed_by_name_in_the_reader_s_language(session):
+    coordinator = factories.coordinator(session)
+    factories.volunteer(session, "chen", community_code="shekou")
+    assert [(r.community_code, r.community) for r in list_volunteers(session, actor=coordinator)] == [
+        ("shekou", "蛇口街道")]
+    set_locale("en")
+    assert [r.community for r in list_volunteers(session, actor=coordinator)] == ["Shekou"]
 
 
 def test_a_volunteer_cannot_list_the_other_volunteers(session):

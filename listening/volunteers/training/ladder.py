@@ -26,6 +26,7 @@ from listening.core.clock import local_date
 from listening.core.config import get_settings
 from listening.core.errors import NotFound
 from listening.core.i18n import N_, format_date, gettext
+from listening.core.labels import label
 from listening.models import (
     Mode,
     QuizAttempt,
@@ -197,7 +198,7 @@ def _assess(volunteer: Volunteer, records: _Records, on: date) -> TrainingStatus
     for mode in Mode:
         why: list[str] = []
         if volunteer.status != VolunteerStatus.active:
-            why.append(gettext(N_("The volunteer's status is {status}."), status=gettext(str(volunteer.status))))
+            why.append(gettext(N_("The volunteer's status is {status}."), status=label(volunteer.status)))
         if shadow_done < shadow_required:
             why.append(gettext(N_("Observed sessions with a mentor: {done} of {required}."), done=shadow_done,
                                required=shadow_required))

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from listening.core.clock import local_date
 from listening.core.errors import NotFound
-from listening.core.i18n import N_, format_date, gettext
+from listening.core.i18n import N_, format_date, gettext, ngettext
 from listening.core.permissions import require_role
 from listening.models import (
     Account,
@@ -103,8 +103,8 @@ def next_steps(status: TrainingStatus) -> list[str]:
         else:
             steps.append(gettext(N_("Attend the module {title}."), title=module_title(m.module)))
     if all(m.is_valid for m in status.core_modules) and status.shadow_done < status.shadow_required:
-        steps.append(gettext(N_("Observe {n} more sessions beside a mentor."),
-                             n=status.shadow_required - status.shadow_done))
+        steps.append(ngettext("Observe {n} more session beside a mentor.", "Observe {n} more sessions beside a mentor.",
+                              status.shadow_required - status.shadow_done))
     return steps
 
 
