@@ -1,10 +1,12 @@
 """Coordinator: the queue of open requests, one request's history, cancelling, and entering on behalf."""
 
+import hashlib
+
 import streamlit as st
 
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import N_, _
+from listening.core.i18n import N_, _, ngettext
 from listening.models import OPEN_REQUEST_STATUSES, Language, Mode, Role
 from listening.residents import duplicates, intake, lifecycle, triage
 from listening.residents.communities import all_communities, name_of
@@ -13,13 +15,19 @@ from listening.residents.triage import HISTORY_LABELS, SMS_HELD_LABELS, TriageSo
 from ui import actions, inert, shell
 from ui.format import label, local_time
 from ui.inert import NAME, md
-from ui.request_form import form_fields, window_text
+from ui.request_form import form_fields, window_text, windows_summary
 
 SORT_LABELS = {
     TriageSort.priority: N_("most urgent first"),
     TriageSort.waiting: N_("longest waiting first"),
     TriageSort.newest: N_("newest first"),
 }
+
+
+def urgency_text(urgency: int, risk_flag: bool) -> str:
+    """A word with a coloured marker; risk words in the request come first, whatever the urgency."""
+    text = f"{triage.URGENCY_MARKERS[urgency]} {_(triage.URGENCY_LABELS[urgency])}"
+    return f"🆘 {_('Risk')} · {text}" if risk_flag else text
 
 
 def waiting_text(waiting) -> str:
@@ -43,18 +51,39 @@ community = columns[0].selectbox(_("Community"), [None, *[c.code for c in commun
 sort = columns[1].selectbox(_("Sort"), list(TriageSort), format_func=lambda s: _(SORT_LABELS[s]), key="triage_sort")
 urgent_only = columns[2].checkbox(_("Urgent only"), key="triage_urgent")
 
+search = st.text_input(_("Search by name or phone number"), key="triage_search", max_chars=triage.SEARCH_MAX,
+                       placeholder=_("e.g. 王 or 5678"))
+filters = dict(statuses=statuses or None, modes=modes or None, languages=languages or None,
+               community_code=community, urgent_only=urgent_only, search=search or None)
 with session_scope() as session:
-    rows = triage.open_requests(session, actor=account, statuses=statuses or None, modes=modes or None,
-                                  languages=languages or None, community_code=community, urgent_only=urgent_only,
-                                  sort=sort)
+    total = triage.count_open_requests(session, actor=account, **filters)
+pages = max(1, -(-total // triage.PAGE_SIZE))
+page = 1
+if st.session_state.get("triage_page", 1) > pages:  # fewer pages since the filters changed
+    st.session_state["triage_page"] = pages
+if pages > 1:
+    page = st.number_input(_("Page (of {pages})", pages=pages), min_value=1, max_value=pages, step=1,
+                           key="triage_page")
+with session_scope() as session:
+    rows = triage.open_requests(session, actor=account, sort=sort, limit=triage.PAGE_SIZE,
+                                offset=(page - 1) * triage.PAGE_SIZE, **filters)
 
-st.caption(_("{n} open requests", n=len(rows)))
-st.dataframe(
+shown = _("{first}-{last} shown", first=(page - 1) * triage.PAGE_SIZE + 1,
+          last=(page - 1) * triage.PAGE_SIZE + len(rows)) if pages > 1 else ""
+st.caption(" · ".join(filter(None, [ngettext("{n} open request", "{n} open requests", total), shown,
+                                    _("Select a row to open the request.")])))
+# ?request=12 (the safeguarding page links here, and a selected row sets it) opens that request, even one no
+# longer in the open queue; the table is keyed by the rows it shows, so a selection always means this page's rows.
+ids = [r.id for r in rows]
+wanted = st.query_params.get("request", "")
+table_key = "triage_table_" + hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:10]
+preselected = [ids.index(int(wanted))] if wanted.isdigit() and int(wanted) in ids else []
+event = st.dataframe(
     [
         {
             _("No."): r.id,
             _("Same number"): _("same number as #{id}", id=r.same_number_as) if r.same_number_as else "",
-            _("Urgency"): ("⚠️ " if r.risk_flag else "") + str(r.urgency),
+            _("Urgency"): urgency_text(r.urgency, r.risk_flag),
             _("Waiting"): waiting_text(r.waiting),
             _("Status"): label(r.status),
             _("Name"): r.resident_name,
@@ -62,23 +91,28 @@ st.dataframe(
             _("Community"): name_of(r.community_code),
             _("Mode"): label(r.mode),
             _("Language"): label(r.language),
-            _("Times"): "、".join(window_text(w) for w in r.windows[:4]) + ("…" if len(r.windows) > 4 else ""),
+            _("Times"): windows_summary(r.windows),
         }
         for r in rows
     ],
     hide_index=True,
     width="stretch",
+    column_config={_("Times"): st.column_config.TextColumn(width=420, help=_("The times the resident wished")),
+                   _("Urgency"): st.column_config.TextColumn(width="small"),
+                   _("No."): st.column_config.NumberColumn(width=60, format="%d")},
+    key=table_key, on_select="rerun", selection_mode="single-row",
+    selection_default={"selection": {"rows": preselected}} if preselected else None,
 )
-
-# ?request=12 (the safeguarding page links here) opens that request, even one no longer in the open queue.
-names = {r.id: r.resident_name for r in rows}
-options = [None, *names]
-wanted = st.query_params.get("request", "")
-if wanted.isdigit() and int(wanted) not in names:
-    options.append(int(wanted))
-chosen = st.selectbox(_("Open a request"), options, key="triage_open",
-                      index=options.index(int(wanted)) if wanted.isdigit() else 0,
-                      format_func=lambda i: _("Choose") if i is None else f"#{i} {names.get(i, '')}".rstrip())
+selected = event.selection.rows
+previous = st.session_state.get("triage_selected")
+if selected:
+    wanted = str(ids[selected[0]])
+    st.query_params["request"] = wanted
+elif previous and previous[0] == table_key:  # the coordinator cleared the row they had selected
+    st.query_params.pop("request", None)
+    wanted = ""
+st.session_state["triage_selected"] = (table_key, wanted if selected else None)
+chosen = int(wanted) if wanted.isdigit() else None
 if chosen is not None:
     try:
         with session_scope() as session:
@@ -106,7 +140,7 @@ if chosen is not None:
         st.info(_(SMS_HELD_LABELS[request.sms_held]), icon="✉️")
     facts = st.columns(4)
     facts[0].metric(_("Status"), label(request.status))
-    facts[1].metric(_("Urgency"), str(request.urgency))
+    facts[1].metric(_("Urgency"), urgency_text(request.urgency, False))
     facts[2].metric(_("Mode"), label(request.mode))
     facts[3].metric(_("Language"), label(request.language))
     st.markdown(_("**Phone:** {phone} · **Community:** {community} · **SMS consent:** {sms}",
@@ -174,7 +208,8 @@ with st.expander(_("Enter a request on a resident's behalf")):
     form = form_fields("behalf")
     form.sms_consent = st.checkbox(_("The resident agrees to get text messages"), key="behalf_sms")
     form.locale = intake.sms_locale(form.language)
-    urgency = st.radio(_("Urgency"), [1, 2, 3], horizontal=True, key="behalf_urgency")
+    urgency = st.radio(_("Urgency"), [1, 2, 3], horizontal=True, key="behalf_urgency",
+                   format_func=lambda u: urgency_text(u, False))
     verbal = st.checkbox(_("The resident gave their consent verbally (recorded under your name)"), key="behalf_consent")
     if st.button(_("Save the request"), key="behalf_save"):
         def saved(result):

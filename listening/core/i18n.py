@@ -93,3 +93,18 @@ def format_time(value: datetime, tz: ZoneInfo, fmt: str = "short") -> str:
 
 def format_number(value: float | int, fmt: str | None = None) -> str:
     return format_decimal(value, format=fmt, locale=_babel_locale())
+
+
+# A visit's moment as people read it on a list: "12月2日 周三 14:00", "Wed 2 Dec 14:00" (no year, no zone name).
+SHORT_DATETIME_PATTERNS = {DEFAULT_LOCALE: "M月d日 EEE HH:mm", "en": "EEE d MMM HH:mm"}
+SHORT_DATE_PATTERNS = {DEFAULT_LOCALE: "M月d日 EEE", "en": "EEE d MMM"}
+
+
+def format_short_datetime(value: datetime, tz: ZoneInfo) -> str:
+    """An instant as a short local date and 24-hour clock time, in the programme's timezone."""
+    return _format_datetime(value.astimezone(tz), format=SHORT_DATETIME_PATTERNS[get_locale()], tzinfo=tz,
+                            locale=_babel_locale())
+
+
+def format_short_date(value: date) -> str:
+    return _format_date(value, format=SHORT_DATE_PATTERNS[get_locale()], locale=_babel_locale())
