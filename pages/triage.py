@@ -13,7 +13,7 @@ from listening.residents.communities import all_communities, name_of
 from listening.residents.intake import SubmitOutcome
 from listening.residents.triage import HISTORY_LABELS, SMS_HELD_LABELS, TriageSort
 from ui import actions, inert, shell
-from ui.format import label, local_time
+from ui.format import label, local_time, urgency_text
 from ui.inert import NAME, md
 from ui.request_form import form_fields, window_text, windows_summary
 
@@ -22,12 +22,6 @@ SORT_LABELS = {
     TriageSort.waiting: N_("longest waiting first"),
     TriageSort.newest: N_("newest first"),
 }
-
-
-def urgency_text(urgency: int, risk_flag: bool) -> str:
-    """A word with a coloured marker; risk words in the request come first, whatever the urgency."""
-    text = f"{triage.URGENCY_MARKERS[urgency]} {_(triage.URGENCY_LABELS[urgency])}"
-    return f"🆘 {_('Risk')} · {text}" if risk_flag else text
 
 
 def waiting_text(waiting) -> str:
