@@ -24,4 +24,4 @@ def visit_time(value: datetime) -> str:
 def urgency_text(urgency: int, risk_flag: bool = False) -> str:
     """A word with a coloured marker; risk words in the request come first, whatever the urgency."""
     text = f"{URGENCY_MARKERS[urgency]} {_(URGENCY_LABELS[urgency])}"
-    return f"🆘 {_('Risk')} · {text}" if risk_flag else text
+    return "🆘 " + _("Risk") + " · " + text if risk_flag else text

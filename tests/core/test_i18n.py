@@ -71,3 +71,17 @@ def test_dates_times_and_numbers_follow_the_language():
     assert i18n.format_date(date(2026, 11, 27)) == "Nov 27, 2026"
     assert "7:30" in i18n.format_time(instant, shanghai)
     i18n.set_locale("zh_CN")
+
+
+def test_a_short_visit_time_is_local_at_midnight_and_names_no_year_or_zone():
+    shenzhen = ZoneInfo("Asia/Shanghai")
+    half_past_midnight = datetime(2026, 12, 1, 16, 30, tzinfo=UTC)  # Wednesday 2 December, 00:30 in Shenzhen
+    try:
+        i18n.set_locale("zh_CN")
+        assert i18n.format_short_datetime(half_past_midnight, shenzhen) == "12月2日 周三 00:30"
+        assert i18n.format_short_date(date(2026, 12, 2)) == "12月2日 周三"
+        i18n.set_locale("en")
+        assert i18n.format_short_datetime(half_past_midnight, shenzhen) == "Wed 2 Dec 00:30"
+        assert i18n.format_short_datetime(datetime(2026, 12, 2, 6, 0, tzinfo=UTC), shenzhen) == "Wed 2 Dec 14:00"
+    finally:
+        i18n.set_locale(i18n.DEFAULT_LOCALE)
