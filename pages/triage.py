@@ -47,24 +47,14 @@ urgent_only = columns[2].checkbox(_("Urgent only"), key="triage_urgent")
 
 search = st.text_input(_("Search by name or phone number"), key="triage_search", max_chars=triage.SEARCH_MAX,
                        placeholder=_("e.g. 王 or 5678"))
-filters = dict(statuses=statuses or None, modes=modes or None, languages=languages or None,
-               community_code=community, urgent_only=urgent_only, search=search or None)
 with session_scope() as session:
-    total = triage.count_open_requests(session, actor=account, **filters)
-pages = max(1, -(-total // triage.PAGE_SIZE))
-page = 1
-if st.session_state.get("triage_page", 1) > pages:  # fewer pages since the filters changed
-    st.session_state["triage_page"] = pages
-if pages > 1:
-    page = st.number_input(_("Page (of {pages})", pages=pages), min_value=1, max_value=pages, step=1,
-                           key="triage_page")
-with session_scope() as session:
-    rows = triage.open_requests(session, actor=account, sort=sort, limit=triage.PAGE_SIZE,
-                                offset=(page - 1) * triage.PAGE_SIZE, **filters)
-
-shown = _("{first}-{last} shown", first=(page - 1) * triage.PAGE_SIZE + 1,
-          last=(page - 1) * triage.PAGE_SIZE + len(rows)) if pages > 1 else ""
-st.caption(" · ".join(filter(None, [ngettext("{n} open request", "{n} open requests", total), shown,
+    queue = triage.queue_page(session, actor=account, page=st.session_state.get("triage_page", 1),
+                              statuses=statuses or None, modes=modes or None, languages=languages or None,
+                              community_code=community, urgent_only=urgent_only, sort=sort, search=search or None)
+rows = queue.rows
+shown = _("{first}-{last} shown, page {page} of {pages}", first=queue.first, last=queue.first + len(rows) - 1,
+          page=queue.page, pages=queue.pages) if queue.pages > 1 else ""
+st.caption(" · ".join(filter(None, [ngettext("{n} open request", "{n} open requests", queue.total), shown,
                                     _("Select a row to open the request.")])))
 # ?request=12 (the safeguarding page links here, and a selected row sets it) opens that request, even one no
 # longer in the open queue; the table is keyed by the rows it shows, so a selection always means this page's rows.
@@ -107,6 +97,9 @@ elif previous and previous[0] == table_key:  # the coordinator cleared the row t
     wanted = ""
 st.session_state["triage_selected"] = (table_key, wanted if selected else None)
 chosen = int(wanted) if wanted.isdigit() else None
+if queue.pages > 1:
+    st.session_state["triage_page"] = queue.page  # the filters may have left fewer pages
+    st.number_input(_("Page"), min_value=1, max_value=queue.pages, step=1, key="triage_page")
 if chosen is not None:
     try:
         with session_scope() as session:

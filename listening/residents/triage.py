@@ -170,6 +170,31 @@ def count_open_requests(session: Session, *, actor: Account, statuses: list[Requ
     return int(session.exec(query).one())
 
 
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[TriageRow]
+    total: int  # open requests under the filters, on every page
+    page: int  # 1-based, within 1..pages
+    pages: int
+    first: int  # the 1-based position of rows[0] in the whole queue
+
+
+def queue_page(session: Session, *, actor: Account, page: int = 1, page_size: int | None = None,
+               statuses: list[RequestStatus] | None = None, modes: list[Mode] | None = None,
+               languages: list[Language] | None = None, community_code: str | None = None,
+               urgent_only: bool = False, sort: TriageSort = TriageSort.priority,
+               search: str | None = None) -> QueuePage:
+    """One page of the queue and the count under the same filters (a page past the end shows the last one)."""
+    size = page_size or PAGE_SIZE
+    filters = dict(statuses=statuses, modes=modes, languages=languages, community_code=community_code,
+                   urgent_only=urgent_only, search=search)
+    total = count_open_requests(session, actor=actor, **filters)
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    rows = open_requests(session, actor=actor, sort=sort, limit=size, offset=(page - 1) * size, **filters)
+    return QueuePage(rows=rows, total=total, page=page, pages=pages, first=(page - 1) * size + 1)
+
+
 def _windows_by_request(session: Session, request_ids: list[int]) -> dict[int, tuple[Window, ...]]:
     result: dict[int, list[Window]] = {}
     if not request_ids:
