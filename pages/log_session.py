@@ -70,7 +70,9 @@ by_id = {c.visit_id: c for c in choices}
 # Labels are made once, in this run's language (the format function may be called again later).
 visit_labels = {c.visit_id: f"{local_time(c.starts_at, 'short')} · {label(c.mode)} · {c.resident_name}"
                 for c in choices}
-visit_id = st.selectbox(_("Visit"), list(by_id), key="log_visit", format_func=visit_labels.get)
+wanted = st.query_params.get("visit", "")  # the volunteer's home links here with ?visit=ID
+preselected = list(by_id).index(int(wanted)) if wanted.isdigit() and int(wanted) in by_id else 0
+visit_id = st.selectbox(_("Visit"), list(by_id), key="log_visit", format_func=visit_labels.get, index=preselected)
 chosen = by_id[visit_id]
 tz = get_settings().tz
 local_start, local_end = chosen.starts_at.astimezone(tz), chosen.ends_at.astimezone(tz)

@@ -5,13 +5,13 @@ import streamlit as st
 from listening.core import clock, phones
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import _, format_date, format_number
+from listening.core.i18n import _, format_date, format_number, ngettext
 from listening.matching import proposals
 from listening.models import RecipientKind, Role, VisitRole
 from listening.volunteers import availability
 from ui import actions, shell
-from ui.format import label, local_time
-from ui.inert import md
+from ui.format import label, urgency_text, visit_time
+from ui.inert import NAME, md
 
 account = shell.require(Role.coordinator)
 st.title(_("Matching"))
@@ -29,7 +29,7 @@ if calls := st.session_state.pop(CALLS, None):
            "Please phone them now:")]
         + ["- " + _("Request #{id}: {who} {name}, {phone}, visit at {when}", id=call.request_id,
                     who=who[call.recipient_kind], name=md(call.name), phone=phones.display(call.phone),
-                    when=local_time(call.starts_at, "full"))
+                    when=visit_time(call.starts_at))
            for call in calls]), icon="☎️")
 
 
@@ -61,32 +61,47 @@ if st.button(_("Run matching for this week"), type="primary", key="run"):
         status.update(label=_("{n} proposals made in {seconds} s", n=len(run.proposed),
                               seconds=format_number(run.seconds)), state="complete", expanded=False)
 
-run = st.session_state.get(RUNS, {}).get(week_start)
-if run is not None:
-    cols = st.columns(4)
-    cols[0].metric(_("Requests served"), f"{run.optimum.served} / {run.requests}",
-                   delta=run.optimum.served - run.baseline.served, help=_("Compared with first come, first served"))
-    cols[1].metric(_("Weight served"), format_number(run.optimum.weight),
-                   delta=run.optimum.weight - run.baseline.weight,
-                   help=_("Urgency × 100 + days waited (up to 30), summed over the requests served"))
-    cols[2].metric(_("First come, first served would serve"), f"{run.baseline.served} / {run.requests}")
-    cols[3].metric(_("Volunteers available"), format_number(run.volunteers))
-    st.caption(_("Proven optimal by the solver.") if run.proven_optimal
-               else _("The solver did not prove this optimal within its time limit."))
-    if run.conflicts:
-        st.warning(_("{n} proposals were taken by another coordinator meanwhile; run matching again.",
-                     n=len(run.conflicts)))
-    if run.unmatched:
-        st.subheader(_("Not matched ({n})", n=len(run.unmatched)))
-        st.dataframe([{_("Request"): f"#{item.request_id}", _("Why"): item.text(_)} for item in run.unmatched],
-                     hide_index=True, width="stretch")
-
 try:
     with session_scope() as session:
         pending = proposals.proposals(session, actor=account, week_start=week_start)
 except ServiceError as error:
     shell.show_error(error)
     st.stop()
+
+
+def gain(better: int | float, than: int | float):
+    """A metric's delta, none when there is no difference (Streamlit shows a bare "0" badge otherwise)."""
+    return (better - than) or None
+
+
+run = st.session_state.get(RUNS, {}).get(week_start)
+if run is not None:
+    cols = st.columns(4)
+    cols[0].metric(_("Matched in this run"), _("{matched} of {requests}", matched=run.optimum.served,
+                                                 requests=run.requests),
+                   delta=gain(run.optimum.served, run.baseline.served),
+                   help=_("New requests of the week this run proposed a visit for, out of the new requests it "
+                          "could consider. The difference is compared with first come, first served."))
+    cols[1].metric(_("Weight served"), format_number(run.optimum.weight),
+                   delta=gain(run.optimum.weight, run.baseline.weight),
+                   help=_("Urgency × 100 + days waited (up to 30), summed over the requests served"))
+    cols[2].metric(_("First come, first served would match"),
+                   _("{matched} of {requests}", matched=run.baseline.served, requests=run.requests))
+    cols[3].metric(_("Volunteers available"), format_number(run.volunteers))
+    st.caption(" · ".join([
+        ngettext("This run matched {n} new request", "This run matched {n} new requests", run.optimum.served),
+        ngettext("{n} proposal awaits approval this week (from this run and earlier ones)",
+                 "{n} proposals await approval this week (from this run and earlier ones)", len(pending)),
+        _("Proven optimal by the solver.") if run.proven_optimal
+        else _("The solver did not prove this optimal within its time limit.")]))
+    if run.conflicts:
+        st.warning(_("{n} proposals were taken by another coordinator meanwhile; run matching again.",
+                     n=len(run.conflicts)))
+    if run.unmatched:
+        st.subheader(_("Not matched ({n})", n=len(run.unmatched)))
+        st.dataframe([{_("Request"): f"#{item.request_id}", _("Resident"): item.resident_name,
+                       _("Why"): item.text(_)} for item in run.unmatched],
+                     hide_index=True, width="stretch")
 
 st.subheader(_("Proposals awaiting approval ({n})", n=len(pending)))
 if not pending:
@@ -97,12 +112,41 @@ elif st.button(_("Approve all {n}", n=len(pending)), key="approve_all"):
                          _("{approved} approved; {failed} could not be approved (changed meanwhile).",
                            approved=len(outcome.approved), failed=len(outcome.failed)))))
 
+
+def change_match(proposal) -> None:
+    """Two steps, each with only valid choices: the volunteer (or pair), then one of the times they are free."""
+    rid = proposal.request_id
+    with session_scope() as session:
+        options = proposals.change_options(session, actor=account, request_id=rid)
+    if not options:
+        st.caption(_("No other volunteer fits this request in the wished times."))
+        return
+    names = {o.volunteer_ids: " + ".join(o.volunteer_names) for o in options}
+    groups = list(names)  # the matcher's order: the resident's previous volunteer first
+    current = tuple(sorted(v.id for v in proposal.volunteers))
+    now_proposed = next((g for g in groups if tuple(sorted(g)) == current), None)
+    cols = st.columns(2)
+    who = cols[0].selectbox(
+        _("1. Volunteer"), groups, index=groups.index(now_proposed) if now_proposed else 0,
+        key=f"change_who_{rid}",
+        format_func=lambda g: names[g] + (" " + _("(proposed now)") if g == now_proposed else ""))
+    times = [o.starts_at for o in options if o.volunteer_ids == who]
+    when = cols[1].selectbox(
+        _("2. Time (when they are free)"), times, key=f"change_time_{rid}",
+        index=times.index(proposal.starts_at) if proposal.starts_at in times else 0, format_func=visit_time)
+    if st.button(_("Save the change"), key=f"change_save_{rid}"):
+        actions.run(proposals.change, actor=account, request_id=rid, volunteer_ids=list(who), starts_at=when,
+                    success=with_phone_calls(_("The proposal for request #{id} is changed.", id=rid)))
+
+
 for proposal in pending:
     rid = proposal.request_id
     with st.container(border=True):
-        st.markdown(_("**Request #{id}** · {when} · {mode} · {language} · urgency {urgency} · waiting {days} days",
-                      id=rid, when=local_time(proposal.starts_at, "full"), mode=label(proposal.mode),
-                      language=label(proposal.language), urgency=proposal.urgency, days=proposal.waiting_days))
+        st.markdown(_("**{name}** · request #{id} · {when} · {mode} · {language} · {urgency} · {waiting}",
+                      name=md(proposal.resident_name, max_chars=NAME), id=rid, when=visit_time(proposal.starts_at),
+                      mode=label(proposal.mode), language=label(proposal.language),
+                      urgency=urgency_text(proposal.urgency),
+                      waiting=ngettext("waiting {n} day", "waiting {n} days", proposal.waiting_days)))
         for volunteer in proposal.volunteers:
             role = _("partner") if volunteer.role == VisitRole.partner else _("lead")
             st.markdown(f"- **{md(volunteer.name)}** ({role}): " + "; ".join(md(r.text(_)) for r in volunteer.reasons))
@@ -116,17 +160,4 @@ for proposal in pending:
             actions.run(proposals.reject, actor=account, request_id=rid, reason=reason, success=with_phone_calls(
                 _("The proposal for request #{id} is rejected; the request waits for the next run.", id=rid)))
         if st.toggle(_("Change this match"), key=f"change_{rid}"):
-            with session_scope() as session:
-                options = proposals.change_options(session, actor=account, request_id=rid)
-            if not options:
-                st.caption(_("No other volunteer fits this request in the wished times."))
-            else:
-                choice = st.selectbox(
-                    _("Another volunteer or time"), range(len(options)), key=f"change_choice_{rid}",
-                    format_func=lambda i, options=options: f"{local_time(options[i].starts_at, 'full')} · "
-                                                           + " + ".join(options[i].volunteer_names))
-                if st.button(_("Save the change"), key=f"change_save_{rid}"):
-                    option = options[choice]
-                    actions.run(proposals.change, actor=account, request_id=rid,
-                                volunteer_ids=list(option.volunteer_ids), starts_at=option.starts_at,
-                                success=with_phone_calls(_("The proposal for request #{id} is changed.", id=rid)))
+            change_match(proposal)

@@ -1,19 +1,22 @@
 """Coordinator: the queue of open requests, one request's history, cancelling, and entering on behalf."""
 
+import hashlib
+from datetime import timedelta
+
 import streamlit as st
 
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import N_, _
+from listening.core.i18n import N_, _, format_duration, join_list, ngettext
 from listening.models import OPEN_REQUEST_STATUSES, Language, Mode, Role
 from listening.residents import duplicates, intake, lifecycle, triage
 from listening.residents.communities import all_communities, name_of
 from listening.residents.intake import SubmitOutcome
 from listening.residents.triage import HISTORY_LABELS, SMS_HELD_LABELS, TriageSort
-from ui import actions, inert, pager, shell
-from ui.format import label, local_time
+from ui import actions, inert, shell
+from ui.format import label, local_time, urgency_text
 from ui.inert import NAME, md
-from ui.request_form import form_fields, window_text
+from ui.request_form import form_fields, window_text, windows_summary
 
 SORT_LABELS = {
     TriageSort.priority: N_("most urgent first"),
@@ -23,8 +26,7 @@ SORT_LABELS = {
 
 
 def waiting_text(waiting) -> str:
-    days, hours = waiting.days, waiting.seconds // 3600
-    return _("{days} d {hours} h", days=days, hours=hours) if days else _("{hours} h", hours=hours)
+    return format_duration(waiting - timedelta(seconds=waiting.total_seconds() % 3600))  # to the hour
 
 
 account = shell.require(Role.coordinator)
@@ -43,20 +45,29 @@ community = columns[0].selectbox(_("Community"), [None, *[c.code for c in commun
 sort = columns[1].selectbox(_("Sort"), list(TriageSort), format_func=lambda s: _(SORT_LABELS[s]), key="triage_sort")
 urgent_only = columns[2].checkbox(_("Urgent only"), key="triage_urgent")
 
+search = st.text_input(_("Search by name or phone number"), key="triage_search", max_chars=triage.SEARCH_MAX,
+                       placeholder=_("e.g. 王 or 5678"))
 with session_scope() as session:
-    queue = triage.open_requests_page(session, actor=account, page=st.session_state.get("triage_page", 1),
-                                      statuses=statuses or None, modes=modes or None, languages=languages or None,
-                                      community_code=community, urgent_only=urgent_only, sort=sort)
-rows = queue.items
-
-st.caption(_("{n} open requests", n=queue.total))
-pager.choose(queue.total, key="triage_page")
-st.dataframe(
+    queue = triage.queue_page(session, actor=account, page=st.session_state.get("triage_page", 1),
+                              statuses=statuses or None, modes=modes or None, languages=languages or None,
+                              community_code=community, urgent_only=urgent_only, sort=sort, search=search or None)
+rows = queue.rows
+shown = _("{first}-{last} shown, page {page} of {pages}", first=queue.first, last=queue.first + len(rows) - 1,
+          page=queue.page, pages=queue.pages) if queue.pages > 1 else ""
+st.caption(" · ".join(filter(None, [ngettext("{n} open request", "{n} open requests", queue.total), shown,
+                                    _("Select a row to open the request.")])))
+# ?request=12 (the safeguarding page links here, and a selected row sets it) opens that request, even one no
+# longer in the open queue; the table is keyed by the rows it shows, so a selection always means this page's rows.
+ids = [r.id for r in rows]
+wanted = st.query_params.get("request", "")
+table_key = "triage_table_" + hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:10]
+preselected = [ids.index(int(wanted))] if wanted.isdigit() and int(wanted) in ids else []
+event = st.dataframe(
     [
         {
             _("No."): r.id,
             _("Same number"): _("same number as #{id}", id=r.same_number_as) if r.same_number_as else "",
-            _("Urgency"): ("⚠️ " if r.risk_flag else "") + str(r.urgency),
+            _("Urgency"): urgency_text(r.urgency, r.risk_flag),
             _("Waiting"): waiting_text(r.waiting),
             _("Status"): label(r.status),
             _("Name"): r.resident_name,
@@ -64,23 +75,31 @@ st.dataframe(
             _("Community"): name_of(r.community_code),
             _("Mode"): label(r.mode),
             _("Language"): label(r.language),
-            _("Times"): "、".join(window_text(w) for w in r.windows[:4]) + ("…" if len(r.windows) > 4 else ""),
+            _("Times"): windows_summary(r.windows),
         }
         for r in rows
     ],
     hide_index=True,
     width="stretch",
+    column_config={_("Times"): st.column_config.TextColumn(width=420, help=_("The times the resident wished")),
+                   _("Urgency"): st.column_config.TextColumn(width="small"),
+                   _("No."): st.column_config.NumberColumn(width=60, format="%d")},
+    key=table_key, on_select="rerun", selection_mode="single-row",
+    selection_default={"selection": {"rows": preselected}} if preselected else None,
 )
-
-# ?request=12 (the safeguarding page links here) opens that request, even one no longer in the open queue.
-names = {r.id: r.resident_name for r in rows}
-options = [None, *names]
-wanted = st.query_params.get("request", "")
-if wanted.isdigit() and int(wanted) not in names:
-    options.append(int(wanted))
-chosen = st.selectbox(_("Open a request"), options, key="triage_open",
-                      index=options.index(int(wanted)) if wanted.isdigit() else 0,
-                      format_func=lambda i: _("Choose") if i is None else f"#{i} {names.get(i, '')}".rstrip())
+selected = event.selection.rows
+previous = st.session_state.get("triage_selected")
+if selected:
+    wanted = str(ids[selected[0]])
+    st.query_params["request"] = wanted
+elif previous and previous[0] == table_key:  # the coordinator cleared the row they had selected
+    st.query_params.pop("request", None)
+    wanted = ""
+st.session_state["triage_selected"] = (table_key, wanted if selected else None)
+chosen = int(wanted) if wanted.isdigit() else None
+if queue.pages > 1:
+    st.session_state["triage_page"] = queue.page  # the filters may have left fewer pages
+    st.number_input(_("Page"), min_value=1, max_value=queue.pages, step=1, key="triage_page")
 if chosen is not None:
     try:
         with session_scope() as session:
@@ -108,7 +127,7 @@ if chosen is not None:
         st.info(_(SMS_HELD_LABELS[request.sms_held]), icon="✉️")
     facts = st.columns(4)
     facts[0].metric(_("Status"), label(request.status))
-    facts[1].metric(_("Urgency"), str(request.urgency))
+    facts[1].metric(_("Urgency"), urgency_text(request.urgency, False))
     facts[2].metric(_("Mode"), label(request.mode))
     facts[3].metric(_("Language"), label(request.language))
     st.markdown(_("**Phone:** {phone} · **Community:** {community} · **SMS consent:** {sms}",
@@ -119,7 +138,7 @@ if chosen is not None:
             st.code(triage.reveal_phone(session, actor=account, request_id=request.id))
     if detail.consent_verbal:
         st.caption(_("Consent given verbally, recorded by {name}.", name=md(detail.consent_recorded_by or "?")))
-    st.markdown(_("**When:** {times}", times="、".join(window_text(w) for w in detail.windows)))
+    st.markdown(_("**When:** {times}", times=join_list(window_text(w) for w in detail.windows)))
     if request.gender_wish:
         st.markdown(_("**Volunteer's gender:** {gender}", gender=label(request.gender_wish)))
     if request.wants_same_volunteer:
@@ -176,7 +195,8 @@ with st.expander(_("Enter a request on a resident's behalf")):
     form = form_fields("behalf")
     form.sms_consent = st.checkbox(_("The resident agrees to get text messages"), key="behalf_sms")
     form.locale = intake.sms_locale(form.language)
-    urgency = st.radio(_("Urgency"), [1, 2, 3], horizontal=True, key="behalf_urgency")
+    urgency = st.radio(_("Urgency"), [1, 2, 3], horizontal=True, key="behalf_urgency",
+                   format_func=lambda u: urgency_text(u, False))
     verbal = st.checkbox(_("The resident gave their consent verbally (recorded under your name)"), key="behalf_consent")
     if st.button(_("Save the request"), key="behalf_save"):
         def saved(result):

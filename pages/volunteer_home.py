@@ -2,12 +2,12 @@ import streamlit as st
 
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import _
+from listening.core.i18n import _, ngettext
 from listening.core.phones import display
 from listening.models import Role
 from listening.sessions import visits
 from ui import shell
-from ui.format import label, local_time
+from ui.format import label, local_time, visit_time
 from ui.inert import NAME, md
 
 account = shell.require(Role.volunteer)
@@ -20,15 +20,37 @@ except ServiceError as error:
     shell.show_error(error)
     st.stop()
 
+
+def phone_text(visit: visits.VolunteerVisit) -> str:
+    """A number to tap and call inside the contact window; the masked number (not a link) outside it."""
+    if visit.phone_callable:
+        return f"[📞 {display(visit.resident_phone)}](tel:{visit.resident_phone})"
+    return md(visit.resident_phone)
+
+
+to_log = [v for v in past if v.needs_log] + [v for v in upcoming if v.needs_log]
+if to_log:
+    with st.container(border=True):
+        st.markdown("**" + ngettext("{n} visit is waiting for its session log",
+                                    "{n} visits are waiting for their session logs", len(to_log)) + "**")
+        for visit in to_log:
+            cols = st.columns([3, 1])
+            cols[0].markdown(f"{visit_time(visit.starts_at)} · {label(visit.mode)} · {md(visit.resident_name)}")
+            with cols[1]:
+                shell.link("pages/log_session.py", _("Log this visit"), icon=":material/edit_note:",
+                           visit=visit.visit_id)
+
 st.subheader(_("My upcoming visits"))
 if not upcoming:
     st.caption(_("No visits planned. The coordinator will let you know."))
 for visit in upcoming:
     with st.container(border=True):
-        st.markdown(f"**{local_time(visit.starts_at, 'full')}** · {label(visit.mode)} · {label(visit.language)}")
-        st.markdown(_("Resident: {name} · {phone}", name=md(visit.resident_name), phone=display(visit.resident_phone)))
+        st.markdown(f"**{visit_time(visit.starts_at)}** · {label(visit.mode)} · {label(visit.language)}")
+        st.markdown(_("Resident: {name} · {phone}", name=md(visit.resident_name), phone=phone_text(visit)))
         if visit.address:
             st.markdown(_("Address: {address}", address=md(visit.address)))
+        if not visit.phone_callable:
+            st.caption(_("The number can be called from 24 hours before the visit."))
         st.caption(label(visit.status))
 
 st.subheader(_("Recent visits"))

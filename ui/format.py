@@ -8,11 +8,12 @@ from datetime import datetime
 import pandas as pd
 
 from listening.core.config import get_settings
-from listening.core.i18n import format_datetime
+from listening.core.i18n import _, format_datetime, format_short_datetime
 from listening.core.labels import label
 from listening.models import RequestStatus
+from listening.residents.triage import URGENCY_LABELS, URGENCY_MARKERS
 
-__all__ = ["STATUS_COLOURS", "label", "local_time", "status_chart"]
+__all__ = ["STATUS_COLOURS", "label", "local_time", "status_chart", "urgency_text", "visit_time"]
 
 # One meaning per colour, the same in every language: waiting amber, on its way blues, done green, no-show red,
 # cancelled grey. Keyed by the status, never by its translated label.
@@ -27,6 +28,7 @@ STATUS_COLOURS: dict[RequestStatus, str] = {
 }
 
 
+
 def local_time(value: datetime, fmt: str = "medium") -> str:
     return format_datetime(value, get_settings().tz, fmt)
 
@@ -38,3 +40,14 @@ def status_chart(counts: pd.DataFrame, *, index: str, value: str) -> tuple[pd.Da
     statuses = [s for s in STATUS_COLOURS if s.value in wide.columns]
     wide = wide[[s.value for s in statuses]].rename(columns={s.value: label(s) for s in statuses})
     return wide, [STATUS_COLOURS[s] for s in statuses]
+
+
+def visit_time(value: datetime) -> str:
+    """A visit's start on a list: "12月2日 周三 14:00" / "Wed 2 Dec 14:00", in the programme's timezone."""
+    return format_short_datetime(value, get_settings().tz)
+
+
+def urgency_text(urgency: int, risk_flag: bool = False) -> str:
+    """A word with a coloured marker; risk words in the request come first, whatever the urgency."""
+    text = f"{URGENCY_MARKERS[urgency]} {_(URGENCY_LABELS[urgency])}"
+    return "🆘 " + _("Risk") + " · " + text if risk_flag else text

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 import streamlit as st
 from babel.dates import get_day_names
+from babel.lists import format_list
 
 from listening.core import clock
 from listening.core.db import session_scope
-from listening.core.i18n import N_, _, format_date, get_locale
+from listening.core.i18n import N_, _, format_date, format_short_date, get_locale
 from listening.models import Gender, Language, Mode, PartOfDay
 from listening.residents import intake
 from listening.residents.communities import all_communities, community_name
@@ -22,6 +24,8 @@ PART_OF_DAY_LABELS = {
     PartOfDay.afternoon: N_("afternoon (12:00-18:00)"),
     PartOfDay.evening: N_("evening (18:00-21:00)"),
 }
+PART_OF_DAY_SHORT = {PartOfDay.morning: N_("mornings"), PartOfDay.afternoon: N_("afternoons"),
+                     PartOfDay.evening: N_("evenings")}
 DATE_CHOICES_DAYS = 28
 
 
@@ -32,6 +36,27 @@ def weekday_name(weekday: int) -> str:
 def window_text(window: intake.Window) -> str:
     when = weekday_name(window.weekday) if window.weekday is not None else format_date(window.on_date)
     return f"{when} {_(PART_OF_DAY_LABELS[window.part_of_day])}"
+
+
+def windows_summary(windows: Iterable[intake.Window]) -> str:
+    """The wished times in one short line for a table: days that share the same parts of the day go together,
+    e.g. "周一、周三：上午、下午；12月5日 周六：晚上" / "Mon and Wed: mornings, afternoons; Sat 5 Dec: evenings"."""
+    parts_by_day: dict[tuple, list[PartOfDay]] = {}
+    for window in windows:
+        day = (0, window.weekday, None) if window.weekday is not None else (1, 0, window.on_date)
+        parts_by_day.setdefault(day, []).append(window.part_of_day)
+    days_by_parts: dict[tuple[PartOfDay, ...], list[tuple]] = {}
+    for day, parts in sorted(parts_by_day.items()):
+        days_by_parts.setdefault(tuple(p for p in PartOfDay if p in parts), []).append(day)
+    locale = get_locale()
+
+    def day_text(day: tuple) -> str:
+        return get_day_names("abbreviated", locale=locale)[day[1]] if day[0] == 0 else format_short_date(day[2])
+
+    groups = [_("{days}: {parts}", days=format_list([day_text(d) for d in days], locale=locale),
+                parts=format_list([_(PART_OF_DAY_SHORT[p]) for p in parts], locale=locale))
+              for parts, days in days_by_parts.items()]
+    return _("; ").join(groups)
 
 
 def crisis_card() -> None:

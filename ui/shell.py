@@ -45,6 +45,7 @@ PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
         PageSpec("pages/coordinator_home.py", N_("Home"), ":material/home:", "home", N_("Overview")),
         PageSpec("pages/triage.py", N_("Requests"), ":material/inbox:", "triage", N_("Requests")),
         PageSpec("pages/matching.py", N_("Matching"), ":material/join_inner:", "matching", N_("Requests")),
+        PageSpec("pages/week_calendar.py", N_("Week calendar"), ":material/calendar_view_week:", "calendar", N_("Requests")),
         PageSpec("pages/volunteers.py", N_("Volunteers"), ":material/groups:", "volunteers", N_("People")),
         PageSpec("pages/training.py", N_("Training"), ":material/school:", "training", N_("People")),
         PageSpec("pages/safeguarding.py", N_("Safeguarding"), ":material/health_and_safety:", "safeguarding", N_("Oversight")),
@@ -57,6 +58,7 @@ PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
     ),
     Role.volunteer: (
         PageSpec("pages/volunteer_home.py", N_("My visits"), ":material/event:", "home", N_("My work")),
+        PageSpec("pages/week_calendar.py", N_("My week"), ":material/calendar_view_week:", "calendar", N_("My work")),
         PageSpec("pages/log_session.py", N_("Log a session"), ":material/edit_note:", "log-session", N_("My work")),
         PageSpec("pages/my_hours.py", N_("My hours"), ":material/schedule:", "my-hours", N_("My work")),
         PageSpec("pages/my_training.py", N_("My training"), ":material/school:", "my-training", N_("My work")),

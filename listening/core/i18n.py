@@ -129,3 +129,18 @@ def format_duration(value: timedelta | float, locale: str | None = None) -> str:
         parts = [format_unit(0, "duration-minute", length="long", locale=babel_locale)]
     # "unit-narrow" lists units as people write them: "12天8小时", "12 days 8 hours".
     return format_list(parts, style="unit-narrow", locale=babel_locale)
+
+
+# A visit's moment as people read it on a list: "12月2日 周三 14:00", "Wed 2 Dec 14:00" (no year, no zone name).
+SHORT_DATETIME_PATTERNS = {DEFAULT_LOCALE: "M月d日 EEE HH:mm", "en": "EEE d MMM HH:mm"}
+SHORT_DATE_PATTERNS = {DEFAULT_LOCALE: "M月d日 EEE", "en": "EEE d MMM"}
+
+
+def format_short_datetime(value: datetime, tz: ZoneInfo) -> str:
+    """An instant as a short local date and 24-hour clock time, in the programme's timezone."""
+    return _format_datetime(value.astimezone(tz), format=SHORT_DATETIME_PATTERNS[get_locale()], tzinfo=tz,
+                            locale=_babel_locale())
+
+
+def format_short_date(value: date) -> str:
+    return _format_date(value, format=SHORT_DATE_PATTERNS[get_locale()], locale=_babel_locale())

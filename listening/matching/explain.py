@@ -31,10 +31,12 @@ REASON_TEMPLATES = {
 }
 
 
-def reason_text(code: str, params: Mapping[str, Any], gettext: Callable[[str], str] = lambda s: s) -> str:
+def reason_text(code: str, params: Mapping[str, Any], gettext: Callable[[str], str] = lambda s: s,
+                community_name: Callable[[str], str] | None = None) -> str:
     """The coordinator-facing sentence for an unmatched code, translated then filled in.
 
     Mode and language codes in `params` are shown by their (translated) names; unknown codes pass through.
+    A community code is shown by `community_name(code)` when given (the instance file itself knows only codes).
     """
     if code not in REASON_TEMPLATES:
         raise ValueError(f"unknown unmatched reason code {code!r}")
@@ -45,6 +47,8 @@ def reason_text(code: str, params: Mapping[str, Any], gettext: Callable[[str], s
     language = msgid_for_value(Language, shown.get("language"))
     if language:
         shown["language"] = gettext(language)
+    if community_name is not None and shown.get("community"):
+        shown["community"] = community_name(shown["community"])
     return gettext(REASON_TEMPLATES[code]).format(**shown)
 
 

@@ -43,6 +43,7 @@ from listening.models import (
     RequestStatus,
     Resident,
     Role,
+    UnverifiedDetails,
     Visit,
     VisitRole,
     VisitStatus,
@@ -50,7 +51,9 @@ from listening.models import (
     Volunteer,
     utcnow,
 )
+from listening.privacy import views
 from listening.residents import lifecycle
+from listening.residents.communities import name_of
 from listening.sms import reminders
 from listening.volunteers import availability
 
@@ -68,9 +71,26 @@ class Unmatched:
     request_id: int
     code: str
     params: dict
+    resident_name: str = ""  # as the coordinator's queue shows it
 
     def text(self, translate: Callable[..., str] = gettext) -> str:
-        return matching.reason_text(self.code, self.params, gettext=translate)
+        return matching.reason_text(self.code, self.params, gettext=translate, community_name=name_of)
+
+
+def _resident_names(session: Session, actor: Account, request_ids: list[int]) -> dict[int, str]:
+    """Each request's resident by name, as the queue shows it (a same-number request by the name it gave), in
+    one query; seeing them is a view of those residents, recorded like the queue's."""
+    if not request_ids:
+        return {}
+    rows = session.exec(
+        select(ListeningRequest.id, Resident.id,
+               sa.func.coalesce(UnverifiedDetails.display_name, Resident.display_name))
+        .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
+        .join(UnverifiedDetails, col(UnverifiedDetails.request_id) == col(ListeningRequest.id), isouter=True)
+        .where(col(ListeningRequest.id).in_(request_ids))).all()
+    views.record_view(session, viewer=actor, resident_ids=[resident_id for _, resident_id, _ in rows],
+                      context=views.ViewContext.matching)
+    return {request_id: name for request_id, _, name in rows}
 
 
 @dataclass(frozen=True)
@@ -138,9 +158,11 @@ def run_matching(session: Session, *, actor: Account, week_start: date, now: dat
                       optimum=_figures(result), baseline=_figures(baseline),
                       proven_optimal=bool(result.proven_optimal), seconds=0.0)
     _refused_concurrently(lambda: _store(session, actor, result, run, tz))
-    for item in result.unmatched:
-        request_ref, code, params = _unmatched_parts(item)
-        run.unmatched.append(Unmatched(request_id=id_of(request_ref), code=code, params=params))
+    unmatched = [_unmatched_parts(item) for item in result.unmatched]
+    names = _resident_names(session, actor, [id_of(request_ref) for request_ref, _, _ in unmatched])
+    for request_ref, code, params in unmatched:
+        run.unmatched.append(Unmatched(request_id=id_of(request_ref), code=code, params=params,
+                                       resident_name=names.get(id_of(request_ref), "")))
     run.seconds = round(clock.perf_counter() - started, 3)
     audit.record(session, actor_id=actor.id, action=AuditAction.matching_run, entity="week", entity_id=week_start.isoformat(),
                  details={"requests": run.requests, "volunteers": run.volunteers, "proposed": len(run.proposed),
@@ -203,6 +225,7 @@ class Proposal:
     community: str | None
     needs_pair: bool
     volunteers: tuple[ProposedVolunteer, ...]
+    resident_name: str = ""  # as the coordinator's queue shows it
 
 
 def _proposed_visits(session: Session, week_start: date) -> list[tuple[Visit, ListeningRequest, Resident]]:
@@ -236,6 +259,7 @@ def proposals(session: Session, *, actor: Account, week_start: date, now: dateti
     previous = previous_volunteers(session, resident_ids)
     had_home_visit = residents_with_home_visit(session, resident_ids)
     communities = {c.id: c for c in session.exec(select(Community))}
+    names = _resident_names(session, actor, [request.id for _, request, _ in rows])
     result = []
     for visit, request, resident in rows:
         previous_id = (request.previous_volunteer_id or previous.get(resident.id)) if request.wants_same_volunteer \
@@ -266,7 +290,7 @@ def proposals(session: Session, *, actor: Account, week_start: date, now: dateti
             language=request.language, urgency=request.urgency,
             waiting_days=max(0, (now - request.created_at).days),
             community=communities[resident.community_id].code if resident.community_id in communities else None,
-            needs_pair=needs_pair, volunteers=tuple(people)))
+            needs_pair=needs_pair, volunteers=tuple(people), resident_name=names.get(request.id, "")))
     return result
 
 

@@ -34,6 +34,8 @@ class ViewContext(StrEnum):
     audit_log = "audit_log"
     privacy = "privacy"
     resident_copy = "resident_copy"
+    matching = "matching"  # the residents of the week's proposals and unmatched requests
+    calendar = "calendar"  # the week calendar of visits
 
 
 CONTEXT_LABELS = {
@@ -47,6 +49,8 @@ CONTEXT_LABELS = {
     ViewContext.audit_log: N_("audit log"),
     ViewContext.privacy: N_("privacy page"),
     ViewContext.resident_copy: N_("resident's copy"),
+    ViewContext.matching: N_("matching page"),
+    ViewContext.calendar: N_("week calendar"),
 }
 
 

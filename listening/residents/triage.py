@@ -3,9 +3,11 @@ resident's full number for a call. Every read of a resident's details is in the 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import phonenumbers
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
@@ -13,7 +15,6 @@ from listening.core import phones
 from listening.core.audit import AuditAction
 from listening.core.errors import NotFound
 from listening.core.i18n import N_
-from listening.core.paging import PAGE_SIZE, Page, page_number
 from listening.core.permissions import require_role
 from listening.models import (
     OPEN_REQUEST_STATUSES,
@@ -65,41 +66,40 @@ class TriageRow:
     sms_held: SmsHold | None = None
 
 
-def open_requests(session: Session, *, actor: Account, now: datetime | None = None,
-                  statuses: list[RequestStatus] | None = None, modes: list[Mode] | None = None,
-                  languages: list[Language] | None = None, community_code: str | None = None,
-                  urgent_only: bool = False, sort: TriageSort = TriageSort.priority) -> list[TriageRow]:
-    """The coordinator's whole queue: open requests with their waiting time, filtered and sorted. Phones masked.
-    A screen shows `open_requests_page` instead: a district's queue holds thousands."""
-    require_role(actor, Role.coordinator)
-    query = _queue(statuses=statuses, modes=modes, languages=languages, community_code=community_code,
-                   urgent_only=urgent_only, sort=sort)
-    return _rows(session, actor=actor, now=now or utcnow(), rows=session.exec(query).all())
+URGENCY_LABELS = {3: N_("Urgent"), 2: N_("Soon"), 1: N_("Normal")}  # ListeningRequest.urgency, 3 the most
+URGENCY_MARKERS = {3: "🔴", 2: "🟠", 1: "⚪"}
+PAGE_SIZE = 50
+SEARCH_MAX = 40
 
 
-def open_requests_page(session: Session, *, actor: Account, page: int = 1, size: int = PAGE_SIZE,
-                       now: datetime | None = None, statuses: list[RequestStatus] | None = None,
-                       modes: list[Mode] | None = None, languages: list[Language] | None = None,
-                       community_code: str | None = None, urgent_only: bool = False,
-                       sort: TriageSort = TriageSort.priority) -> Page[TriageRow]:
-    """One page of the queue and how many requests it holds in all: a count and one page of rows, whatever the
-    queue's length. Only the residents on the page count as viewed."""
-    require_role(actor, Role.coordinator)
-    query = _queue(statuses=statuses, modes=modes, languages=languages, community_code=community_code,
-                   urgent_only=urgent_only, sort=sort)
-    total = session.exec(select(sa.func.count()).select_from(query.order_by(None).subquery())).one()
-    page = page_number(page, total, size)
-    rows = session.exec(query.limit(size).offset((page - 1) * size)).all()
-    return Page(tuple(_rows(session, actor=actor, now=now or utcnow(), rows=rows)), total, page, size)
+@dataclass(frozen=True)
+class Search:
+    """What a coordinator typed in the queue's search box: a name part, and the digits of a number part."""
+
+    name: str
+    digits: str  # "" when the text holds too few digits to be part of a phone number
+
+    @classmethod
+    def of(cls, text: str | None) -> Search | None:
+        text = unicodedata.normalize("NFKC", text or "").strip()[:SEARCH_MAX]
+        if not text:
+            return None
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if len(digits) >= 7:  # a whole number as dialled (0755 ..., +86 ...): its national digits
+            try:
+                digits = str(phonenumbers.parse(text, phones.DEFAULT_REGION).national_number)
+            except phonenumbers.NumberParseException:
+                pass
+        looks_like_number = len(digits) >= 3 and not any(ch.isalpha() for ch in text)
+        return cls(name=text, digits=digits if looks_like_number else "")
 
 
-def _queue(*, statuses, modes, languages, community_code, urgent_only, sort):
+def _queue_query(query, *, statuses, modes, languages, community_code, urgent_only, search: Search | None):
+    """The queue's joins and filters, shared by the rows and their count."""
     wanted = [s for s in (statuses or OPEN_REQUEST_STATUSES) if s in OPEN_REQUEST_STATUSES]
     # A same-number request shows the name and community it gave, never the stored resident's.
     community_id = sa.func.coalesce(UnverifiedDetails.community_id, Resident.community_id)
-    query = (select(ListeningRequest, Resident.id, Resident.display_name, Resident.phone, Community.code,
-                    UnverifiedDetails.display_name)
-             .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
+    query = (query.join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
              .join(UnverifiedDetails, col(UnverifiedDetails.request_id) == col(ListeningRequest.id), isouter=True)
              .join(Community, col(Community.id) == community_id)
              .where(col(ListeningRequest.status).in_(wanted)))
@@ -111,28 +111,88 @@ def _queue(*, statuses, modes, languages, community_code, urgent_only, sort):
         query = query.where(Community.code == community_code)
     if urgent_only:
         query = query.where(sa.or_(col(ListeningRequest.urgency) >= 3, col(ListeningRequest.risk_flag)))
+    if search is not None:
+        name = sa.func.coalesce(UnverifiedDetails.display_name, Resident.display_name)
+        matches = [sa.func.lower(name).contains(search.name.lower(), autoescape=True)]
+        if search.digits:  # E.164 holds only digits after the "+": any run of them matches
+            matches.append(col(Resident.phone).contains(search.digits, autoescape=True))
+        query = query.where(sa.or_(*matches))
+    return query
+
+
+def open_requests(session: Session, *, actor: Account, now: datetime | None = None,
+                  statuses: list[RequestStatus] | None = None, modes: list[Mode] | None = None,
+                  languages: list[Language] | None = None, community_code: str | None = None,
+                  urgent_only: bool = False, sort: TriageSort = TriageSort.priority, search: str | None = None,
+                  limit: int | None = None, offset: int = 0) -> list[TriageRow]:
+    """The coordinator's queue: open requests with their waiting time, filtered and sorted, one page of them
+    (`limit` rows from `offset`). `search` is a part of the name or of the phone number. Phones masked."""
+    require_role(actor, Role.coordinator)
+    now = now or utcnow()
+    query = _queue_query(select(ListeningRequest, Resident, Community, UnverifiedDetails), statuses=statuses,
+                         modes=modes, languages=languages, community_code=community_code, urgent_only=urgent_only,
+                         search=Search.of(search))
     if sort == TriageSort.priority:
-        return query.order_by(col(ListeningRequest.risk_flag).desc(), col(ListeningRequest.urgency).desc(),
-                              col(ListeningRequest.created_at), col(ListeningRequest.id))
-    if sort == TriageSort.waiting:
-        return query.order_by(col(ListeningRequest.created_at), col(ListeningRequest.id))
-    return query.order_by(col(ListeningRequest.created_at).desc(), col(ListeningRequest.id).desc())
-
-
-def _rows(session: Session, *, actor: Account, now: datetime, rows) -> list[TriageRow]:
-    windows = _windows_by_request(session, [r.id for r, *_ in rows])
-    views.record_view(session, viewer=actor, resident_ids=[resident_id for _, resident_id, *_ in rows],
+        query = query.order_by(col(ListeningRequest.risk_flag).desc(), col(ListeningRequest.urgency).desc(),
+                               col(ListeningRequest.created_at), col(ListeningRequest.id))
+    elif sort == TriageSort.waiting:
+        query = query.order_by(col(ListeningRequest.created_at), col(ListeningRequest.id))
+    else:
+        query = query.order_by(col(ListeningRequest.created_at).desc(), col(ListeningRequest.id).desc())
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    rows = session.exec(query).all()
+    windows = _windows_by_request(session, [r.id for r, _, _, _ in rows])
+    views.record_view(session, viewer=actor, resident_ids=[resident.id for _, resident, _, _ in rows],
                       context=views.ViewContext.triage_list, now=now)
     return [
-        TriageRow(id=request.id, resident_name=given_name or name, phone_masked=phones.mask(phone),
-                  community_code=community, mode=request.mode, language=request.language,
+        TriageRow(id=request.id, resident_name=given.display_name if given else resident.display_name,
+                  phone_masked=phones.mask(resident.phone),
+                  community_code=community.code, mode=request.mode, language=request.language,
                   status=request.status, urgency=request.urgency, risk_flag=request.risk_flag,
                   source=request.source, gender_wish=request.gender_wish, windows=windows.get(request.id, ()),
                   created_at=request.created_at, waiting=now - request.created_at,
                   same_number_as=request.same_number_as_id if request.same_number_decision is None else None,
                   sms_held=request.sms_held)
-        for request, _resident_id, name, phone, community, given_name in rows
+        for request, resident, community, given in rows
     ]
+
+
+def count_open_requests(session: Session, *, actor: Account, statuses: list[RequestStatus] | None = None,
+                        modes: list[Mode] | None = None, languages: list[Language] | None = None,
+                        community_code: str | None = None, urgent_only: bool = False,
+                        search: str | None = None) -> int:
+    """How many open requests the same filters hold (one COUNT in SQL, for the queue's pages)."""
+    require_role(actor, Role.coordinator)
+    query = _queue_query(select(sa.func.count(col(ListeningRequest.id))).select_from(ListeningRequest),
+                         statuses=statuses, modes=modes, languages=languages, community_code=community_code,
+                         urgent_only=urgent_only, search=Search.of(search))
+    return int(session.exec(query).one())
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[TriageRow]
+    total: int  # open requests under the filters, on every page
+    page: int  # 1-based, within 1..pages
+    pages: int
+    first: int  # the 1-based position of rows[0] in the whole queue
+
+
+def queue_page(session: Session, *, actor: Account, page: int = 1, page_size: int | None = None,
+               statuses: list[RequestStatus] | None = None, modes: list[Mode] | None = None,
+               languages: list[Language] | None = None, community_code: str | None = None,
+               urgent_only: bool = False, sort: TriageSort = TriageSort.priority,
+               search: str | None = None) -> QueuePage:
+    """One page of the queue and the count under the same filters (a page past the end shows the last one)."""
+    size = page_size or PAGE_SIZE
+    filters = dict(statuses=statuses, modes=modes, languages=languages, community_code=community_code,
+                   urgent_only=urgent_only, search=search)
+    total = count_open_requests(session, actor=actor, **filters)
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    rows = open_requests(session, actor=actor, sort=sort, limit=size, offset=(page - 1) * size, **filters)
+    return QueuePage(rows=rows, total=total, page=page, pages=pages, first=(page - 1) * size + 1)
 
 
 def _windows_by_request(session: Session, request_ids: list[int]) -> dict[int, tuple[Window, ...]]:

@@ -21,6 +21,7 @@ from listening.models import (
     utcnow,
 )
 from listening.privacy import access, views
+from listening.sessions.logs import NOT_LOGGABLE
 from listening.volunteers import volunteer_of
 
 LIVE_VISIT_STATUSES = (VisitStatus.scheduled, VisitStatus.confirmed)
@@ -37,6 +38,8 @@ class VolunteerVisit(BaseModel):
     resident_phone: str  # full around the volunteer's own visit (privacy.access), masked otherwise
     address: str | None
     logged: bool
+    phone_callable: bool = False  # inside the contact window: resident_phone is the full number, to call
+    needs_log: bool = False  # held (started, not cancelled) and not logged yet: the volunteer should log it
 
 
 def my_visits(session: Session, *, actor: Account, now: datetime | None = None,
@@ -71,6 +74,8 @@ def my_visits(session: Session, *, actor: Account, now: datetime | None = None,
             resident_phone=contact.phone,
             address=contact.address,
             logged=visit.id in logged,
+            phone_callable=contact.full,
+            needs_log=(visit.id not in logged and visit.starts_at <= now and visit.status not in NOT_LOGGABLE),
         )
         (upcoming if is_upcoming else past).append(item)
         (revealed if contact.full else shown).append(resident.id)

@@ -99,3 +99,17 @@ def test_durations_read_as_days_hours_and_minutes_in_both_languages():
         assert i18n.format_duration(value, "en") == english
     i18n.set_locale("en")
     assert i18n.format_duration(timedelta(days=1, hours=2)) == "1 day 2 hours"  # the current language by default
+
+
+def test_a_short_visit_time_is_local_at_midnight_and_names_no_year_or_zone():
+    shenzhen = ZoneInfo("Asia/Shanghai")
+    half_past_midnight = datetime(2026, 12, 1, 16, 30, tzinfo=UTC)  # Wednesday 2 December, 00:30 in Shenzhen
+    try:
+        i18n.set_locale("zh_CN")
+        assert i18n.format_short_datetime(half_past_midnight, shenzhen) == "12月2日 周三 00:30"
+        assert i18n.format_short_date(date(2026, 12, 2)) == "12月2日 周三"
+        i18n.set_locale("en")
+        assert i18n.format_short_datetime(half_past_midnight, shenzhen) == "Wed 2 Dec 00:30"
+        assert i18n.format_short_datetime(datetime(2026, 12, 2, 6, 0, tzinfo=UTC), shenzhen) == "Wed 2 Dec 14:00"
+    finally:
+        i18n.set_locale(i18n.DEFAULT_LOCALE)

@@ -532,3 +532,18 @@ def test_two_coordinators_approving_the_same_proposal_at_once(engine, session, c
     assert session.get(ListeningRequest, rid).status == RequestStatus.scheduled
     notices = session.exec(select(OutboundMessage).where(OutboundMessage.kind == MessageKind.visit_scheduled)).all()
     assert len(notices) == 2  # the resident and 陈静, once each
+
+
+@pytest.mark.parametrize(("locale", "expected"), [
+    ("zh_CN", "南头街道没有会说普通话并已获到中心认证的志愿者"),
+    ("en", "no volunteer speaking Mandarin and certified for centre sessions lives in Nantou"),
+])
+def test_an_unmatched_reason_names_the_community_not_its_code(locale, expected):
+    set_locale(locale)
+    try:
+        item = proposals.Unmatched(request_id=1, code="no_community",
+                                   params={"language": "zh", "mode": "centre", "community": "nantou"})
+        assert item.text() == expected
+        assert "nantou" not in item.text()
+    finally:
+        set_locale("zh_CN")

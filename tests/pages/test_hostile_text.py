@@ -341,7 +341,10 @@ def interact(at, name: str, payload: Payload, session, who: str | None):
         yield "the public form refusing the typed phone number"
     elif name == "triage":
         request = session.exec(select(ListeningRequest).where(ListeningRequest.status == RequestStatus.new)).first()
-        at.selectbox(key="triage_open").set_value(request.id).run()
+        queue = at.dataframe[0]  # a click on the request's row
+        at.session_state[queue.key] = {"selection": {"rows": [list(queue.value.iloc[:, 0]).index(request.id)],
+                                                     "columns": [], "cells": []}}
+        at.run()
         yield "a request opened"
     elif name == "training":
         at.selectbox(key="timeline_volunteer").set_value(session.exec(select(Volunteer.id)).first()).run()

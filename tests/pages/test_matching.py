@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -63,10 +64,17 @@ def test_a_run_shows_figures_reasons_and_proposals(demo, session):
     assert at.title[0].value == "Matching"
     run_next_week(at)
     labels = [m.label for m in at.metric]
-    assert "Requests served" in labels and "First come, first served would serve" in labels
+    assert "Matched in this run" in labels and "First come, first served would match" in labels
     visits = proposed(session)
     assert visits, "the demo has new requests that the demo volunteers can take"
-    assert any(m.value.startswith("**Request #") for m in at.markdown)
+    names = {session.get(Resident, session.get(ListeningRequest, v.request_id).resident_id).display_name
+             for v in visits}
+    headings = [m.value for m in at.markdown if " · request #" in m.value]
+    assert headings and all(h.startswith("**") for h in headings)
+    assert {h[2:h.index("**", 2)] for h in headings} <= names  # the resident by name, not only "Request #141"
+    assert all(re.search(r" · (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d\d:\d\d · ", h)
+               for h in headings)
+    assert not any(m.delta == "0" for m in at.metric)  # no bare "0" badge
     assert any("Speaks " in m.value for m in at.markdown)  # each match's reasons
     assert any(s.value.startswith("Proposals awaiting approval") for s in at.subheader)
     assert at.button(key=f"approve_{visits[0].request_id}")
@@ -103,10 +111,12 @@ def test_approve_reject_and_change_from_the_page(demo, session):
         rid = remaining[0].request_id
         at.toggle(key=f"change_{rid}").set_value(True).run()
         assert not at.exception
-        choices = [s for s in at.selectbox if s.key == f"change_choice_{rid}"]
-        if choices:
+        who = [s for s in at.selectbox if s.key == f"change_who_{rid}"]
+        if who:
             before = remaining[0].id
-            choices[0].set_value(len(choices[0].options) - 1).run()
+            who[0].select_index(len(who[0].options) - 1).run()
+            times = at.selectbox(key=f"change_time_{rid}")
+            times.select_index(len(times.options) - 1).run()
             at.button(key=f"change_save_{rid}").click().run()
             assert not at.exception
             assert status_of(session, rid) == RequestStatus.matched
@@ -161,3 +171,35 @@ def test_a_volunteer_cannot_open_the_matching_page(demo, session):
     at.run()
     assert not at.exception
     assert at.error and not at.button
+
+
+def test_changing_a_match_is_two_steps_with_only_the_times_that_volunteer_is_free(demo, session):
+    at = run_next_week(open_page("zh_CN"))
+    coordinator = session.exec(select(Account).where(Account.username == "coordinator")).one()
+    for visit in proposed(session):
+        options = proposals.change_options(session, actor=coordinator, request_id=visit.request_id)
+        session.rollback()
+        groups = set(dict.fromkeys(o.volunteer_ids for o in options))
+        if len(groups) >= 2:
+            break
+    else:
+        pytest.skip("no proposal in the demo week has two volunteers to choose between")
+    rid = visit.request_id
+    at.toggle(key=f"change_{rid}").set_value(True).run()
+    assert not at.exception
+    who = at.selectbox(key=f"change_who_{rid}")
+    assert len(who.options) == len(groups)  # one choice per volunteer (or pair), not per volunteer and time
+    who.select_index(len(who.options) - 1).run()
+    last_group = list(dict.fromkeys(o.volunteer_ids for o in options))[-1]  # the page's order
+    picked = [o for o in options if o.volunteer_ids == last_group]
+    times = at.selectbox(key=f"change_time_{rid}")
+    assert len(times.options) == len(picked)
+    assert all(re.fullmatch(r"\d{1,2}月\d{1,2}日 周. \d\d:\d\d", t) for t in times.options)
+    times.select_index(len(times.options) - 1).run()
+    at.button(key=f"change_save_{rid}").click().run()
+    assert not at.exception
+    session.rollback(); session.expire_all()
+    new = session.exec(select(Visit).where(Visit.request_id == rid, Visit.status == VisitStatus.proposed)).one()
+    booked = session.exec(select(VisitVolunteer.volunteer_id).where(VisitVolunteer.visit_id == new.id)).all()
+    assert sorted(booked) == sorted(picked[-1].volunteer_ids)
+    assert new.starts_at == picked[-1].starts_at

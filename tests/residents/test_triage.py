@@ -22,17 +22,17 @@ def test_the_pages_together_are_the_queue_and_each_knows_the_total(demo, session
     whole = triage.open_requests(session, actor=coordinator)
     session.commit()
     size = 7
-    pages = [triage.open_requests_page(session, actor=coordinator, page=n, size=size)
+    pages = [triage.queue_page(session, actor=coordinator, page=n, page_size=size)
              for n in range(1, len(whole) // size + 2)]
     assert len(whole) > size and {p.total for p in pages} == {len(whole)}
-    assert [r.id for p in pages for r in p.items] == [r.id for r in whole]
-    assert triage.open_requests_page(session, actor=coordinator, page=999, size=size).number == pages[-1].number
+    assert [r.id for p in pages for r in p.rows] == [r.id for r in whole]
+    assert triage.queue_page(session, actor=coordinator, page=999, page_size=size).page == pages[-1].page
 
 
 def test_only_the_residents_on_the_page_are_recorded_as_viewed(demo, session):
     coordinator = session.exec(select(Account).where(Account.username == "coordinator")).one()
-    page = triage.open_requests_page(session, actor=coordinator, page=1, size=3)
+    page = triage.queue_page(session, actor=coordinator, page=1, page_size=3)
     session.commit()
     viewed = session.exec(select(func.count()).select_from(ResidentView)
                           .where(ResidentView.viewer_id == coordinator.id)).one()
-    assert page.total > 3 and len(page.items) == 3 and viewed == 3
+    assert page.total > 3 and len(page.rows) == 3 and viewed == 3
