@@ -44,12 +44,14 @@ OPTED_OUT = "not sent: the number opted out"
 QUIET_PHONE_INSTEAD = "not sent: quiet hours until the visit; phone instead"
 QUIET_REMINDER_SKIPPED = "not sent: quiet hours until the visit; reminder skipped"
 REMINDER_REDUNDANT = "not sent: the booking notice goes at the same time"
+REMINDER_SOON_AFTER_BOOKING = "not sent: the booking notice went less than a day before"
 # What the SMS page shows for the reasons above (the stored text stays English, like a provider's error).
 NOT_SENT_REASONS = {
     OPTED_OUT: N_("Not sent: the number opted out of SMS."),
     QUIET_PHONE_INSTEAD: N_("Not sent: quiet hours last until the visit. Please phone instead."),
     QUIET_REMINDER_SKIPPED: N_("Not sent: quiet hours last until the visit; the reminder was skipped."),
     REMINDER_REDUNDANT: N_("Not sent: the booking notice goes at the same time."),
+    REMINDER_SOON_AFTER_BOOKING: N_("Not sent: the booking notice went less than a day before."),
 }
 REMINDER_KINDS = frozenset({MessageKind.reminder_24h, MessageKind.reminder_2h})
 FAILED_STATUSES = (MessageStatus.failed, MessageStatus.undelivered)
