@@ -4,7 +4,7 @@ Bodies and names are shown in a dataframe, so nothing is rendered as markdown.""
 import streamlit as st
 
 from listening.core.db import session_scope
-from listening.core.i18n import _
+from listening.core.i18n import _, ngettext
 from listening.models import MessageKind, MessageStatus, Role
 from listening.sms import outbox, review
 from ui import actions, shell
@@ -43,7 +43,8 @@ def recipient(row: review.MessageRow) -> str:
     return f"{row.recipient_name} ({role})" if row.recipient_name else role
 
 
-st.caption(_("Page {page} of {pages}; {total} messages.", page=shown.page, pages=shown.pages, total=shown.total))
+st.caption(ngettext("Page {page} of {pages}; {total} message.", "Page {page} of {pages}; {total} messages.",
+                    shown.total, page=shown.page, pages=shown.pages, total=shown.total))
 st.dataframe(
     [
         {

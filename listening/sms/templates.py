@@ -8,8 +8,10 @@ Rules every body keeps (tests/test_templates.py checks each kind in both languag
   phone number to confirm or cancel. Other numbers may be asked to reply 1 or 2.
 * no resident's words, no emotional content, no address: a lost phone shows only a time and a phone number.
 * a resident's text fits one SMS where the language allows: Chinese is UCS-2, 70 characters with the signature
-  (tests/sms/test_templates.py renders each with the longest realistic values). English cannot: the Chinese
-  signature makes the whole message UCS-2 too, so an English text is kept to two segments (134 units).
+  (tests/sms/test_templates.py renders each with the longest realistic values: 31 Dec 23:30, the longest mode,
+  a compound family name, the default centre number; a volunteer with a Latin name costs a second segment).
+  English cannot: mainland carriers require a Chinese signature, which makes the whole message UCS-2 too, and
+  the time, the centre's number and "free" alone pass 70; an English text takes at most three segments.
 * a phone visit says who will call (callers.py: "志愿者王女士", "volunteer Anna", or "a volunteer") and when.
 """
 
