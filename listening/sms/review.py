@@ -3,7 +3,7 @@
 A district's outbox holds hundreds of thousands of rows, so nothing here loads it whole: the page is a LIMIT/OFFSET
 query over the columns the page shows, ordered on the indexed `due_at`, the counts are SQL counts, and names are
 looked up for the page's numbers only. Messages that need a person (a failure, a number to phone instead, no
-provider configured) come first; then the rest, latest due first.
+provider configured) come first; then the rest, latest due first (two queries, each one page long).
 
 Bodies hold no resident's words (listening/sms/templates.py), but they do tie a resident to a visit: every
 resident shown is recorded as viewed (listening/privacy/views.py, context "sms"). Numbers are always masked.
@@ -99,10 +99,11 @@ def _conditions(filters: MessageFilter) -> list:
 
 
 def _needs_a_person():
+    # COALESCE: a NULL error_message must make this false, not NULL, so that NOT(...) holds the rest exactly.
     return sa.or_(
         col(OutboundMessage.status).in_(outbox.FAILED_STATUSES),
         sa.and_(col(OutboundMessage.status) == MessageStatus.not_sent,
-                col(OutboundMessage.error_message).in_(NEEDS_A_PERSON)),
+                sa.func.coalesce(col(OutboundMessage.error_message), "").in_(NEEDS_A_PERSON)),
     )
 
 
@@ -120,11 +121,18 @@ def review_page(session: Session, *, actor: Account, filters: MessageFilter = Me
     total = session.exec(select(sa.func.count()).select_from(OutboundMessage).where(*where)).one()
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
-    first_needs = sa.case((_needs_a_person(), 0), else_=1)
-    query = (select(*_COLUMNS).where(*where)
-             .order_by(first_needs, col(OutboundMessage.due_at).desc(), col(OutboundMessage.id).desc())
-             .offset((page - 1) * page_size).limit(page_size))
-    found = session.exec(query).all()
+    # Two queries rather than ORDER BY a CASE: each walks the due_at index and stops after one page.
+    needs = _needs_a_person()
+    first_count = session.exec(select(sa.func.count()).select_from(OutboundMessage).where(*where, needs)).one()
+    offset = (page - 1) * page_size
+    latest_first = (col(OutboundMessage.due_at).desc(), col(OutboundMessage.id).desc())
+    found = []
+    if offset < first_count:
+        found += session.exec(select(*_COLUMNS).where(*where, needs).order_by(*latest_first)
+                              .offset(offset).limit(page_size)).all()
+    if len(found) < page_size:
+        found += session.exec(select(*_COLUMNS).where(*where, sa.not_(needs)).order_by(*latest_first)
+                              .offset(max(0, offset - first_count)).limit(page_size - len(found))).all()
     names = _names(session, found)
     shown = [resident_id for (kind, phone), (_name, resident_id) in names.items()
              if kind == RecipientKind.resident and resident_id is not None]
