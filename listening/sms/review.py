@@ -118,12 +118,14 @@ def review_page(session: Session, *, actor: Account, filters: MessageFilter = Me
     """One page of the outbox for a coordinator: messages that need a person first, then latest due first."""
     require_role(actor, Role.coordinator)
     where = _conditions(filters)
-    total = session.exec(select(sa.func.count()).select_from(OutboundMessage).where(*where)).one()
+    needs = _needs_a_person()
+    total, first_count = session.exec(
+        select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((needs, 1), else_=0)), 0))
+        .select_from(OutboundMessage).where(*where)
+    ).one()
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
     # Two queries rather than ORDER BY a CASE: each walks the due_at index and stops after one page.
-    needs = _needs_a_person()
-    first_count = session.exec(select(sa.func.count()).select_from(OutboundMessage).where(*where, needs)).one()
     offset = (page - 1) * page_size
     latest_first = (col(OutboundMessage.due_at).desc(), col(OutboundMessage.id).desc())
     found = []
