@@ -20,6 +20,7 @@ from listening.models import (
     MessageStatus,
     Mode,
     Outcome,
+    RecipientKind,
     ReplyIntentValue,
     RequestSource,
     RequestStatus,
@@ -106,6 +107,11 @@ LABELS: Registry = {
         MessageStatus.expired: N_("expired"),
         MessageStatus.cancelled: N_("cancelled"),
         MessageStatus.not_sent: N_("not sent"),
+    },
+    RecipientKind: {
+        RecipientKind.resident: N_("resident"),
+        RecipientKind.volunteer: N_("volunteer"),
+        RecipientKind.coordinator: N_("coordinator"),
     },
     ReplyIntentValue: {
         ReplyIntentValue.confirm: N_("confirms"),

@@ -31,13 +31,11 @@ from listening.models import (
     MessageStatus,
     OutboundMessage,
     RecipientKind,
-    Resident,
     Role,
     SmsOptOut,
     WorkerHeartbeat,
     utcnow,
 )
-from listening.privacy import views
 from listening.sms.segments import segment_count
 
 OPTED_OUT = "not sent: the number opted out"
@@ -46,12 +44,14 @@ OPTED_OUT = "not sent: the number opted out"
 QUIET_PHONE_INSTEAD = "not sent: quiet hours until the visit; phone instead"
 QUIET_REMINDER_SKIPPED = "not sent: quiet hours until the visit; reminder skipped"
 REMINDER_REDUNDANT = "not sent: the booking notice goes at the same time"
+REMINDER_SOON_AFTER_BOOKING = "not sent: the booking notice went less than a day before"
 # What the SMS page shows for the reasons above (the stored text stays English, like a provider's error).
 NOT_SENT_REASONS = {
     OPTED_OUT: N_("Not sent: the number opted out of SMS."),
     QUIET_PHONE_INSTEAD: N_("Not sent: quiet hours last until the visit. Please phone instead."),
     QUIET_REMINDER_SKIPPED: N_("Not sent: quiet hours last until the visit; the reminder was skipped."),
     REMINDER_REDUNDANT: N_("Not sent: the booking notice goes at the same time."),
+    REMINDER_SOON_AFTER_BOOKING: N_("Not sent: the booking notice went less than a day before."),
 }
 REMINDER_KINDS = frozenset({MessageKind.reminder_24h, MessageKind.reminder_2h})
 FAILED_STATUSES = (MessageStatus.failed, MessageStatus.undelivered)
@@ -177,26 +177,6 @@ class WorkerState:
 
 
 HEARTBEAT_STALE_AFTER = timedelta(seconds=30)
-
-
-def messages_for_review(session: Session, *, actor: Account, limit: int = 500) -> list[OutboundMessage]:
-    """Failures first (with the provider's error) and messages quiet hours held back (phone instead), then
-    everything else, newest first."""
-    require_role(actor, Role.coordinator)
-    needs_action = sa.or_(col(OutboundMessage.status).in_(FAILED_STATUSES),
-                          col(OutboundMessage.error_message) == QUIET_PHONE_INSTEAD)
-    failures_first = sa.case((needs_action, 0), else_=1)
-    query = (
-        select(OutboundMessage)
-        .order_by(failures_first, col(OutboundMessage.created_at).desc(), col(OutboundMessage.id).desc())
-        .limit(limit)
-    )
-    messages = list(session.exec(query))
-    shown = {m.to_phone for m in messages if m.recipient_kind == RecipientKind.resident}
-    if shown:
-        ids = session.exec(select(Resident.id).where(col(Resident.phone).in_(shown))).all()
-        views.record_view(session, viewer=actor, resident_ids=ids, context=views.ViewContext.sms)
-    return messages
 
 
 def workers(session: Session, *, actor: Account, now: datetime | None = None) -> list[WorkerState]:

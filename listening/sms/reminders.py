@@ -5,6 +5,10 @@ The worker that sends them is listening/sms/worker.py (`python -m listening work
 Dedupe keys name the cause and the recipient (``visit:12:reminder_2h:volunteer:7``), so calling any of these
 twice for the same visit creates nothing new. Reminders and visit notices expire when the visit starts.
 
+A 24 h reminder is not sent when the booking notice leaves less than a day before it (`REMINDER_GAP`): the
+resident has just been told, and three texts in a morning (received, booked, reminder) is two too many. The 2 h
+reminder stays: it is the one that gets people to the door, or to the phone.
+
 Quiet hours (21:00-08:00) push a non-urgent message to the window's end; one they would hold until the visit
 starts is written `not_sent` with its reason (listening/sms/outbox.py), and `phone_calls` tells the coordinator
 who must be phoned instead.
@@ -26,20 +30,24 @@ from listening.models import (
     ListeningRequest,
     MessageKind,
     MessageStatus,
+    Mode,
     OutboundMessage,
     RecipientKind,
     Resident,
     Role,
     Visit,
+    VisitRole,
     VisitVolunteer,
     Volunteer,
     utcnow,
 )
 from listening.privacy import views
-from listening.sms import outbox, templates
+from listening.sms import callers, outbox, templates
 from listening.staff.auth import has_password
 
 REMINDERS = ((MessageKind.reminder_24h, timedelta(hours=24)), (MessageKind.reminder_2h, timedelta(hours=2)))
+# A 24 h reminder due less than this after the booking notice leaves is redundant (REMINDER_SOON_AFTER_BOOKING).
+REMINDER_GAP = timedelta(hours=24)
 
 
 def _resident_of(session: Session, request: ListeningRequest) -> Resident | None:
@@ -87,12 +95,28 @@ def _dedupe_key(visit: Visit, kind: MessageKind, suffix: str) -> str:
     return f"visit:{visit.id}:{kind.value}:{suffix}"
 
 
+def _caller(session: Session, visit: Visit, locale: str) -> str | None:
+    """The short name of the volunteer who phones the resident: the lead, or the only one; None: "a volunteer"."""
+    rows = session.exec(
+        select(Volunteer.full_name, Volunteer.gender, VisitVolunteer.role)
+        .join(VisitVolunteer, col(VisitVolunteer.volunteer_id) == col(Volunteer.id))
+        .where(VisitVolunteer.visit_id == visit.id)
+    ).all()
+    leads = [row for row in rows if row.role == VisitRole.lead]
+    chosen = leads if leads else rows
+    if len(chosen) != 1:
+        return None
+    return callers.short_name(chosen[0].full_name, chosen[0].gender, locale=locale)
+
+
 def _visit_message(session: Session, visit: Visit, kind: MessageKind, recipient: tuple, *, due_at: datetime,
                    expires_at: datetime | None, now: datetime,
                    skip_reason: str | None = None) -> OutboundMessage | None:
     recipient_kind, suffix, phone, locale, signs_in = recipient
+    caller = (_caller(session, visit, locale)
+              if recipient_kind == RecipientKind.resident and visit.mode == Mode.phone else None)
     body = templates.render(kind, locale=locale, to_phone=phone, recipient=recipient_kind.value,
-                            starts_at=visit.starts_at, mode=visit.mode, signs_in=signs_in)
+                            starts_at=visit.starts_at, mode=visit.mode, caller=caller, signs_in=signs_in)
     return outbox.enqueue(session, kind=kind, recipient_kind=recipient_kind, to_phone=phone, body=body,
                           dedupe_key=_dedupe_key(visit, kind, suffix), locale=locale, due_at=due_at,
                           expires_at=expires_at, request_id=visit.request_id, visit_id=visit.id, now=now,
@@ -115,7 +139,8 @@ def on_visit_scheduled(session: Session, *, visit: Visit, now: datetime | None =
     """The booking notice to the resident and each volunteer, and the 24 h and 2 h reminders to all of them.
 
     A reminder whose moment has already passed (a visit booked for this afternoon) is not written: the
-    booking notice has just told them. Quiet hours push each to the earliest moment outside them; a reminder
+    booking notice has just told them. A 24 h reminder due less than a day after the notice leaves is written
+    `not_sent` (REMINDER_SOON_AFTER_BOOKING). Quiet hours push each to the earliest moment outside them; a reminder
     they push to (or before) the booking notice's moment is written `not_sent` (REMINDER_REDUNDANT), and a
     message they hold until the visit is `not_sent` with its reason (the coordinator phones: `phone_calls`).
     """
@@ -129,9 +154,14 @@ def on_visit_scheduled(session: Session, *, visit: Visit, now: datetime | None =
             if due_at <= now:
                 continue
             moment = outbox.earliest_send(due_at, now=now, expires_at=visit.starts_at)
-            redundant = moment is not None and notice_at is not None and moment <= notice_at
+            skip = None
+            if moment is not None and notice_at is not None and moment <= notice_at:
+                skip = outbox.REMINDER_REDUNDANT
+            elif (kind == MessageKind.reminder_24h and moment is not None and notice_at is not None
+                  and moment - notice_at < REMINDER_GAP):
+                skip = outbox.REMINDER_SOON_AFTER_BOOKING
             _visit_message(session, visit, kind, recipient, due_at=due_at, expires_at=visit.starts_at, now=now,
-                           skip_reason=outbox.REMINDER_REDUNDANT if redundant else None)
+                           skip_reason=skip)
 
 
 def on_visit_cancelled(session: Session, *, visit: Visit, now: datetime | None = None) -> None:

@@ -7,6 +7,12 @@ Rules every body keeps (tests/test_templates.py checks each kind in both languag
 * Twilio has no two-way SMS for +86 numbers, so a +86 number is never asked to reply: it is given the centre's
   phone number to confirm or cancel. Other numbers may be asked to reply 1 or 2.
 * no resident's words, no emotional content, no address: a lost phone shows only a time and a phone number.
+* a resident's text fits one SMS where the language allows: Chinese is UCS-2, 70 characters with the signature
+  (tests/sms/test_templates.py renders each with the longest realistic values: 31 Dec 23:30, the longest mode,
+  a compound family name, the default centre number; a volunteer with a Latin name costs a second segment).
+  English cannot: mainland carriers require a Chinese signature, which makes the whole message UCS-2 too, and
+  the time, the centre's number and "free" alone pass 70; an English text takes at most three segments.
+* a phone visit says who will call (callers.py: "志愿者王女士", "volunteer Anna", or "a volunteer") and when.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_skeleton, format_time
 
 from listening.core.config import get_settings
 from listening.core.i18n import DEFAULT_LOCALE, LOCALES, N_, translations
@@ -23,12 +30,17 @@ from listening.models import MessageKind, Mode
 
 SIGNATURE = "【倾听一小时】"
 
-_FREE_RESIDENT = N_("This service is free; no volunteer will ever ask you for money.")
+_FREE_RESIDENT = N_("It is free; volunteers never ask for money.")
 _FREE_VOLUNTEER = N_("The service is free for residents; never accept money or gifts.")
-_CALL_TO_CONFIRM = N_("To confirm or cancel, please call the centre on {centre_phone}.")
+_CALL_TO_CONFIRM = N_("To confirm or cancel, call {centre_phone}.")
 _REPLY_TO_CONFIRM = N_("Reply 1 to confirm or 2 to cancel.")
-_CALL_TO_REBOOK = N_("To ask for another time, please call the centre on {centre_phone}.")
-_CALL_WITH_QUESTIONS = N_("Questions: please call the centre on {centre_phone}.")
+_CALL_TO_REBOOK = N_("For another time, call {centre_phone}.")
+_CALL_WITH_QUESTIONS = N_("Questions: call {centre_phone}.")
+# A resident's visit time, short: "12月31日23:30", "Dec 31, 11:30 PM" (no year: a visit is days away at most).
+_RESIDENT_WHEN = N_("{date}, {time}")
+# Who will phone a resident for a phone visit (callers.py); never at the start of a sentence.
+_CALLER_NAMED = N_("volunteer {name}")
+_CALLER_UNNAMED = N_("a volunteer")
 # A re-alert (`realert=True`): the same facts, and that nobody has taken the escalation on yet.
 _REALERT = N_("Safeguarding alert {reference} is still not acknowledged: a coordinator is needed now. "
               "Please open the app.")
@@ -36,11 +48,11 @@ _REALERT = N_("Safeguarding alert {reference} is still not acknowledged: a coord
 # (main text for a resident, main text for a volunteer or coordinator). None: that recipient never gets the kind.
 _MAIN: dict[MessageKind, tuple[str | None, str | None]] = {
     MessageKind.request_received: (
-        N_("We have received your request for a listening hour. A coordinator will arrange a time with you soon."),
+        N_("We have your request for a listening hour and will arrange a time with you soon."),
         None,
     ),
     MessageKind.visit_scheduled: (
-        N_("Your listening hour is booked for {when} ({mode})."),
+        N_("Your listening hour is booked: {when} ({mode})."),
         N_("You have a listening visit on {when} ({mode}). The details are in the app."),
     ),
     MessageKind.reminder_24h: (
@@ -48,15 +60,15 @@ _MAIN: dict[MessageKind, tuple[str | None, str | None]] = {
         N_("Reminder: you have a listening visit tomorrow, {when} ({mode})."),
     ),
     MessageKind.reminder_2h: (
-        N_("Reminder: your listening hour starts in 2 hours, at {when} ({mode})."),
+        N_("Reminder: your listening hour starts at {when} ({mode})."),
         N_("Reminder: your listening visit starts in 2 hours, at {when} ({mode})."),
     ),
     MessageKind.cancellation: (
-        N_("Your listening hour on {when} has been cancelled."),
+        N_("Your listening hour on {when} is cancelled."),
         N_("The listening visit on {when} has been cancelled. You do not need to go."),
     ),
     MessageKind.no_show_followup: (
-        N_("We missed you at your listening hour on {when}. We hope you are well."),
+        N_("We missed you at your listening hour on {when}; we hope you are well."),
         None,
     ),
     MessageKind.safeguarding_alert: (
@@ -68,7 +80,7 @@ _MAIN: dict[MessageKind, tuple[str | None, str | None]] = {
         None,
     ),
     MessageKind.reply_ack: (
-        N_("Thank you, your listening hour on {when} is confirmed."),
+        N_("Thank you: your listening hour on {when} is confirmed."),
         None,
     ),
     MessageKind.coordinator_notice: (
@@ -93,6 +105,13 @@ _VOLUNTEER_WHERE = {
 }
 _VOLUNTEER_VISIT_KINDS = frozenset({MessageKind.visit_scheduled, MessageKind.reminder_24h, MessageKind.reminder_2h})
 
+# A phone visit: the resident is told who will call them, and when (the mode goes without saying).
+_PHONE_VISIT: dict[MessageKind, str] = {
+    MessageKind.visit_scheduled: N_("Your listening hour is booked: {caller} will call you on {when}."),
+    MessageKind.reminder_24h: N_("Reminder: {caller} will call you tomorrow, {when}."),
+    MessageKind.reminder_2h: N_("Reminder: {caller} will call you at {when}."),
+}
+
 RESIDENT_ONLY = frozenset(kind for kind, (resident, staff) in _MAIN.items() if staff is None)
 STAFF_ONLY = frozenset(kind for kind, (resident, staff) in _MAIN.items() if resident is None)
 
@@ -101,8 +120,9 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     """The body of one SMS. `recipient` is "resident" (the default), "volunteer" or "coordinator" (the default
     for safeguarding alerts and coordinator notices).
 
-    Params: `starts_at` (aware datetime, shown in settings.tz) and `mode` (Mode) for visit messages, and
-    `signs_in=False` for a volunteer without an account (the SMS then says where, or whom to call);
+    Params: `starts_at` (aware datetime, shown in settings.tz) and `mode` (Mode) for visit messages, `caller`
+    (callers.short_name, or None for "a volunteer") for a resident's phone visit, and `signs_in=False` for a
+    volunteer without an account (the SMS then says where, or whom to call);
     `escalation_id` for a safeguarding alert (`realert=True` when nobody has acknowledged it yet), `request_id`
     for a coordinator notice (shown as #id); `username`, `code` and `hours` for an account invite.
     """
@@ -118,18 +138,24 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
         main = _REALERT
     if main is None:
         raise ValueError(f"{kind} is not a message for a {recipient}")
+    mode = params.get("mode")
+    if to_resident and mode is not None and Mode(mode) == Mode.phone and kind in _PHONE_VISIT:
+        main = _PHONE_VISIT[kind]
 
     reference = params.get("escalation_id") or params.get("request_id")
     values: dict[str, object] = {"centre_phone": settings.centre_phone, "reference": f"#{reference}" if reference else ""}
     starts_at = params.get("starts_at")
-    if isinstance(starts_at, datetime):
+    if isinstance(starts_at, datetime) and to_resident:
+        values["when"] = _resident_when(starts_at.astimezone(settings.tz), locale)
+    elif isinstance(starts_at, datetime):
         values["when"] = babel_format_datetime(
             starts_at.astimezone(settings.tz), format="short", tzinfo=settings.tz, locale=locale
         )
-    mode = params.get("mode")
     if mode is not None:
         values["mode"] = label_in(Mode(mode), locale)
     values.update({key: params[key] for key in ("username", "code", "hours") if key in params})
+    caller = params.get("caller")
+    values["caller"] = text(_CALLER_NAMED).format(name=caller) if caller else text(_CALLER_UNNAMED)
 
     without_app = recipient == "volunteer" and params.get("signs_in") is False and kind in _VOLUNTEER_VISIT_KINDS
     if without_app and kind == MessageKind.visit_scheduled:
@@ -144,6 +170,15 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
         parts.append(text(_NEVER_SHARE_CODE if kind == MessageKind.account_invite else _FREE_VOLUNTEER))
     separator = "" if locale == DEFAULT_LOCALE else " "  # Chinese runs sentences together
     return SIGNATURE + separator.join(parts)
+
+
+def _resident_when(local: datetime, locale: str) -> str:
+    """Month, day and time, without the year or the narrow spaces CLDR puts before "PM"."""
+    tz = local.tzinfo
+    day = format_skeleton("MMMd", local, tzinfo=tz, locale=locale)
+    clock = format_time(local, "short", tzinfo=tz, locale=locale)
+    when = translations(locale).gettext(_RESIDENT_WHEN).format(date=day, time=clock)
+    return when.replace("\u202f", " ").replace("\u00a0", " ")
 
 
 def _resident_actions(kind: MessageKind, to_phone: str) -> list[str]:

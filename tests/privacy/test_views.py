@@ -24,7 +24,7 @@ from listening.privacy.views import ViewContext
 from listening.residents import triage
 from listening.sessions.logs import loggable_visits
 from listening.sessions.visits import my_visits
-from listening.sms import outbox
+from listening.sms import review as sms_review
 from tests.privacy.test_erasure import erased_setup  # noqa: F401
 
 
@@ -36,7 +36,7 @@ def contexts(session, resident_id: int) -> set[str]:
     (ViewContext.triage_list, lambda s, who, request_id: triage.open_requests(s, actor=who)),
     (ViewContext.request_detail, lambda s, who, request_id: triage.request_detail(s, actor=who, request_id=request_id)),
     (ViewContext.call, lambda s, who, request_id: triage.reveal_phone(s, actor=who, request_id=request_id)),
-    (ViewContext.sms, lambda s, who, request_id: outbox.messages_for_review(s, actor=who)),
+    (ViewContext.sms, lambda s, who, request_id: sms_review.review_page(s, actor=who)),
     (ViewContext.safeguarding, lambda s, who, request_id: safeguarding.open_escalations(s, actor=who)),
 ])
 def test_each_staff_view_of_a_resident_is_audited(session, erased_setup, context, show):  # noqa: F811

@@ -11,6 +11,7 @@ from listening.core.config import get_settings
 from listening.core.errors import IllegalTransition, NotAllowed
 from listening.models import MessageKind, MessageStatus, OutboundMessage, RecipientKind, SmsOptOut
 from listening.sms import outbox
+from listening.sms import review as sms_review
 from tests import factories
 from tests.factories.sms_helpers import RESIDENT_PHONE
 
@@ -86,8 +87,8 @@ def test_review_shows_failures_first_and_resend_makes_a_new_row(session):
     failed = add(session, key="bad")
     failed.status, failed.error_code, failed.error_message = MessageStatus.failed, "21211", "invalid number"
     session.flush()
-    review = outbox.messages_for_review(session, actor=coordinator)
-    assert [m.id for m in review] == [failed.id, ok.id]
+    review = sms_review.review_page(session, actor=coordinator)
+    assert [m.id for m in review.rows] == [failed.id, ok.id]
 
     copy = outbox.resend(session, actor=coordinator, message_id=failed.id, now=NOON_SHENZHEN)
     assert copy.status == MessageStatus.queued and copy.body == failed.body and copy.dedupe_key == f"resend:{failed.id}:1"

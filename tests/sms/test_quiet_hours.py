@@ -26,6 +26,7 @@ from listening.models import (
     VisitStatus,
 )
 from listening.sms import outbox, reminders
+from listening.sms import review as sms_review
 from listening.sms.transport import Accepted
 from listening.sms.worker import Worker
 from listening.volunteers import availability
@@ -280,9 +281,9 @@ def test_the_worker_marks_what_quiet_hours_now_hold_until_expiry(session, engine
 def test_the_sms_review_lists_phone_instead_rows_first(session):
     booked(session, starts_at=at(2026, 3, 6, 10), now=at(2026, 3, 5, 22))
     booked(session, starts_at=at(2026, 3, 6, 8), now=at(2026, 3, 5, 22))
-    review = outbox.messages_for_review(session, actor=factories.coordinator(session))
-    first = [m.error_message for m in review[:2]]
-    assert first == [outbox.QUIET_PHONE_INSTEAD] * 2
+    review = sms_review.review_page(session, actor=factories.coordinator(session))
+    first = [m.reason for m in review.rows[:2]]
+    assert first == [outbox.NOT_SENT_REASONS[outbox.QUIET_PHONE_INSTEAD]] * 2
 
 
 # -- through the approval service ----------------------------------------------------------------------------

@@ -69,6 +69,52 @@ def test_a_visit_this_afternoon_gets_no_24_hour_reminder(session):
     assert kinds == ["reminder_2h", "visit_scheduled"]
 
 
+def _resident_reminder_24h(session, *, booked_before: timedelta) -> OutboundMessage | None:
+    visit = scheduled_visit(session, starts_at=NOON + booked_before, volunteers=1)
+    reminders.on_visit_scheduled(session, visit=visit, now=NOON)
+    return next((r for r in messages(session) if r.visit_id == visit.id and r.kind == MessageKind.reminder_24h
+                 and r.recipient_kind == RecipientKind.resident), None)
+
+
+@pytest.mark.parametrize("booked_before", [timedelta(hours=23, minutes=59), timedelta(hours=24, minutes=1)])
+def test_a_visit_booked_about_a_day_ahead_gets_no_24_hour_reminder(session, booked_before):
+    """Booked 23h59 ahead, the reminder's moment has passed: not written. Booked 24h01 ahead, it would follow the
+    booking notice by a minute: written `not_sent` with its reason, so the SMS page says why."""
+    reminder = _resident_reminder_24h(session, booked_before=booked_before)
+    if booked_before < timedelta(hours=24):
+        assert reminder is None
+    else:
+        assert reminder.status == MessageStatus.not_sent
+        assert reminder.error_message == outbox.REMINDER_SOON_AFTER_BOOKING
+
+
+@pytest.mark.parametrize("booked_before, sent", [(timedelta(hours=47, minutes=59), False),
+                                                 (timedelta(hours=48, minutes=1), True)])
+def test_the_24_hour_reminder_goes_only_a_day_or_more_after_the_booking_notice(session, booked_before, sent):
+    reminder = _resident_reminder_24h(session, booked_before=booked_before)
+    assert reminder.status == (MessageStatus.queued if sent else MessageStatus.not_sent)
+    residents = [r for r in messages(session) if r.recipient_kind == RecipientKind.resident]
+    assert {r.kind for r in residents if r.status == MessageStatus.queued} == (
+        {MessageKind.visit_scheduled, MessageKind.reminder_24h, MessageKind.reminder_2h} if sent
+        else {MessageKind.visit_scheduled, MessageKind.reminder_2h})  # the 2 h reminder always stays
+
+
+def test_a_phone_visit_tells_the_resident_which_volunteer_will_call(session):
+    from listening.models import Mode
+
+    visit = scheduled_visit(session, starts_at=NOON + timedelta(days=3), volunteers=2)
+    visit.mode = Mode.phone
+    session.add(visit)
+    session.flush()
+    reminders.on_visit_scheduled(session, visit=visit, now=NOON)
+    rows = messages(session)
+    to_resident = [r for r in rows if r.recipient_kind == RecipientKind.resident and r.status == MessageStatus.queued]
+    assert len(to_resident) == 3
+    assert all("志愿者陈女士" in r.body and "来电" in r.body for r in to_resident)  # the lead, by family name
+    assert all(r.segments == 1 for r in to_resident)
+    assert not any("陈女士" in r.body for r in rows if r.recipient_kind == RecipientKind.volunteer)
+
+
 def test_a_resident_without_sms_consent_gets_nothing(session):
     visit = scheduled_visit(session, starts_at=NOON + timedelta(days=3), consent=False, volunteers=1)
     reminders.on_visit_scheduled(session, visit=visit, now=NOON)

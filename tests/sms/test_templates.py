@@ -57,7 +57,7 @@ def test_a_mainland_resident_is_given_the_centre_phone_and_others_may_reply():
     assert get_settings().centre_phone in mainland
     assert "14:30" in mainland and "上门" in mainland or "家" in mainland
     assert "Reply 1 to confirm or 2 to cancel." in abroad
-    assert "by phone" in abroad and "2:30" in abroad
+    assert "a volunteer will call you" in abroad and "2:30" in abroad  # a phone visit: who calls, and when
 
 
 def test_safeguarding_alert_says_only_the_reference():
@@ -84,3 +84,56 @@ def test_a_volunteer_without_an_account_is_told_when_how_and_where_in_the_sms(lo
     assert ("系统" not in body) if locale == "zh_CN" else ("app" not in body)
     assert ("系统中查看" in with_app) if locale == "zh_CN" else ("in the app" in with_app)
     assert segment_count(body) <= (2 if locale == "zh_CN" else 3)
+
+
+# -- one SMS each ---------------------------------------------------------------------------------------------
+
+LONGEST_WHEN = datetime(2026, 12, 31, 15, 30, tzinfo=UTC)  # 31 Dec, 23:30 in Shenzhen: the widest date and time
+LONGEST_CALLERS = {"zh_CN": "欧阳女士", "en": "Alexandra"}  # a compound family name; a long English first name
+
+
+def resident_bodies(locale: str, phone: str):
+    for kind in MessageKind:
+        if kind in templates.STAFF_ONLY:
+            continue
+        for mode in Mode:
+            for caller in (None, LONGEST_CALLERS[locale]):
+                yield kind, mode, templates.render(kind, locale=locale, to_phone=phone, starts_at=LONGEST_WHEN,
+                                                   mode=mode, caller=caller)
+
+
+def test_every_chinese_text_to_a_resident_is_one_sms():
+    """Chinese is UCS-2: 70 characters, signature included, with the longest date, mode label and caller."""
+    assert len(get_settings().centre_phone) == len("0755-2666-0000")  # the budget assumes a number this long
+    too_long = [(kind.value, mode.value, len(body), body) for kind, mode, body in resident_bodies("zh_CN", MAINLAND)
+                if segment_count(body) != 1]
+    assert too_long == []
+
+
+def test_english_and_numbers_abroad_take_more_and_why():
+    """English cannot fit one SMS: mainland carriers require a Chinese signature, which makes the whole message
+    UCS-2 (70 characters), and the time, the centre's number and "free" alone are longer. A number abroad is also
+    asked to reply 1 or 2, one more sentence. Both are kept to the segments asserted here."""
+    assert max(segment_count(body) for _k, _m, body in resident_bodies("en", MAINLAND)) <= 3
+    assert max(segment_count(body) for _k, _m, body in resident_bodies("en", ABROAD)) <= 4
+    assert max(segment_count(body) for _k, _m, body in resident_bodies("zh_CN", ABROAD)) <= 2
+
+
+@pytest.mark.parametrize("kind", [MessageKind.visit_scheduled, MessageKind.reminder_24h, MessageKind.reminder_2h])
+def test_a_phone_visit_says_who_will_call_and_when(kind):
+    zh = templates.render(kind, locale="zh_CN", to_phone=MAINLAND, starts_at=STARTS_AT, mode=Mode.phone,
+                          caller="王女士")
+    en = templates.render(kind, locale="en", to_phone=MAINLAND, starts_at=STARTS_AT, mode=Mode.phone, caller="Anna")
+    unnamed = templates.render(kind, locale="en", to_phone=MAINLAND, starts_at=STARTS_AT, mode=Mode.phone)
+    assert "志愿者王女士" in zh and "来电" in zh and "3月5日14:30" in zh
+    assert "volunteer Anna will call you" in en and "Mar 5, 2:30 PM" in en
+    assert "a volunteer will call you" in unnamed
+    centre = templates.render(kind, locale="en", to_phone=MAINLAND, starts_at=STARTS_AT, mode=Mode.centre,
+                              caller="Anna")
+    assert "Anna" not in centre and "at the centre" in centre  # nobody calls for a visit at the centre
+
+
+def test_a_volunteer_is_not_told_the_resident_style_short_time():
+    body = templates.render(MessageKind.visit_scheduled, locale="zh_CN", to_phone=MAINLAND, recipient="volunteer",
+                            starts_at=STARTS_AT, mode=Mode.phone, caller="王女士")
+    assert "王女士" not in body and "2026" in body
