@@ -68,7 +68,7 @@ by_id = {c.visit_id: c for c in choices}
 # Labels are made once, in this run's language (the format function may be called again later).
 visit_labels = {c.visit_id: f"{local_time(c.starts_at, 'short')} · {label(c.mode)} · {c.resident_name}"
                 for c in choices}
-visit_id = st.selectbox(_("Visit"), list(by_id), key="log_visit", format_func=visit_labels.get)
+visit_id = st.selectbox(_("Visit"), list(by_id), key="log_visit", format_func=visit_labels.get, placeholder=_("Choose"))
 chosen = by_id[visit_id]
 tz = get_settings().tz
 local_start, local_end = chosen.starts_at.astimezone(tz), chosen.ends_at.astimezone(tz)
@@ -79,7 +79,7 @@ with st.form(f"log_{visit_id}"):
                        key="log_outcome", horizontal=True)
     mode_labels = {m: label(m) for m in Mode}
     mode = st.selectbox(_("How it took place"), list(Mode), index=list(Mode).index(chosen.mode),
-                        format_func=mode_labels.get, key="log_mode")
+                        format_func=mode_labels.get, key="log_mode", placeholder=_("Choose"))
     columns = st.columns(3)
     day = columns[0].date_input(_("Date"), value=local_start.date(), key="log_date")
     start = columns[1].time_input(_("Started"), value=local_start.time(), key="log_start", step=300)

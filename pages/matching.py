@@ -44,7 +44,7 @@ def with_phone_calls(message):
 
 this_week = availability.week_start_of(clock.today())
 week_start = st.selectbox(_("Week"), [this_week + timedelta(weeks=i) for i in range(6)], key="week",
-                          format_func=lambda d: _("Week of {date}", date=format_date(d)))
+                          format_func=lambda d: _("Week of {date}", date=format_date(d)), placeholder=_("Choose"))
 
 if st.button(_("Run matching for this week"), type="primary", key="run"):
     with st.status(_("Matching…"), expanded=True) as status:
@@ -124,7 +124,8 @@ for proposal in pending:
                 choice = st.selectbox(
                     _("Another volunteer or time"), range(len(options)), key=f"change_choice_{rid}",
                     format_func=lambda i, options=options: f"{local_time(options[i].starts_at, 'full')} · "
-                                                           + " + ".join(options[i].volunteer_names))
+                                                           + " + ".join(options[i].volunteer_names),
+                                                           placeholder=_("Choose"))
                 if st.button(_("Save the change"), key=f"change_save_{rid}"):
                     option = options[choice]
                     actions.run(proposals.change, actor=account, request_id=rid,

@@ -57,6 +57,7 @@ if resendable:
             [m.id for m in resendable],
             format_func=lambda i: next(f"{m.id} · {label(m.kind)} · {mask(m.to_phone)}" for m in resendable if m.id == i),
             key="resend_choice",
+            placeholder=_("Choose"),
         )
         if st.form_submit_button(_("Send again")):
             actions.run(outbox.resend, actor=account, message_id=chosen, rerun=False,

@@ -139,12 +139,26 @@ def run_guarded(page, signed_in: Account | None) -> None:
         page.run()
 
 
+# Streamlit writes "Press Enter to apply" / "Press Ctrl+Enter to submit form" under text fields in English only,
+# whatever the page's language: its first span hidden; a length count after it stays (without its joining dot).
+HIDE_INPUT_INSTRUCTIONS = """<style>
+[data-testid="InputInstructions"] > span:first-child { display: none; }
+[data-testid="InputInstructions"] > span:nth-child(2)::before { content: none; }
+</style>"""
+
+
+def house_style() -> None:
+    """Once per run, before any page: the CSS that keeps Streamlit's own English out of a Chinese page."""
+    st.html(HIDE_INPUT_INSTRUCTIONS)
+
+
 def choose_language() -> str:
     """Chinese first; the choice lives in the URL (?lang=en) so it survives a refresh."""
     wanted = st.query_params.get("lang", st.session_state.get("locale", DEFAULT_LOCALE))
     locale = set_locale(wanted if wanted in LOCALES else DEFAULT_LOCALE)
     chosen = st.sidebar.selectbox(
-        "语言 / Language", LOCALES, index=LOCALES.index(locale), format_func=LANGUAGE_NAMES.get, key="language_choice"
+        "语言 / Language", LOCALES, index=LOCALES.index(locale), format_func=LANGUAGE_NAMES.get, key="language_choice",
+        placeholder="语言 / Language",
     )
     if chosen != locale:
         locale = set_locale(chosen)
