@@ -16,6 +16,7 @@ if problem := settings_problem():  # serve.py refuses to start on these; `stream
     st.stop()
 
 with errors.boundary("shell"):
+    shell.house_style()
     shell.choose_language()
     signed_in = shell.current_account()
     st.session_state["account"] = signed_in

@@ -7,6 +7,7 @@ Database work is synchronous, so it never runs on the event loop: handlers witho
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from urllib.parse import urlparse
@@ -26,11 +27,16 @@ from listening.core.text import clean_typed
 from listening.sms import inbound
 from listening.staff import auth
 
+PAGE_PATH = re.compile(r"^[a-z][a-z0-9-]{0,39}$")  # one of our pages' URL paths: never another site's address
+
 
 def _home(request: Request) -> str:
-    """Back to the app, in the language the person was using (only a known locale goes into the URL)."""
+    """Back to the app, in the language the person was using (only a known locale goes into the URL), on the
+    page given as `next` (the staff page opened before signing in) when it is one path segment of ours."""
     lang = request.query_params.get("lang")
-    return f"/?lang={lang}" if lang in LOCALES else "/"
+    page = request.query_params.get("next", "")
+    path = f"/{page}" if PAGE_PATH.match(page) else "/"
+    return f"{path}?lang={lang}" if lang in LOCALES else path
 
 
 def _secure_cookie() -> bool:

@@ -23,11 +23,12 @@ with session_scope() as session:
 
 columns = st.columns(4)
 person = columns[0].selectbox(_("Person"), [None, *people], key="audit_person",
-                              format_func=lambda i: _("anyone") if i is None else people[i])
+                              format_func=lambda i: _("anyone") if i is None else people[i], placeholder=_("Choose"))
 chosen_actions = columns[1].multiselect(_("Action"), list(AuditAction), key="audit_action", placeholder=_("any"),
-                                        format_func=lambda a: audit_view.action_label(a.value))
+                                        format_func=lambda a: audit_view.action_label(a.value), select_all=False)
 entity = columns[2].selectbox(_("Record"), [None, *ENTITY_LABELS], key="audit_entity",
-                              format_func=lambda e: _("any") if e is None else _(ENTITY_LABELS[e]))
+                              format_func=lambda e: _("any") if e is None else _(ENTITY_LABELS[e]),
+                              placeholder=_("Choose"))
 entity_id = columns[3].text_input(_("Record number"), key="audit_entity_id", max_chars=64)
 days = st.date_input(_("Dates"), value=(), key="audit_dates")
 start, end = (days[0], days[-1]) if isinstance(days, tuple) and days else (None, None)

@@ -72,7 +72,8 @@ visit_labels = {c.visit_id: f"{local_time(c.starts_at, 'short')} · {label(c.mod
                 for c in choices}
 wanted = st.query_params.get("visit", "")  # the volunteer's home links here with ?visit=ID
 preselected = list(by_id).index(int(wanted)) if wanted.isdigit() and int(wanted) in by_id else 0
-visit_id = st.selectbox(_("Visit"), list(by_id), key="log_visit", format_func=visit_labels.get, index=preselected)
+visit_id = st.selectbox(_("Visit"), list(by_id), key="log_visit", format_func=visit_labels.get, index=preselected,
+                        placeholder=_("Choose"))
 chosen = by_id[visit_id]
 tz = get_settings().tz
 local_start, local_end = chosen.starts_at.astimezone(tz), chosen.ends_at.astimezone(tz)
@@ -83,7 +84,7 @@ with st.form(f"log_{visit_id}"):
                        key="log_outcome", horizontal=True)
     mode_labels = {m: label(m) for m in Mode}
     mode = st.selectbox(_("How it took place"), list(Mode), index=list(Mode).index(chosen.mode),
-                        format_func=mode_labels.get, key="log_mode")
+                        format_func=mode_labels.get, key="log_mode", placeholder=_("Choose"))
     columns = st.columns(3)
     day = columns[0].date_input(_("Date"), value=local_start.date(), key="log_date")
     start = columns[1].time_input(_("Started"), value=local_start.time(), key="log_start", step=300)

@@ -44,7 +44,7 @@ def with_phone_calls(message):
 
 this_week = availability.week_start_of(clock.today())
 week_start = st.selectbox(_("Week"), [this_week + timedelta(weeks=i) for i in range(6)], key="week",
-                          format_func=lambda d: _("Week of {date}", date=format_date(d)))
+                          format_func=lambda d: _("Week of {date}", date=format_date(d)), placeholder=_("Choose"))
 
 if st.button(_("Run matching for this week"), type="primary", key="run"):
     with st.status(_("Matching…"), expanded=True) as status:

@@ -52,7 +52,8 @@ for rule in mine.rules:
 with st.form("rule_form"):
     st.markdown(_("Add a window"))
     cols = st.columns(3)
-    weekday = cols[0].selectbox(_("Day"), range(7), format_func=weekday_name, key="rule_weekday")
+    weekday = cols[0].selectbox(_("Day"), range(7), format_func=weekday_name, key="rule_weekday",
+                                placeholder=_("Choose"))
     start = cols[1].time_input(_("From"), value=time(19), step=timedelta(hours=1), key="rule_start")
     end = cols[2].time_input(_("To"), value=time(21), step=timedelta(hours=1), key="rule_end")
     cols = st.columns(3)

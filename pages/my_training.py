@@ -85,7 +85,8 @@ st.subheader(_("Take a quiz"))
 actions.show_flash()
 quiz_modules = {m.module.code: module_title(m.module) for m in status.modules
                 if m.module.requires_quiz and training.quiz_questions(m.module.code)}
-code = st.selectbox(_("Module"), list(quiz_modules), format_func=quiz_modules.get, index=None, key="quiz_module")
+code = st.selectbox(_("Module"), list(quiz_modules), format_func=quiz_modules.get, index=None, key="quiz_module",
+                    placeholder=_("Choose"))
 if code:
     questions = training.quiz_questions(code)
     with st.form(f"quiz_{code}"):

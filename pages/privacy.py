@@ -30,7 +30,8 @@ if not found:
     st.stop()
 
 names = {r.id: f"#{r.id} · {r.name} · {r.phone_masked}" for r in found}
-resident_id = st.selectbox(_("Resident"), list(names), format_func=names.get, key="privacy_resident")
+resident_id = st.selectbox(_("Resident"), list(names), format_func=names.get, key="privacy_resident",
+                           placeholder=_("Choose"))
 chosen = next(r for r in found if r.id == resident_id)
 
 viewed, download, erase = st.tabs([_("Who viewed"), _("Copy for the resident"), _("Erase")])
@@ -60,7 +61,7 @@ with erase:
     st.warning(_("Erasure removes the resident, their requests, visits, session logs, escalations and SMS. It "
                  "cannot be undone. A number that opted out of SMS stays blocked (only a hash is kept)."))
     reason = st.selectbox(_("Reason"), list(erasure.ErasureReason), key="privacy_reason",
-                          format_func=lambda r: _(erasure.REASON_LABELS[r]))
+                          format_func=lambda r: _(erasure.REASON_LABELS[r]), placeholder=_("Choose"))
     st.text(_("Type the resident's name to confirm:"))
     st.code(chosen.name, language=None)
     confirm_name = st.text_input(_("Name"), key="privacy_confirm_name", max_chars=50)

@@ -87,7 +87,8 @@ def card(e: safeguarding.EscalationView) -> None:
             if choices:
                 row = st.columns([3, 1], vertical_alignment="bottom")
                 outcome = row[0].selectbox(_("What came of it"), choices, key=f"outcome_{e.id}",
-                                           format_func=lambda k: _(safeguarding.OUTCOME_LABELS[k]))
+                                           format_func=lambda k: _(safeguarding.OUTCOME_LABELS[k]),
+                                           placeholder=_("Choose"))
                 if row[1].button(_("Record the outcome"), key=f"record_outcome_{e.id}"):
                     actions.run(safeguarding.record_outcome, actor=account, escalation_id=e.id, kind=outcome,
                                 success=_("Outcome recorded."))
@@ -230,7 +231,8 @@ with tab_rota:
     with st.form("add_shift"):
         st.markdown("**" + _("Add a duty shift") + "**")
         columns = st.columns(4)
-        who = columns[0].selectbox(_("Coordinator"), list(names), format_func=names.get, key="shift_who")
+        who = columns[0].selectbox(_("Coordinator"), list(names), format_func=names.get, key="shift_who",
+                                   placeholder=_("Choose"))
         day = columns[1].date_input(_("Date"), value=today, key="shift_day")
         start_time = columns[2].time_input(_("Starts"), value=time(8, 0), key="shift_start")
         hours = columns[3].number_input(_("Hours"), min_value=1, max_value=168, value=12, step=1, key="shift_hours")

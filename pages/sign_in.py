@@ -1,5 +1,6 @@
 import streamlit as st
 
+from listening.core.config import get_settings
 from listening.core.errors import ServiceError
 from listening.core.i18n import _, get_locale
 from listening.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -9,6 +10,9 @@ from ui.inert import NAME, md
 
 st.title(_("Listening Hour"))
 st.caption(_("Free listening by trained volunteers of your community centre."))
+wanted = shell.page_wanted_before_sign_in()
+if wanted:  # a staff page's address, opened signed out: that page follows the sign-in
+    st.info(_("Please sign in to open this page."), icon=":material/lock:")
 
 with st.form("sign_in"):
     username = st.text_input(_("Username"), key="username")
@@ -30,7 +34,8 @@ if submitted:
         st.success(_("Welcome, {name}.", name=md(account.display_name, max_chars=NAME)))
         if new_session.ticket:
             # The browser fetches its HttpOnly cookie once, so a refresh keeps it signed in.
-            shell.redirect(f"/api/auth/session?ticket={new_session.ticket}&lang={get_locale()}")
+            then = f"&next={wanted}" if wanted else ""
+            shell.redirect(f"/api/auth/session?ticket={new_session.ticket}&lang={get_locale()}{then}")
             st.stop()
         st.caption(_("This browser does not keep cookies for this site, so a refresh will sign you out."))
         st.button(_("Continue"), key="continue_signed_in")  # any click reruns into the signed-in pages
@@ -38,7 +43,10 @@ if submitted:
 
 shell.link("pages/set_password.py", _("Have an invitation code? Set your password"), icon=":material/key:")
 
-st.info(_("Residents do not need an account: ask for a listening hour on the public request page or call the centre."))
+with st.container(border=True):
+    st.markdown(_("Residents do not need an account: ask for a listening hour, or call the centre on {phone}.",
+                  phone=get_settings().centre_phone))
+    shell.link("pages/request.py", _("Ask for a listening hour"), icon=":material/chat:")
 
 if shell.demo_mode():
     with st.expander(_("Demo accounts"), expanded=True):

@@ -75,6 +75,7 @@ if resendable:
             [r.id for r in resendable],
             format_func=lambda i: next(f"{r.id} · {label(r.kind)} · {r.masked_phone}" for r in resendable if r.id == i),
             key="resend_choice",
+            placeholder=_("Choose"),
         )
         if st.form_submit_button(_("Send again")):
             actions.run(outbox.resend, actor=account, message_id=chosen, rerun=False,

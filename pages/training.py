@@ -59,7 +59,8 @@ overview_tab, one, record, import_tab, applicant, shadow = st.tabs(
 with overview_tab:
     left, middle, right = st.columns([2, 2, 1])
     search = left.text_input(_("Search by name or phone"), key="training_search")
-    stages = middle.multiselect(_("Stage"), list(Stage), format_func=stage_label, key="training_stages", placeholder=_("Choose"))
+    stages = middle.multiselect(_("Stage"), list(Stage), format_func=stage_label, key="training_stages",
+                                placeholder=_("Choose"), select_all=False)
     attention = right.checkbox(_("Expired or expiring only"), key="training_attention")
     rows = training.filter_overview(everyone, search=search or None, stages=stages or None, attention_only=attention)
     shown = pager.show(rows, key="training_page")
@@ -83,7 +84,8 @@ with overview_tab:
     )
 
 with one:
-    chosen = st.selectbox(_("Volunteer"), list(names), format_func=names.get, index=None, key="timeline_volunteer")
+    chosen = st.selectbox(_("Volunteer"), list(names), format_func=names.get, index=None, key="timeline_volunteer",
+                          placeholder=_("Choose"))
     if chosen is not None:
         with session_scope() as session:
             status = training.training_status(session, volunteer_id=chosen, on=today)
@@ -114,8 +116,10 @@ with one:
 
 with record:
     with st.form("record_completions"):
-        who = st.multiselect(_("Volunteers"), list(names), format_func=names.get, key="record_volunteers", placeholder=_("Choose"))
-        which = st.multiselect(_("Modules"), list(module_names), format_func=module_names.get, key="record_modules", placeholder=_("Choose"))
+        who = st.multiselect(_("Volunteers"), list(names), format_func=names.get, key="record_volunteers",
+                             placeholder=_("Choose"), select_all=False)
+        which = st.multiselect(_("Modules"), list(module_names), format_func=module_names.get, key="record_modules",
+                               placeholder=_("Choose"), select_all=False)
         when = st.date_input(_("Completed on"), value=today, max_value=today, key="record_date")
         if st.form_submit_button(_("Record completions")):
             actions.run(training.record_completions, actor=account, volunteer_ids=who, module_codes=which,
@@ -147,12 +151,13 @@ with import_tab:
 with applicant:
     with st.form("add_applicant"):
         full_name = st.text_input(_("Name"), key="applicant_name")
-        gender = st.selectbox(_("Gender"), list(Gender), format_func=label, key="applicant_gender")
+        gender = st.selectbox(_("Gender"), list(Gender), format_func=label, key="applicant_gender",
+                              placeholder=_("Choose"))
         phone = st.text_input(_("Phone"), key="applicant_phone")
         community = st.selectbox(_("Community"), [c for c, _name in communities],
-                                 format_func=dict(communities).get, key="applicant_community")
+                                 format_func=dict(communities).get, key="applicant_community", placeholder=_("Choose"))
         languages = st.multiselect(_("Languages"), list(Language), default=[Language.mandarin], format_func=label,
-                                   key="applicant_languages", placeholder=_("Choose"))
+                                   key="applicant_languages", placeholder=_("Choose"), select_all=False)
         if st.form_submit_button(_("Add applicant")):
             actions.run(training.add_applicant, actor=account, full_name=full_name, gender=gender, phone=phone,
                         community_id=community, languages=languages,
@@ -166,8 +171,9 @@ with shadow:
                         training.curriculum().shadow_sessions_required))
     with st.form("record_shadow"):
         learner = st.selectbox(_("Volunteer"), list(learners), format_func=learners.get, index=None,
-                               key="shadow_volunteer")
-        mentor = st.selectbox(_("Mentor"), list(mentors), format_func=mentors.get, index=None, key="shadow_mentor")
+                               key="shadow_volunteer", placeholder=_("Choose"))
+        mentor = st.selectbox(_("Mentor"), list(mentors), format_func=mentors.get, index=None, key="shadow_mentor",
+                              placeholder=_("Choose"))
         observed_on = st.date_input(_("Observed on"), value=today, max_value=today, key="shadow_date")
         if st.form_submit_button(_("Record observed session")):
             if learner is None or mentor is None:

@@ -12,6 +12,7 @@ from listening.models import OPEN_REQUEST_STATUSES, Language, Mode, Role
 from listening.residents import duplicates, intake, lifecycle, triage
 from listening.residents.communities import all_communities, name_of
 from listening.residents.intake import SubmitOutcome
+from listening.residents.references import reference
 from listening.residents.triage import HISTORY_LABELS, SMS_HELD_LABELS, TriageSort
 from ui import actions, inert, shell
 from ui.format import label, local_time, urgency_text
@@ -36,13 +37,18 @@ with session_scope() as session:
     communities = all_communities(session)
 
 columns = st.columns(3)
-statuses = columns[0].multiselect(_("Status"), list(OPEN_REQUEST_STATUSES), format_func=label, key="triage_status", placeholder=_("Choose"))
-modes = columns[1].multiselect(_("Mode"), list(Mode), format_func=label, key="triage_mode", placeholder=_("Choose"))
-languages = columns[2].multiselect(_("Language"), list(Language), format_func=label, key="triage_language", placeholder=_("Choose"))
+statuses = columns[0].multiselect(_("Status"), list(OPEN_REQUEST_STATUSES), format_func=label, key="triage_status",
+                                  placeholder=_("Choose"), select_all=False)
+modes = columns[1].multiselect(_("Mode"), list(Mode), format_func=label, key="triage_mode",
+                               placeholder=_("Choose"), select_all=False)
+languages = columns[2].multiselect(_("Language"), list(Language), format_func=label, key="triage_language",
+                                   placeholder=_("Choose"), select_all=False)
 columns = st.columns(3)
 community = columns[0].selectbox(_("Community"), [None, *[c.code for c in communities]],
-                                 format_func=lambda code: _("all") if code is None else name_of(code), key="triage_community")
-sort = columns[1].selectbox(_("Sort"), list(TriageSort), format_func=lambda s: _(SORT_LABELS[s]), key="triage_sort")
+                                 format_func=lambda code: _("all") if code is None else name_of(code),
+                                 key="triage_community", placeholder=_("Choose"))
+sort = columns[1].selectbox(_("Sort"), list(TriageSort), format_func=lambda s: _(SORT_LABELS[s]), key="triage_sort",
+                            placeholder=_("Choose"))
 urgent_only = columns[2].checkbox(_("Urgent only"), key="triage_urgent")
 
 search = st.text_input(_("Search by name or phone number"), key="triage_search", max_chars=triage.SEARCH_MAX,
@@ -66,6 +72,7 @@ event = st.dataframe(
     [
         {
             _("No."): r.id,
+            _("Reference"): reference(r.id),  # what the resident was given, for a call that names it
             _("Same number"): _("same number as #{id}", id=r.same_number_as) if r.same_number_as else "",
             _("Urgency"): urgency_text(r.urgency, r.risk_flag),
             _("Waiting"): waiting_text(r.waiting),
@@ -109,6 +116,7 @@ if chosen is not None:
         st.stop()
     request = detail.request
     st.subheader(_("Request #{id} · {name}", id=request.id, name=md(detail.resident_name, max_chars=NAME)))
+    st.caption(_("The resident's reference: {reference}", reference=reference(request.id)))
     if request.risk_flag:
         st.error(_("Risk words in this request: a safeguarding escalation was raised. Call the resident first."),
                  icon="🆘")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import timedelta
 
 import streamlit as st
@@ -11,13 +13,16 @@ from babel.lists import format_list
 
 from listening.core import clock
 from listening.core.db import session_scope
+from listening.core.errors import InvalidForm, InvalidInput
 from listening.core.i18n import N_, _, format_date, format_short_date, get_locale
+from listening.core.text import clean_typed
 from listening.models import Gender, Language, Mode, PartOfDay
 from listening.residents import intake
 from listening.residents.communities import all_communities, community_name
 from listening.residents.intake import RequestForm
 from listening.safeguarding import hotlines
 from ui.format import label
+from ui.inert import md
 
 PART_OF_DAY_LABELS = {
     PartOfDay.morning: N_("morning (8:00-12:00)"),
@@ -67,39 +72,99 @@ def crisis_card() -> None:
                "request first.") + "\n\n" + numbers, icon="🆘")
 
 
-def form_fields(prefix: str) -> RequestForm:
-    """The widgets, keyed by `prefix`; returns what was entered (checked later by the service)."""
+@dataclass(frozen=True)
+class FieldProblems:
+    """The problems of the last press of "send", each shown under its field while that field still holds what
+    was sent (a field the person has changed since loses its message)."""
+
+    problems: dict[str, InvalidInput] = dataclass_field(default_factory=dict)
+    sent: dict[str, tuple] = dataclass_field(default_factory=dict)
+
+    @classmethod
+    def of(cls, error: InvalidInput, form: RequestForm) -> FieldProblems:
+        problems = error.problems if isinstance(error, InvalidForm) else {error.field or "": error}
+        return cls(problems=problems, sent=field_values(form))
+
+    def still_open(self, form: RequestForm) -> int:
+        """How many of the problems are still shown: their fields hold what was sent."""
+        now = field_values(form)
+        return sum(1 for field in self.problems if self.sent.get(field) == now.get(field))
+
+    def show(self, field: str, *current: object) -> None:
+        problem = self.problems.get(field)
+        if problem is not None and self.sent.get(field) == current:
+            st.error(problem.translated(escape=md), icon=":material/error:")
+
+
+def field_values(form: RequestForm) -> dict[str, tuple]:
+    """What each field's message depends on (a phone's message also on the text-message choice)."""
+    return {"display_name": (form.display_name,), "phone": (form.phone, form.sms_consent),
+            "community": (form.community_code or None,), "mode": (form.mode,), "address": (form.address,),
+            "language": (form.language,), "weekdays": (form.weekdays, form.dates), "dates": (form.dates,),
+            "parts_of_day": (form.parts_of_day,), "gender_wish": (form.gender_wish,), "topic": (form.topic,),
+            "sensitive_consent": (form.sensitive_consent,)}
+
+
+WIDGETS = ("name", "phone", "community", "mode", "address", "language", "weekdays", "dates", "parts", "gender",
+           "same", "topic")
+
+
+def clear(prefix: str, *more: str) -> None:
+    """A fresh form on the next run: the widgets keyed by `prefix` (and the `more` keys) forget their values."""
+    for key in (*(f"{prefix}_{name}" for name in WIDGETS), *more):
+        st.session_state.pop(key, None)
+
+
+def form_fields(prefix: str, problems: FieldProblems | None = None) -> RequestForm:
+    """The widgets, keyed by `prefix`; returns what was entered (checked later by the service). `problems` are the
+    last send's, each shown under its own field; the topic's length is checked as it is typed."""
+    problems = problems or FieldProblems()
     with session_scope() as session:
         communities = all_communities(session)
     today = clock.today()
     name = st.text_input(_("Your name or a nickname"), max_chars=intake.NAME_MAX, key=f"{prefix}_name")
+    problems.show("display_name", name)
     phone = st.text_input(_("Phone number (a mobile for text messages)"), key=f"{prefix}_phone", placeholder="138 0000 0000")
+    sms_consent = st.session_state.get(f"{prefix}_sms_consent", False)
+    problems.show("phone", phone, sms_consent)
     community = st.selectbox(_("Your community"), [c.code for c in communities], index=None,
                              format_func=lambda code: next(community_name(c) for c in communities if c.code == code),
                              placeholder=_("Choose"), key=f"{prefix}_community")
+    problems.show("community", community)
     mode = st.radio(_("How would you like to talk?"), list(Mode), format_func=label, index=None, horizontal=True,
                     key=f"{prefix}_mode")
+    problems.show("mode", mode)
     address = ""
     if mode == Mode.home:
         address = st.text_input(_("Address for the home visit"), max_chars=intake.ADDRESS_MAX,
                                 key=f"{prefix}_address")
+        problems.show("address", address)
     language = st.selectbox(_("Language or dialect"), list(Language), format_func=label, index=None,
                             placeholder=_("Choose"), key=f"{prefix}_language")
+    problems.show("language", language)
     st.markdown("**" + _("When suits you?") + "**")  # an f-string would hide the message from extraction
     st.caption(_("Choose weekdays, or specific dates, and the parts of the day."))
     weekdays = st.multiselect(_("Weekdays"), list(range(7)), format_func=weekday_name, key=f"{prefix}_weekdays",
-                              placeholder=_("Choose"))
+                              placeholder=_("Choose"), select_all=False)
     dates = st.multiselect(_("Or specific dates"), [today + timedelta(days=n) for n in range(1, DATE_CHOICES_DAYS)],
                            format_func=format_date, key=f"{prefix}_dates",
-                           max_selections=intake.MAX_DATES, placeholder=_("Choose"))
+                           max_selections=intake.MAX_DATES, placeholder=_("Choose"), select_all=False)
+    problems.show("weekdays", weekdays, dates)
+    problems.show("dates", dates)
     parts = st.multiselect(_("Parts of the day"), list(PartOfDay), format_func=lambda p: _(PART_OF_DAY_LABELS[p]),
-                           key=f"{prefix}_parts", placeholder=_("Choose"))
+                           key=f"{prefix}_parts", placeholder=_("Choose"), select_all=False)
+    problems.show("parts_of_day", parts)
     gender = st.selectbox(_("Volunteer's gender (optional)"), [None, Gender.female, Gender.male],
                           format_func=lambda g: _("no preference") if g is None else label(g),
-                          key=f"{prefix}_gender")
+                          placeholder=_("Choose"), key=f"{prefix}_gender")
+    problems.show("gender_wish", gender)
     same = st.checkbox(_("I would like to see the same volunteer as last time, if possible"), key=f"{prefix}_same")
-    topic = st.text_area(_("What would you like to talk about? (optional)"), max_chars=intake.TOPIC_MAX,
+    topic = st.text_area(_("What would you like to talk about? (optional)"), max_chars=intake.TOPIC_TYPED_MAX,
                          key=f"{prefix}_topic")
+    if too_long := intake.topic_problem(topic):  # at once, with what was typed kept in the box
+        st.error(too_long.translated(), icon=":material/error:")
+        st.caption(_("{count} of at most {n} characters", count=len(clean_typed(topic, multiline=True)),
+                     n=intake.TOPIC_MAX))
     return RequestForm(display_name=name, phone=phone, community_code=community or "", mode=mode,
                        language=language, weekdays=weekdays, dates=dates, parts_of_day=parts, address=address,
                        gender_wish=gender, wants_same_volunteer=same, topic=topic)

@@ -22,6 +22,7 @@ from ui import errors
 from ui.inert import NAME, md
 
 TOKEN_KEY = "auth_token"
+HERE = "shell_url_path"  # the URL path of the page this run shows
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,12 @@ PUBLIC_PAGES = (
     PageSpec("pages/about.py", N_("About the programme"), ":material/info:", "about", N_("Public")),
 )
 PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
-    None: (PageSpec("pages/sign_in.py", N_("Sign in"), ":material/login:", "sign-in"),
-           PageSpec("pages/set_password.py", N_("Set your password"), ":material/key:", "set-password"),
-           *PUBLIC_PAGES),
+    None: (
+        PageSpec("pages/welcome.py", N_("Welcome"), ":material/waving_hand:", "welcome"),  # a resident's way in
+        PageSpec("pages/sign_in.py", N_("Sign in"), ":material/login:", "sign-in"),
+        PageSpec("pages/set_password.py", N_("Set your password"), ":material/key:", "set-password"),
+        *PUBLIC_PAGES,
+    ),
     Role.coordinator: (
         PageSpec("pages/coordinator_home.py", N_("Home"), ":material/home:", "home", N_("Overview")),
         PageSpec("pages/triage.py", N_("Requests"), ":material/inbox:", "triage", N_("Requests")),
@@ -75,12 +79,48 @@ def page_specs_for(signed_in: Account | None) -> tuple[PageSpec, ...]:
 
 
 def navigation(signed_in: Account | None):
-    """st.navigation over the role's pages, grouped in sidebar sections, titles in the current language."""
+    """st.navigation over the role's pages, grouped in sidebar sections, titles in the current language.
+
+    Every other page's URL is registered too, hidden, so that no known address shows Streamlit's (English) "Page
+    not found": signed out, a staff page's URL shows the sign-in page (and, signed in, that page follows);
+    signed in, the sign-in or welcome page's URL, or another role's page, goes to the role's first page."""
+    specs = page_specs_for(signed_in)
     sections: dict[str, list] = {}
-    for index, spec in enumerate(page_specs_for(signed_in)):
+    for index, spec in enumerate(specs):
         page = st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path, default=index == 0)
         sections.setdefault(_(spec.section) if spec.section else "", []).append(page)
-    return st.navigation(sections if signed_in else [p for group in sections.values() for p in group])
+    pages = [p for group in sections.values() for p in group]
+    hidden = [hidden_page(url_path, signed_in) for url_path in other_url_paths(specs)]
+    if not signed_in:
+        return st.navigation([*pages, *hidden])
+    last = list(sections)[-1]  # hidden pages in a section of their own would give the sidebar an empty heading
+    return st.navigation({**sections, last: [*sections[last], *hidden]})
+
+
+def other_url_paths(specs: tuple[PageSpec, ...]) -> list[str]:
+    """The URL paths of every role's pages that are not among `specs`, in a stable order."""
+    own = {spec.url_path for spec in specs}
+    every = [spec.url_path for role_specs in PAGES_BY_ROLE.values() for spec in role_specs]
+    return [url_path for url_path in dict.fromkeys(every) if url_path not in own]
+
+
+def hidden_page(url_path: str, signed_in: Account | None):
+    """Signed out: the sign-in page at that address. Signed in: a step that goes on to the role's first page."""
+    if signed_in is None:
+        return st.Page("pages/sign_in.py", title=_("Sign in"), url_path=url_path, visibility="hidden")
+    return st.Page(to_first_page, title=_("Listening Hour"), url_path=url_path, visibility="hidden")
+
+
+def to_first_page() -> None:
+    first = page_specs_for(account())[0]
+    st.switch_page(first.path, query_params={"lang": get_locale()})
+
+
+def page_wanted_before_sign_in() -> str:
+    """The URL path of the staff page this signed-out visitor opened (shown the sign-in page there), else ""."""
+    here = st.session_state.get(HERE, "")
+    public = {spec.url_path for spec in PAGES_BY_ROLE[None]}
+    return "" if here in public else here
 
 
 def only_app_navigation() -> None:
@@ -99,8 +139,22 @@ def only_app_navigation() -> None:
 def run_guarded(page, signed_in: Account | None) -> None:
     """Run the page st.navigation chose inside the error boundary, named by its URL path in an incident."""
     where = page.url_path or page_specs_for(signed_in)[0].url_path  # the default page's url_path reads ""
+    st.session_state[HERE] = where
     with errors.boundary(where):
         page.run()
+
+
+# Streamlit writes "Press Enter to apply" / "Press Ctrl+Enter to submit form" under text fields in English only,
+# whatever the page's language: its first span hidden; a length count after it stays (without its joining dot).
+HIDE_INPUT_INSTRUCTIONS = """<style>
+[data-testid="InputInstructions"] > span:first-child { display: none; }
+[data-testid="InputInstructions"] > span:nth-child(2)::before { content: none; }
+</style>"""
+
+
+def house_style() -> None:
+    """Once per run, before any page: the CSS that keeps Streamlit's own English out of a Chinese page."""
+    st.html(HIDE_INPUT_INSTRUCTIONS)
 
 
 def choose_language() -> str:
@@ -108,7 +162,8 @@ def choose_language() -> str:
     wanted = st.query_params.get("lang", st.session_state.get("locale", DEFAULT_LOCALE))
     locale = set_locale(wanted if wanted in LOCALES else DEFAULT_LOCALE)
     chosen = st.sidebar.selectbox(
-        "语言 / Language", LOCALES, index=LOCALES.index(locale), format_func=LANGUAGE_NAMES.get, key="language_choice"
+        "语言 / Language", LOCALES, index=LOCALES.index(locale), format_func=LANGUAGE_NAMES.get, key="language_choice",
+        placeholder="语言 / Language",
     )
     if chosen != locale:
         locale = set_locale(chosen)

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     sms_rate_per_second: float = 1.0
     centre_phone: str = "0755-2666-0000"
 
+    # The centre as the welcome page and the request page show it to residents (demo values by default).
+    centre_address: str = "深圳市南山区南头街道倾听路 1 号 社区服务中心 2 楼"
+    # A coordinator calls or texts a new request within this many working days (the page after sending says so).
+    request_reply_working_days: int = Field(default=2, ge=1)
+
     # Public form limits (persistent: a reload or a new browser does not reset them). Over a limit the request
     # is still stored, but no "request received" SMS is queued, and triage says why.
     intake_per_address_per_hour: int = Field(default=5, ge=1)  # submissions from one client address

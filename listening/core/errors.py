@@ -58,3 +58,13 @@ class Busy(ServiceError):
 
     def __init__(self) -> None:
         super().__init__(N_("The system is busy right now and nothing was saved. Please try again in a moment."))
+
+
+class InvalidForm(InvalidInput):
+    """Every problem of a form at once, one per field in the form's order (`problems`). Where one message is
+    shown it reads as its first problem."""
+
+    def __init__(self, problems: dict[str, InvalidInput]) -> None:
+        first = next(iter(problems.values()))
+        super().__init__(first.message, field=first.field, **first.params)
+        self.problems = problems

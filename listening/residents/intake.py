@@ -18,7 +18,7 @@ from listening import safeguarding
 from listening.core import audit, phones
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
-from listening.core.errors import InvalidInput
+from listening.core.errors import InvalidForm, InvalidInput
 from listening.core.i18n import DEFAULT_LOCALE, LOCALES, N_
 from listening.core.permissions import require_role
 from listening.core.text import clean_typed
@@ -51,6 +51,9 @@ from listening.sms import reminders
 
 NAME_MAX = 50
 TOPIC_MAX = 300
+# The topic box takes far more than TOPIC_MAX: at its own limit a browser drops a whole paste without a word,
+# while over TOPIC_MAX the page says so beside the box and keeps what was typed.
+TOPIC_TYPED_MAX = 5000
 ADDRESS_MAX = 200
 MAX_DATES = 10
 DATES_AHEAD = timedelta(days=60)
@@ -134,68 +137,105 @@ def _one_line(raw: str | None, *, field: str, blank: str, invisible: str) -> str
     return text
 
 
+def topic_problem(topic: str | None) -> InvalidInput | None:
+    """What is wrong with the topic as typed (too long), or None: the page shows it at once, beside the field."""
+    text = clean_typed(topic, multiline=True)
+    if len(text) > TOPIC_MAX:
+        return InvalidInput(N_("Please keep what you would like to talk about under {n} characters."),
+                            field="topic", n=TOPIC_MAX)
+    return None
+
+
 def validate_form(session: Session, form: RequestForm, *, now: datetime | None = None) -> CleanRequest:
     """Every field cleaned (control and invisible characters removed, `core.text.clean_typed`) and checked before
-    anything is written; the first problem raises InvalidInput(field=...)."""
+    anything is written. Every problem is found, not only the first: InvalidForm carries one per field, in the
+    form's order, and reads as the first where a single message is shown."""
     now = now or utcnow()
     today = now.astimezone(get_settings().tz).date()
+    problems: dict[str, InvalidInput] = {}
 
-    name = _one_line(form.display_name, field="display_name", blank=N_("Please tell us a name or nickname."),
-                     invisible=N_("The name has only invisible or control characters. Please type a name or "
-                                  "nickname."))
-    if len(name) > NAME_MAX:
-        raise InvalidInput(N_("Please keep the name to one line of at most {n} characters."), field="display_name",
-                           n=NAME_MAX)
+    def check(step):
+        try:
+            return step()
+        except InvalidInput as problem:
+            problems.setdefault(problem.field or "", problem)
+            return None
 
-    phone = phones.normalise(form.phone, field="phone")
-    number_type = phonenumbers.number_type(phonenumbers.parse(phone, None))
-    if form.sms_consent and number_type not in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
-        # A landline is fine without text messages: the centre calls instead.
-        raise InvalidInput(N_("Text messages need a mobile number. Please give a mobile number, or untick the "
-                              "text messages and the centre will call you on this number."), field="phone")
-
-    community = session.exec(select(Community).where(Community.code == (form.community_code or ""))).first()
-    if community is None:
-        raise InvalidInput(N_("Please choose your community."), field="community")
-
-    mode = _enum(Mode, form.mode, field="mode", message=N_("Please choose how you would like to talk."))
-    language = _enum(Language, form.language, field="language",
-                     message=N_("Please choose a language or dialect."))
-
-    windows = _windows(form, today=today)
-
-    address = None  # only kept when a volunteer needs it
-    if mode == Mode.home:
-        address = _one_line(form.address, field="address", blank=N_("A home visit needs the address."),
-                            invisible=N_("The address has only invisible or control characters. Please type "
-                                         "the address."))
-        if len(address) > ADDRESS_MAX:
-            raise InvalidInput(N_("Please keep the address to at most {n} characters."), field="address",
-                               n=ADDRESS_MAX)
-
-    gender_wish = _enum(Gender, form.gender_wish, field="gender_wish", optional=True,
-                        message=N_("Please choose a volunteer gender from the list, or no preference."))
-
+    name = check(lambda: _name(form.display_name))
+    phone = check(lambda: _phone(form.phone, sms_consent=form.sms_consent))
+    community = check(lambda: _community(session, form.community_code))
+    mode = check(lambda: _enum(Mode, form.mode, field="mode", message=N_("Please choose how you would like to talk.")))
+    language = check(lambda: _enum(Language, form.language, field="language",
+                                   message=N_("Please choose a language or dialect.")))
+    parts = check(lambda: _parts(form))
+    days = check(lambda: _days(form, today=today))
+    address = check(lambda: _address(form.address)) if mode == Mode.home else None  # only kept when needed
+    gender_wish = check(lambda: _enum(Gender, form.gender_wish, field="gender_wish", optional=True,
+                                      message=N_("Please choose a volunteer gender from the list, or no preference.")))
     topic = clean_typed(form.topic, multiline=True) or None
-    if topic and len(topic) > TOPIC_MAX:
-        raise InvalidInput(N_("Please keep what you would like to talk about under {n} characters."),
-                           field="topic", n=TOPIC_MAX)
-
+    if problem := topic_problem(topic):
+        problems.setdefault("topic", problem)
     if form.sensitive_consent is not True:
-        raise InvalidInput(N_("We can only take the request with your consent to use this information."),
-                           field="sensitive_consent")
+        problems.setdefault("sensitive_consent", InvalidInput(
+            N_("We can only take the request with your consent to use this information."), field="sensitive_consent"))
+    if problems:
+        raise InvalidForm(problems)
     locale = form.locale if form.locale in LOCALES else DEFAULT_LOCALE
+    weekdays, dates = days
+    windows = tuple([Window(part, weekday=w) for w in weekdays for part in parts]
+                    + [Window(part, on_date=d) for d in dates for part in parts])
     return CleanRequest(display_name=name, phone=phone, community_id=community.id, mode=mode, language=language,
                         windows=windows, address=address, gender_wish=gender_wish,
                         wants_same_volunteer=bool(form.wants_same_volunteer), topic=topic,
                         sms_consent=bool(form.sms_consent), locale=locale)
 
 
-def _windows(form: RequestForm, *, today: date) -> tuple[Window, ...]:
+def _name(raw: str | None) -> str:
+    name = _one_line(raw, field="display_name", blank=N_("Please tell us a name or nickname."),
+                     invisible=N_("The name has only invisible or control characters. Please type a name or "
+                                  "nickname."))
+    if len(name) > NAME_MAX:
+        raise InvalidInput(N_("Please keep the name to one line of at most {n} characters."), field="display_name",
+                           n=NAME_MAX)
+    return name
+
+
+def _phone(raw: str | None, *, sms_consent: bool) -> str:
+    phone = phones.normalise(raw, field="phone")
+    number_type = phonenumbers.number_type(phonenumbers.parse(phone, None))
+    if sms_consent and number_type not in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        # A landline is fine without text messages: the centre calls instead.
+        raise InvalidInput(N_("Text messages need a mobile number. Please give a mobile number, or untick the "
+                              "text messages and the centre will call you on this number."), field="phone")
+    return phone
+
+
+def _community(session: Session, code: str | None) -> Community:
+    community = session.exec(select(Community).where(Community.code == (code or ""))).first()
+    if community is None:
+        raise InvalidInput(N_("Please choose your community."), field="community")
+    return community
+
+
+def _address(raw: str | None) -> str:
+    address = _one_line(raw, field="address", blank=N_("A home visit needs the address."),
+                        invisible=N_("The address has only invisible or control characters. Please type "
+                                     "the address."))
+    if len(address) > ADDRESS_MAX:
+        raise InvalidInput(N_("Please keep the address to at most {n} characters."), field="address", n=ADDRESS_MAX)
+    return address
+
+
+def _parts(form: RequestForm) -> list[PartOfDay]:
     parts = [_enum(PartOfDay, p, field="parts_of_day", message=N_("Please choose a part of the day from the list."))
              for p in form.parts_of_day]
     if not parts:
         raise InvalidInput(N_("Please choose at least one part of the day."), field="parts_of_day")
+    return sorted(set(parts), key=list(PartOfDay).index)
+
+
+def _days(form: RequestForm, *, today: date) -> tuple[list[int], list[date]]:
+    """The weekdays and the dates chosen, sorted; a problem with either is the weekdays' or the dates' field."""
     for weekday in form.weekdays:
         if not isinstance(weekday, int) or isinstance(weekday, bool) or not 0 <= weekday <= 6:
             raise InvalidInput(N_("Please choose weekdays from the list."), field="weekdays")
@@ -211,10 +251,7 @@ def _windows(form: RequestForm, *, today: date) -> tuple[Window, ...]:
         if day > today + DATES_AHEAD:
             raise InvalidInput(N_("Please choose dates within the next {days} days."), field="dates",
                                days=DATES_AHEAD.days)
-    ordered_parts = sorted(set(parts), key=list(PartOfDay).index)
-    windows = [Window(part, weekday=w) for w in sorted(set(form.weekdays)) for part in ordered_parts]
-    windows += [Window(part, on_date=d) for d in sorted(set(form.dates)) for part in ordered_parts]
-    return tuple(windows)
+    return sorted(set(form.weekdays)), sorted(set(form.dates))
 
 
 # ----- submitting ---------------------------------------------------------------------------------------------

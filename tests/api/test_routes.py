@@ -232,6 +232,19 @@ def signed_in_browser(web, session):
     return web, token
 
 
+@pytest.mark.parametrize("wanted, location", [("triage", "/triage?lang=en"), ("my-hours", "/my-hours?lang=en"),
+                                              ("//evil.example", "/?lang=en"), ("https://evil.example", "/?lang=en"),
+                                              ("triage/../x", "/?lang=en"), ("", "/?lang=en")])
+def test_after_the_ticket_the_browser_goes_to_the_page_it_wanted_only_one_of_ours(web, session, wanted, location):
+    factories.coordinator(session)
+    session.commit()
+    web.get("/api/health")
+    _, new = auth.sign_in(username="coord", password=factories.PASSWORD, browser=web.cookies[auth.BROWSER_COOKIE])
+    response = web.get("/api/auth/session", params={"ticket": new.ticket, "lang": "en", "next": wanted},
+                       follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == location
+
+
 def signed_in(session, token) -> bool:
     session.rollback()  # a fresh look (SQLite keeps the snapshot of an open read)
     try:

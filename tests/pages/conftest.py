@@ -43,6 +43,7 @@ def sign_in(username: str, password: str = DEMO_PASSWORD, *, lang: str | None = 
     if lang:
         at.query_params["lang"] = lang
     at.run()
+    at.switch_page("pages/sign_in.py").run()  # a signed-out visitor first sees the welcome page
     at.text_input(key="username").input(username)
     at.text_input(key="password").input(password)
     at.button[0].click().run()

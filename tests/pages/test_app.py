@@ -12,6 +12,7 @@ from ui import shell
 
 def test_signed_out_visitors_see_the_sign_in_page_in_chinese(demo):
     at = app_test().run()
+    at.switch_page("pages/sign_in.py").run()  # the welcome page comes first (tests/pages/test_welcome.py)
     assert not at.exception
     assert at.title[0].value == "倾听一小时"
     assert at.button[0].label == "登录"
@@ -19,12 +20,14 @@ def test_signed_out_visitors_see_the_sign_in_page_in_chinese(demo):
 
 def test_demo_accounts_are_listed_only_in_demo_mode(demo, monkeypatch):
     at = app_test().run()
+    at.switch_page("pages/sign_in.py").run()
     assert not any("演示账号" in e.label for e in at.expander)
     monkeypatch.setenv("DEMO_MODE", "1")
     from listening.core.config import get_settings
 
     get_settings.cache_clear()
     at = app_test().run()
+    at.switch_page("pages/sign_in.py").run()
     assert not at.exception
     assert any("演示账号" in e.label for e in at.expander)
     monkeypatch.delenv("DEMO_MODE")
@@ -70,7 +73,8 @@ def test_each_role_gets_only_its_own_pages():
     assert "pages/volunteers.py" in coordinator_paths and "pages/volunteers.py" not in volunteer_paths
     assert "pages/audit_log.py" not in volunteer_paths | public_paths
     assert "pages/volunteer_home.py" not in coordinator_paths
-    assert public_paths == {"pages/sign_in.py", "pages/set_password.py", "pages/request.py", "pages/about.py"}
+    assert {"pages/welcome.py", "pages/sign_in.py", "pages/set_password.py", "pages/request.py", "pages/about.py"} <= public_paths
+    assert shell.page_specs_for(None)[0].path == "pages/welcome.py"  # the default page: a resident's way in
 
 
 @pytest.mark.parametrize("page", ["pages/coordinator_home.py", "pages/volunteers.py", "pages/audit_log.py"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -56,6 +58,10 @@ def answer(at) -> list[tuple[str, str]]:
             + [("warning", e.value) for e in at.warning] + [("error", e.value) for e in at.error])
 
 
+def without_reference(at) -> list[tuple[str, str]]:
+    return [(kind, re.sub(r"LH-\d+", "LH-…", text)) for kind, text in answer(at)]
+
+
 def send(phone, *, sms=True):
     at = fill(app_test("pages/request.py").run(), phone=phone)
     at.checkbox(key="request_sensitive_consent").check()
@@ -70,7 +76,8 @@ def test_the_answer_is_the_same_whether_or_not_the_number_is_known(demo, session
     first = send("13700001234")  # unknown until now
     second = send("13700001234")  # another browser, the same number: now known
     fresh = send("13700005678")  # unknown
-    assert answer(first) == answer(second) == answer(fresh)
+    # Each request has a reference of its own; the rest of the answer is the same, word for word.
+    assert without_reference(first) == without_reference(second) == without_reference(fresh)
     assert "收到" in first.success[0].value
     assert not any("已有" in text or "更新" in text for _, text in answer(second))
     session.rollback()
@@ -101,6 +108,8 @@ def test_without_consent_nothing_is_sent(demo, session):
     at.button(key="request_send").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == ["没有您对使用这些信息的同意，我们无法受理申请。"]
+    assert at.checkbox(key="request_sensitive_consent").value is False  # nothing typed was lost
+    assert at.text_input(key="request_name").value == "李阿姨"
     session.rollback()
     assert len(session.exec(select(ListeningRequest)).all()) == before
 
@@ -134,3 +143,71 @@ def test_zero_width_characters_in_the_form_do_not_hide_risk_words(demo, session)
     request = session.exec(select(ListeningRequest).where(ListeningRequest.resident_id == resident.id)).one()
     assert (request.topic, request.risk_flag, request.urgency) == ("我不想活了", True, 3)
     assert session.exec(select(Escalation).where(Escalation.request_id == request.id)).one()
+
+
+def in_page_order(at) -> list:
+    """Every element of the main area in the order the page shows them."""
+    def walk(node):
+        yield node
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child)
+    return [node for node in walk(at.main) if getattr(node, "type", None) not in (None, "block")]
+
+
+def test_after_sending_the_page_gives_a_reference_and_the_next_step_and_a_fresh_form(demo, session):
+    at = send("13700004321")
+    assert not at.error
+    session.rollback()
+    resident = session.exec(select(Resident).where(Resident.phone == "+8613700004321")).one()
+    request = session.exec(select(ListeningRequest).where(ListeningRequest.resident_id == resident.id)).one()
+    assert f"LH-{request.id:04d}" in at.success[0].value
+    assert any("2 个工作日内" in m.value and "0755-2666-0000" in m.value for m in at.markdown)
+    # a fresh form: every field empty again, the consents unticked
+    assert at.text_input(key="request_name").value == "" and at.text_input(key="request_phone").value == ""
+    assert at.selectbox(key="request_community").value is None and at.radio(key="request_mode").value is None
+    assert at.multiselect(key="request_weekdays").value == [] and at.text_area(key="request_topic").value == ""
+    assert at.checkbox(key="request_sensitive_consent").value is False
+
+    at.button(key="request_send").click().run()  # pressing again sends nothing and says nothing was sent
+    assert not at.exception
+    assert not at.success and not any("更新" in text for _, text in answer(at))
+    assert at.error and any("尚未发送" in w.value for w in at.warning)
+    session.rollback()
+    assert len(session.exec(select(ListeningRequest).where(ListeningRequest.resident_id == resident.id)).all()) == 1
+
+
+def test_every_problem_is_shown_at_once_each_under_its_field(demo):
+    at = app_test("pages/request.py").run()
+    at.button(key="request_send").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors == ["请告诉我们您的姓名或称呼。", "请输入电话号码。", "请选择您所在的社区。", "请选择交谈方式。",
+                      "请选择语言或方言。", "请选择您方便的星期几或具体日期。", "请至少选择一个时段。",
+                      "没有您对使用这些信息的同意，我们无法受理申请。"]
+    order = in_page_order(at)
+    for key in ("request_name", "request_phone", "request_community", "request_mode", "request_language",
+                "request_dates", "request_parts", "request_sensitive_consent"):
+        widget = next(i for i, node in enumerate(order) if getattr(node, "key", None) == key)
+        assert order[widget + 1].type == "error", key
+    assert any("8 项" in w.value for w in at.warning)  # and a word beside the button, where the person is
+
+    at.text_input(key="request_name").input("李阿姨").run()  # a field corrected loses its message at once
+    assert "请告诉我们您的姓名或称呼。" not in [e.value for e in at.error]
+    assert len(at.error) == 7
+
+
+def test_a_long_paste_is_kept_and_the_length_problem_shown_beside_the_box(demo, session):
+    at = app_test("pages/request.py").run()
+    assert at.text_area(key="request_topic").proto.max_chars > 1000  # the browser keeps a long paste
+    pasted = "我想聊聊我家里的事情。" * 40  # 440 characters
+    at = fill(at, phone="13700007777", topic=pasted)
+    assert at.text_area(key="request_topic").value == pasted
+    order = in_page_order(at)
+    box = next(i for i, node in enumerate(order) if getattr(node, "key", None) == "request_topic")
+    assert "300" in order[box + 1].value and "440" in order[box + 2].value  # the error, then the count
+    at.checkbox(key="request_sensitive_consent").check()
+    at.button(key="request_send").click().run()
+    assert not at.success
+    assert at.text_area(key="request_topic").value == pasted  # still there to shorten
+    session.rollback()
+    assert session.exec(select(Resident).where(Resident.phone == "+8613700007777")).first() is None

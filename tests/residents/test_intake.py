@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from listening.core import clock
 from listening.core.config import get_settings
-from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed
+from listening.core.errors import IllegalTransition, InvalidForm, InvalidInput, NotAllowed
 from listening.core.i18n import set_locale
 from listening.models import (
     AuditEvent,
@@ -132,6 +132,18 @@ def test_every_bad_value_gets_a_clear_message_and_nothing_is_stored(session, cen
     assert words in raised.value.translated()
     assert factories.count(session, Resident) == factories.count(session, ListeningRequest) == factories.count(session, RequestTimeWindow) == 0
     assert factories.count(session, AuditEvent) == 3  # only the three accounts of the fixture
+
+
+def test_every_problem_of_a_form_is_found_at_once_in_the_forms_order(session, centre):
+    form = a_form(display_name="", phone="12345", community_code="nowhere", parts_of_day=[], weekdays=[], dates=[],
+                  topic="话" * (intake.TOPIC_MAX + 1), sensitive_consent=False)
+    with pytest.raises(InvalidForm) as raised:
+        intake.submit(session, form=form, client_address="192.0.2.1", now=NOW)
+    assert list(raised.value.problems) == ["display_name", "phone", "community", "parts_of_day", "weekdays", "topic",
+                                           "sensitive_consent"]
+    assert raised.value.field == "display_name"  # read as one message, it is the first problem
+    assert intake.topic_problem("话" * intake.TOPIC_MAX) is None
+    assert intake.topic_problem("话" * (intake.TOPIC_MAX + 1)).field == "topic"
 
 
 def test_messages_are_also_clear_in_english(session, centre):
