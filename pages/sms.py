@@ -15,8 +15,9 @@ st.title(_("SMS"))
 st.caption(_("Every message the programme sends, those that need you first. Phone numbers are masked."))
 
 columns = st.columns(3)
-kinds = columns[0].multiselect(_("Kind"), list(MessageKind), format_func=label, key="sms_kinds", placeholder=_("any"))
-statuses = columns[1].multiselect(_("Status"), list(MessageStatus), format_func=label, key="sms_statuses",
+kinds = columns[0].multiselect(_("Kind"), list(MessageKind), format_func=label, key="sms_kinds", placeholder=_("any"),
+                               select_all=False)
+statuses = columns[1].multiselect(_("Status"), list(MessageStatus), format_func=label, key="sms_statuses", select_all=False,
                                   placeholder=_("any"))
 days = columns[2].date_input(_("Dates"), value=(), key="sms_dates")
 first_day, last_day = (days[0], days[-1]) if isinstance(days, tuple) and days else (None, None)

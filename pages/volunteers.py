@@ -72,7 +72,8 @@ def issued_message(issued: invites.IssuedCode):
 
 if rows:
     names = {v.id: v.full_name for v in rows}
-    chosen = st.selectbox(_("Volunteer"), list(names), key="account_volunteer", format_func=names.get)
+    chosen = st.selectbox(_("Volunteer"), list(names), key="account_volunteer", format_func=names.get,
+                          placeholder=_("Choose"))
     st.caption(account_text(chosen))  # beside, not in the option: an option's text stays as first drawn
     by_sms = st.radio(_("How the code reaches them"), [True, False], horizontal=True, key="code_by_sms",
                       format_func=lambda sms: _("By SMS") if sms else _("Shown here, to print or hand over"))
