@@ -24,16 +24,19 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(BIN)/python -m listening migrate
 
-## The app on http://localhost:$(PORT), SQLite in data/. In demo mode (DEMO_MODE=1, the default here) the demo
-## centre and its accounts (one published password) go into an empty database; `make run DEMO_MODE=0` seeds nothing.
-## The SMS worker runs next to the app and stops with it.
+## The app on http://localhost:$(PORT) (`make run PORT=8600` for another port), SQLite in data/. In demo mode
+## (DEMO_MODE=1, the default here) the demo centre and its accounts (one published password) go into an empty
+## database; `make run DEMO_MODE=0` seeds nothing. The SMS worker runs next to the app. Ctrl+C (or a TERM sent to
+## make) stops both, the app first, and make ends without an error.
 DEMO_MODE ?= 1
 run: install
 	@if [ "$(DEMO_MODE)" = "1" ]; then DEMO_MODE=1 $(BIN)/python -m listening seed-demo --if-empty; \
 	else echo "DEMO_MODE is not 1: no demo accounts seeded"; fi
-	DEMO_MODE=$(DEMO_MODE) $(BIN)/python -m listening worker & worker=$$!; \
-	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	DEMO_MODE=$(DEMO_MODE) $(BIN)/streamlit run serve.py --server.port $(PORT) --server.headless true
+	@DEMO_MODE=$(DEMO_MODE) $(BIN)/python -m listening worker & worker=$$!; \
+	DEMO_MODE=$(DEMO_MODE) $(BIN)/streamlit run serve.py --server.port $(PORT) --server.headless true & app=$$!; \
+	stop() { kill -TERM $$app $$worker 2>/dev/null; wait $$app; wait $$worker; }; \
+	trap 'stop; echo "Listening Hour stopped."; exit 0' INT TERM; \
+	wait $$app; status=$$?; kill -TERM $$worker 2>/dev/null; wait $$worker; exit $$status
 
 ## Debian's chromium for the real-browser test (Playwright drives it through executable_path), with CJK and emoji
 ## fonts so its screenshots show what a person sees.

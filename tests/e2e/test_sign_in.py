@@ -23,7 +23,7 @@ def test_coordinator_signs_in_sees_home_and_survives_a_refresh(served_app, brows
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(TIMEOUT_MS)
     refused = refusals_of_the_content_policy(page)
-    page.goto(f"{served_app}/?lang=zh_CN")
+    page.goto(f"{served_app}/sign-in?lang=zh_CN")  # "/" is the residents' welcome page
     page.get_by_text("演示账号").first.wait_for()
     page.get_by_label("用户名").fill("coordinator")
     page.get_by_role("textbox", name="密码", exact=True).fill("listening-demo")
@@ -45,9 +45,9 @@ def test_coordinator_signs_in_sees_home_and_survives_a_refresh(served_app, brows
     page.get_by_test_id("stVegaLiteChart").first.wait_for()
 
     page.get_by_role("button", name="退出登录").click()  # a POST with the session's sign-out token
-    page.get_by_role("button", name="登录", exact=True).wait_for()
+    page.get_by_role("button", name="申请一小时倾听").wait_for()  # back on the welcome page, signed out
     page.reload()
-    page.get_by_role("button", name="登录", exact=True).wait_for()  # the cookie is gone or revoked
+    page.get_by_role("button", name="申请一小时倾听").wait_for()  # the cookie is gone or revoked
     assert page.get_by_text("王芳，您好").count() == 0
     cookies = {c["name"] for c in page.context.cookies()}
     assert "lh_session" not in cookies and "lh_device" in cookies  # signed out, still a known browser
@@ -68,7 +68,7 @@ def test_the_app_refuses_to_be_framed(served_app, browser):
 def test_volunteer_signs_in_in_english_and_sees_only_volunteer_pages(served_app, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{served_app}/?lang=en")
+    page.goto(f"{served_app}/sign-in?lang=en")
     page.get_by_label("Username").fill("volunteer")
     page.get_by_role("textbox", name="Password", exact=True).fill("listening-demo")
     page.get_by_role("button", name="Sign in").click()
