@@ -87,6 +87,7 @@ LABELS: Registry = {
     },
     MessageKind: {
         MessageKind.request_received: N_("request received"),
+        MessageKind.account_invite: N_("account code"),
         MessageKind.visit_scheduled: N_("visit booked"),
         MessageKind.reminder_24h: N_("reminder 24 h before"),
         MessageKind.reminder_2h: N_("reminder 2 h before"),
