@@ -133,7 +133,8 @@ def test_a_wrong_password_at_sign_in_counts_and_opens_no_session(session):
     account = session.exec(select(Account).where(Account.username == "coord")).one()
     assert session.exec(select(AuthSession)).all() == []
     assert [row.failures for row in session.exec(select(SignInThrottle))] == [1, 1, 1]
-    assert [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.entity == "account"))][-1] == "auth.failed"
+    events = session.exec(select(AuditEvent).where(AuditEvent.entity == "account").order_by(AuditEvent.id))
+    assert [e.action for e in events][-1] == "auth.failed"
 
 
 # ----- throttling, known browsers, equal answers ----------------------------------------------------------------
