@@ -45,7 +45,11 @@ row[2].metric(_("Residents heard"), format_number(found.residents_heard))
 row[3].metric(_("Not held (no-show or no answer)"), format_number(found.not_held))
 
 topics = found.topics
+# Communities by name, in the viewer's language, on the page and in the export alike.
 community = found.by_community
+community = community.assign(community=community["community"].map(name_of)).rename(columns={
+    "community": _("Community"), "sessions": _("Sessions"), "hours": _("Hours"),
+    "mood_change": _("Average mood change")})
 left, right = st.columns(2)
 with left:
     st.subheader(_("What residents talked about"))
