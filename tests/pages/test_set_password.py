@@ -42,7 +42,8 @@ def open_page():
 
 def test_the_sign_in_page_links_to_it(demo):
     at = app_test()
-    at.run()
+    at.run()  # the welcome page, a resident's way in
+    at.switch_page("pages/sign_in.py").run()
     assert any("有邀请码" in str(m.value) for m in at.markdown) or any(
         "有邀请码" in getattr(link, "label", "") for link in at.get("page_link"))
 
