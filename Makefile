@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# The interpreter of `make run`; the browser journeys pin its clock: PY="python tests/pinned.py INSTANT".
+PY ?= $(BIN)/python
 
 .PHONY: run test test-instants install install-dev chromium migrate catalogs clean
 
@@ -30,10 +32,10 @@ migrate: install
 ## make) stops both, the app first, and make ends without an error.
 DEMO_MODE ?= 1
 run: install
-	@if [ "$(DEMO_MODE)" = "1" ]; then DEMO_MODE=1 $(BIN)/python -m listening seed-demo --if-empty; \
+	@if [ "$(DEMO_MODE)" = "1" ]; then DEMO_MODE=1 $(PY) -m listening seed-demo --if-empty; \
 	else echo "DEMO_MODE is not 1: no demo accounts seeded"; fi
-	@DEMO_MODE=$(DEMO_MODE) $(BIN)/python -m listening worker & worker=$$!; \
-	DEMO_MODE=$(DEMO_MODE) $(BIN)/streamlit run serve.py --server.port $(PORT) --server.headless true & app=$$!; \
+	@DEMO_MODE=$(DEMO_MODE) $(PY) -m listening worker & worker=$$!; \
+	DEMO_MODE=$(DEMO_MODE) $(PY) -m streamlit run serve.py --server.port $(PORT) --server.headless true & app=$$!; \
 	stop() { kill -TERM $$app $$worker 2>/dev/null; wait $$app; wait $$worker; }; \
 	trap 'stop; echo "Listening Hour stopped."; exit 0' INT TERM; \
 	wait $$app; status=$$?; kill -TERM $$worker 2>/dev/null; wait $$worker; exit $$status
@@ -48,8 +50,11 @@ chromium:
 	    fonts-noto-color-emoji >/dev/null; }
 
 ## The whole suite, on SQLite and on PostgreSQL (TEST_POSTGRES_URL, default the local server's `test` database).
+## The browser journeys (tests/e2e/test_journeys.py: the centre as `make run` starts it, one person at each screen)
+## run after the rest, one at a time, so no other test competes with them for the time a page may take.
 test: install-dev chromium
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto -m "not journey"
+	$(BIN)/python -m pytest -n 0 -m journey
 
 ## The tests marked `instant` again at the hard instants: 00:30 in Shenzhen (the UTC date is still yesterday's),
 ## 21:30 (quiet hours), 07:59 (a minute before they end) and 23:30 on the last day of the year.

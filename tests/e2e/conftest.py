@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.centre import free_port
 from tests.pinned import pinned_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,12 +20,6 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags for a root container with no network: no sandbox, and no background calls home.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for(url: str, seconds: float, server: subprocess.Popen, log_path: Path) -> None:
@@ -47,7 +41,7 @@ def served_app(engine, database_url) -> Iterator[str]:
     """The demo centre served on a free port; yields its base URL."""
     env = {**os.environ, "DATABASE_URL": database_url, "DEMO_MODE": "1", "PYTHONUNBUFFERED": "1"}
     subprocess.run(pinned_command("listening", "seed-demo"), cwd=ROOT, env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     log = open(ROOT / "data" / f"e2e-{port}.log", "w")
     server = subprocess.Popen(
         pinned_command("streamlit", "run", "serve.py", "--server.port", str(port), "--server.headless", "true",
