@@ -105,20 +105,34 @@ def field_values(form: RequestForm) -> dict[str, tuple]:
             "sensitive_consent": (form.sensitive_consent,)}
 
 
-WIDGETS = ("name", "phone", "community", "mode", "address", "language", "weekdays", "dates", "parts", "gender",
-           "same", "topic")
+# Each widget's empty value, keyed by its name after the form's prefix.
+EMPTY_VALUES = {"name": "", "phone": "", "community": None, "mode": None, "address": "", "language": None,
+                "weekdays": [], "dates": [], "parts": [], "gender": None, "same": False, "topic": ""}
 
 
-def clear(prefix: str, *more: str) -> None:
-    """A fresh form on the next run: the widgets keyed by `prefix` (and the `more` keys) forget their values."""
-    for key in (*(f"{prefix}_{name}" for name in WIDGETS), *more):
-        st.session_state.pop(key, None)
+def clear(prefix: str, *checkboxes: str) -> None:
+    """A fresh form on the next run: the widgets keyed by `prefix` (and the `checkboxes`) show nothing entered.
+
+    Popping their keys is not enough: a real browser sends the values it shows back with the next run (AppTest
+    does not). Values set in Session State before the widgets exist are what the browser then shows."""
+    st.session_state[f"{prefix}_clear"] = checkboxes
+
+
+def _clear_if_asked(prefix: str) -> None:
+    checkboxes = st.session_state.pop(f"{prefix}_clear", None)
+    if checkboxes is None:
+        return
+    for name, empty in EMPTY_VALUES.items():
+        st.session_state[f"{prefix}_{name}"] = list(empty) if isinstance(empty, list) else empty
+    for key in checkboxes:
+        st.session_state[key] = False
 
 
 def form_fields(prefix: str, problems: FieldProblems | None = None) -> RequestForm:
     """The widgets, keyed by `prefix`; returns what was entered (checked later by the service). `problems` are the
     last send's, each shown under its own field; the topic's length is checked as it is typed."""
     problems = problems or FieldProblems()
+    _clear_if_asked(prefix)
     with session_scope() as session:
         communities = all_communities(session)
     today = clock.today()
