@@ -79,7 +79,8 @@ if rows:
                       format_func=lambda sms: _("By SMS") if sms else _("Shown here, to print or hand over"))
     state = accounts[chosen]
     if state.state == invites.AccountState.none:
-        username = st.text_input(_("Username for the new account"), value=f"volunteer{chosen}", key="invite_username")
+        username = st.text_input(_("Username for the new account"), value=f"volunteer{chosen}",
+                                 key=f"invite_username_{chosen}")  # one box per volunteer: each its own default
         if st.button(_("Invite to an account"), key="invite_button", type="primary"):
             actions.run(invites.invite_volunteer, actor=account, volunteer_id=chosen, username=username,
                         by_sms=by_sms, success=issued_message)

@@ -29,11 +29,20 @@ def test_the_list_shows_who_has_an_account_and_who_is_invited(demo):
     assert column.count("无账号（仅短信）") >= 30
 
 
+def test_the_suggested_username_follows_the_chosen_volunteer(demo, session):
+    at = open_page()
+    first, second = session.exec(select(Volunteer).where(Volunteer.account_id.is_(None))
+                                 .order_by(Volunteer.full_name).limit(2)).all()
+    at.selectbox(key="account_volunteer").set_value(first.id).run()
+    at.selectbox(key="account_volunteer").set_value(second.id).run()
+    assert at.text_input(key=f"invite_username_{second.id}").value == f"volunteer{second.id}"
+
+
 def test_the_invite_button_makes_an_account_and_sends_the_code_by_sms(demo, session):
     at = open_page()
     chosen = session.exec(select(Volunteer).where(Volunteer.account_id.is_(None)).order_by(Volunteer.full_name)).first()
     at.selectbox(key="account_volunteer").set_value(chosen.id).run()
-    at.text_input(key="invite_username").input("newvolunteer").run()
+    at.text_input(key=f"invite_username_{chosen.id}").input("newvolunteer").run()
     at.button(key="invite_button").click().run()
     assert not at.exception and not at.error
     assert any("正在发送给 newvolunteer" in s.value for s in at.success)
