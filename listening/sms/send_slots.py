@@ -22,7 +22,7 @@ import math
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-LATENESS = 0.050  # seconds a request may reach the provider after its slot, with the limit still exact
+LATENESS = 0.060  # seconds a request may reach the provider after its slot, with the limit still exact
 LATE_START = 0.020  # a sender that wakes later than this after its slot does not use it
 # A schedule further ahead than this was written by a clock that is not ours (a test pinned to another day,
 # a host whose clock jumped): start again from now. Real reservations are at most one per sender ahead.
