@@ -481,7 +481,12 @@ class Worker:
         if opted_out:  # the number said STOP after the claim
             self._store(message_id, status=MessageStatus.not_sent, claimed_by=None, error_message=outbox.OPTED_OUT)
             return "failed"
-        if not self._wait_for_slot():
+        try:
+            slot_taken = self._wait_for_slot()
+        except Exception:
+            self._release([message_id])  # nothing reached the provider: the row must not stay "sending"
+            raise
+        if not slot_taken:
             self._release([message_id])
             return None
         outcome = self.transport.send(message.to_phone, message.body, status_callback=self.status_callback)
