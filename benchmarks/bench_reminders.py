@@ -7,7 +7,8 @@ For each cell: real `python -m listening worker` processes, started together on 
 has its heartbeat, `--messages` due SMS are committed at once. The fake records when each create request reaches
 it; the table shows the most requests in any sliding 1-second window (by arrival, and by the fake's
 date_created, which is after its latency), throughput from first to last arrival (and as % of the limit),
-duplicates and lost messages (both must be 0).
+duplicates and lost messages (both must be 0), and the longest the fake's own process was kept from running
+(on a loaded machine it then stamps the requests that waited as arriving together).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from bisect import bisect_left
@@ -57,12 +59,27 @@ class Cell:
     lost: int
     wall: float
     codes: list[int]
+    stall: float  # the longest the fake's process went without running (it stamps arrivals late, together)
 
 
 def busiest_window(stamps: list[float]) -> int:
     """The most stamps in any half-open window [t, t + 1 s); the busiest one starts at a stamp."""
     stamps = sorted(stamps)
     return max((bisect_left(stamps, t + 1.0) - i for i, t in enumerate(stamps)), default=0)
+
+
+class StallWatch(threading.Thread):
+    """How long this process (the fake's) was kept from running: a 2 ms sleep that took much longer."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.done, self.longest = threading.Event(), 0.0
+
+    def run(self) -> None:
+        last = time.monotonic()
+        while not self.done.wait(0.002):
+            now = time.monotonic()
+            self.longest, last = max(self.longest, now - last - 0.002), now
 
 
 def run_cell(engine: sa.Engine, url: str, *, messages: int, rate: float, workers: int, latency: float) -> Cell:
@@ -93,12 +110,15 @@ def run_cell(engine: sa.Engine, url: str, *, messages: int, rate: float, workers
                 )
                 session.commit()
             started = time.monotonic()
+            watch = StallWatch()
+            watch.start()
             while _count(engine, OutboundMessage, MessageStatus.queued, MessageStatus.sending):
                 if time.monotonic() - started > CELL_TIMEOUT:
                     print(f"  gave up after {CELL_TIMEOUT} s", file=sys.stderr)
                     break
                 time.sleep(0.2)
             wall = time.monotonic() - started
+            watch.done.set()
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
@@ -117,6 +137,7 @@ def run_cell(engine: sa.Engine, url: str, *, messages: int, rate: float, workers
         lost=sum(1 for row in rows if row.status != MessageStatus.sent or sent_to[row.body] == 0),
         wall=wall,
         codes=codes,
+        stall=watch.longest,
     )
 
 
@@ -133,7 +154,7 @@ def run_matrix(backend: str, url: str, args: argparse.Namespace) -> bool:
     engine = make_engine(url)
     print(f"\n{backend}: {args.messages} messages per cell, limit {args.rate:.0f}/s")
     print(f"{'latency':>8} {'workers':>7} {'busiest 1 s':>11} {'(created)':>9} {'msg/s':>6} {'% limit':>7} "
-          f"{'dup':>4} {'lost':>4} {'wall s':>6}")
+          f"{'dup':>4} {'lost':>4} {'wall s':>6} {'stall ms':>8}")
     ok = True
     try:
         for latency_ms in args.latencies:
@@ -145,7 +166,7 @@ def run_matrix(backend: str, url: str, args: argparse.Namespace) -> bool:
                         and cell.duplicates == 0 and cell.lost == 0 and not any(cell.codes))
                 ok &= good
                 print(f"{latency_ms:>6} ms {workers:>7} {cell.busiest_arrival:>11} {cell.busiest_created:>9} "
-                      f"{cell.throughput:>6.1f} {share:>6.1f}% {cell.duplicates:>4} {cell.lost:>4} {cell.wall:>6.1f}"
+                      f"{cell.throughput:>6.1f} {share:>6.1f}% {cell.duplicates:>4} {cell.lost:>4} {cell.wall:>6.1f} {cell.stall * 1000:>8.0f}"
                       f"{'' if good else '  MISSED'}", flush=True)
     finally:
         engine.dispose()
