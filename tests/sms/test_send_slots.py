@@ -125,24 +125,31 @@ def test_a_crash_after_reserving_before_sending_loses_nothing_and_sends_nothing_
                            to_phone=phone, body=f"【倾听一小时】第{i}条", dedupe_key=f"slot:{i}", urgent=True,
                            due_at=noon, now=noon)
         session.commit()
-    reserve = send_slots.reserve
     reserved: list[float] = []
-
-    def reserve_then_die(*args, **kwargs):
-        reserved.append(reserve(*args, **kwargs))
-        if len(reserved) == 2:
-            raise Crash
-        return reserved[-1]
+    reserve = send_slots.reserve
+    monkeypatch.setattr(send_slots, "reserve", lambda *a, **kw: reserved.append(reserve(*a, **kw)) or reserved[-1])
 
     with FakeTwilio() as fake:
         transport = TwilioTransport(fake.account_sid, fake.auth_token, from_number=fake.from_number,
                                     base_url=fake.base_url)
-        first = Worker(engine, transport, rate_per_second=1000, clock=lambda: noon, worker_id="first:1:a")
-        monkeypatch.setattr(send_slots, "reserve", reserve_then_die)
+
+        class DiesBeforeTheSecondRequest:
+            """The worker dies after the second message has its slot, before its request leaves."""
+
+            name = transport.name
+            find_sent = transport.find_sent
+
+            def send(self, to, body, **kwargs):
+                if len(reserved) == 2:
+                    raise Crash
+                return transport.send(to, body, **kwargs)
+
+        first = Worker(engine, DiesBeforeTheSecondRequest(), rate_per_second=1000, clock=lambda: noon,
+                       worker_id="first:1:a")
         first.beat(force=True)
         with pytest.raises(Crash):
             first.run_once()
-        monkeypatch.setattr(send_slots, "reserve", reserve)
+        assert len(reserved) == 2
         assert fake.count_by() == 1  # the first went out; the second had its slot and died before sending
         with Session(engine) as session:
             rows = session.exec(select(OutboundMessage).order_by(OutboundMessage.id)).all()
