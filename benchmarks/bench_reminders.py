@@ -1,9 +1,14 @@
-"""10,000 due SMS, two worker processes, the fake Twilio API with 20 ms latency, on PostgreSQL.
+"""The SMS rate limit across workers: provider latency x worker processes, against the local fake Twilio API.
 
-    python benchmarks/bench_reminders.py [--messages 10000] [--rate 80] [--workers 2]
+    python benchmarks/bench_reminders.py [--backend postgresql|sqlite|both] [--messages 1000] [--rate 80]
+                                         [--latencies 0,5,20,200] [--workers 1,2,4]
 
-Prints throughput, duplicates and lost (both must be 0) and the rate-limit adherence: the most messages the fake
-received in any one-second window, against the configured SMS_RATE_PER_SECOND (shared by the live workers).
+For each cell: real `python -m listening worker` processes, started together on an empty outbox; once every one
+has its heartbeat, `--messages` due SMS are committed at once. The fake records when each create request reaches
+it; the table shows the most requests in any sliding 1-second window (by arrival, and by the fake's
+date_created, which is after its latency), throughput from first to last arrival (and as % of the limit),
+duplicates and lost messages (both must be 0), and the longest the fake's own process was kept from running
+(on a loaded machine it then stamps the requests that waited as arriving together).
 """
 
 from __future__ import annotations
@@ -13,10 +18,13 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import uuid
 from bisect import bisect_left
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -27,93 +35,174 @@ sys.path.insert(0, str(ROOT))
 from sqlmodel import Session, select  # noqa: E402
 
 from listening.core.db import make_engine, migrate  # noqa: E402
-from listening.models import MessageKind, MessageStatus, OutboundMessage, RecipientKind, utcnow  # noqa: E402
+from listening.models import (  # noqa: E402
+    MessageKind,
+    MessageStatus,
+    OutboundMessage,
+    RecipientKind,
+    SmsSendSlot,
+    WorkerHeartbeat,
+    utcnow,
+)
 from tests.fake_twilio import FakeTwilio  # noqa: E402
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+CELL_TIMEOUT = 300
+
+
+@dataclass
+class Cell:
+    busiest_arrival: int
+    busiest_created: int
+    throughput: float
+    duplicates: int
+    lost: int
+    wall: float
+    codes: list[int]
+    stall: float  # the longest the fake's process went without running (it stamps arrivals late, together)
+
+
+def busiest_window(stamps: list[float]) -> int:
+    """The most stamps in any half-open window [t, t + 1 s); the busiest one starts at a stamp."""
+    stamps = sorted(stamps)
+    return max((bisect_left(stamps, t + 1.0) - i for i, t in enumerate(stamps)), default=0)
+
+
+class StallWatch(threading.Thread):
+    """How long this process (the fake's) was kept from running: a 2 ms sleep that took much longer."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.done, self.longest = threading.Event(), 0.0
+
+    def run(self) -> None:
+        last = time.monotonic()
+        while not self.done.wait(0.002):
+            now = time.monotonic()
+            self.longest, last = max(self.longest, now - last - 0.002), now
+
+
+def run_cell(engine: sa.Engine, url: str, *, messages: int, rate: float, workers: int, latency: float) -> Cell:
+    with Session(engine) as session:  # an empty outbox and a fresh schedule for every cell
+        for table in (OutboundMessage, WorkerHeartbeat, SmsSendSlot):
+            session.execute(sa.delete(table))
+        session.commit()
+    with FakeTwilio(latency_seconds=latency) as fake:
+        env = dict(os.environ, DATABASE_URL=url, TWILIO_ACCOUNT_SID=fake.account_sid,
+                   TWILIO_AUTH_TOKEN=fake.auth_token, TWILIO_FROM=fake.from_number, TWILIO_BASE_URL=fake.base_url,
+                   SMS_RATE_PER_SECOND=str(rate), QUIET_HOURS="00:00-00:00")
+        processes = [subprocess.Popen([sys.executable, "-m", "listening", "worker"], cwd=ROOT, env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                     for _ in range(workers)]
+        try:
+            deadline = time.monotonic() + 60
+            while _count(engine, WorkerHeartbeat) < workers:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the workers did not start")
+                time.sleep(0.1)
+            now = utcnow()
+            with Session(engine) as session:
+                session.add_all(
+                    OutboundMessage(dedupe_key=f"bench:{i}", kind=MessageKind.reminder_24h,
+                                    recipient_kind=RecipientKind.resident, to_phone=f"+447700{i:06d}",
+                                    body=f"【倾听一小时】提醒 {i}", urgent=True, due_at=now, segments=1)
+                    for i in range(messages)
+                )
+                session.commit()
+            started = time.monotonic()
+            watch = StallWatch()
+            watch.start()
+            while _count(engine, OutboundMessage, MessageStatus.queued, MessageStatus.sending):
+                if time.monotonic() - started > CELL_TIMEOUT:
+                    print(f"  gave up after {CELL_TIMEOUT} s", file=sys.stderr)
+                    break
+                time.sleep(0.2)
+            wall = time.monotonic() - started
+            watch.done.set()
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            codes = [process.wait(timeout=30) for process in processes]
+        created = fake.messages
+        arrivals = [r.arrived_at for r in fake.requests if r.method == "POST"]
+    with Session(engine) as session:
+        rows = session.exec(select(OutboundMessage)).all()
+    sent_to = Counter(message.body for message in created)
+    span = max(arrivals) - min(arrivals) if len(arrivals) > 1 else 0.0
+    return Cell(
+        busiest_arrival=busiest_window(arrivals),
+        busiest_created=busiest_window([m.date_created.timestamp() for m in created]),
+        throughput=(len(arrivals) - 1) / span if span else 0.0,
+        duplicates=sum(count - 1 for count in sent_to.values() if count > 1),
+        lost=sum(1 for row in rows if row.status != MessageStatus.sent or sent_to[row.body] == 0),
+        wall=wall,
+        codes=codes,
+        stall=watch.longest,
+    )
+
+
+def _count(engine: sa.Engine, table, *statuses: MessageStatus) -> int:
+    query = select(sa.func.count()).select_from(table)
+    if statuses:
+        query = query.where(table.status.in_(statuses))
+    with Session(engine) as session:
+        return session.exec(query).one()
+
+
+def run_matrix(backend: str, url: str, args: argparse.Namespace) -> bool:
+    migrate(url)
+    engine = make_engine(url)
+    print(f"\n{backend}: {args.messages} messages per cell, limit {args.rate:.0f}/s")
+    print(f"{'latency':>8} {'workers':>7} {'busiest 1 s':>11} {'(created)':>9} {'msg/s':>6} {'% limit':>7} "
+          f"{'dup':>4} {'lost':>4} {'wall s':>6} {'stall ms':>8}")
+    ok = True
+    try:
+        for latency_ms in args.latencies:
+            for workers in args.workers:
+                cell = run_cell(engine, url, messages=args.messages, rate=args.rate, workers=workers,
+                                latency=latency_ms / 1000)
+                share = 100 * cell.throughput / args.rate
+                good = (cell.busiest_arrival <= args.rate and cell.busiest_created <= args.rate and share >= 90
+                        and cell.duplicates == 0 and cell.lost == 0 and not any(cell.codes))
+                ok &= good
+                print(f"{latency_ms:>6} ms {workers:>7} {cell.busiest_arrival:>11} {cell.busiest_created:>9} "
+                      f"{cell.throughput:>6.1f} {share:>6.1f}% {cell.duplicates:>4} {cell.lost:>4} {cell.wall:>6.1f} {cell.stall * 1000:>8.0f}"
+                      f"{'' if good else '  MISSED'}", flush=True)
+    finally:
+        engine.dispose()
+    return ok
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="postgresql")
+    parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=80.0, help="SMS_RATE_PER_SECOND for the account")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--latency", type=float, default=0.020)
+    parser.add_argument("--latencies", type=lambda text: [int(x) for x in text.split(",")], default=[0, 5, 20, 200],
+                        help="provider latencies in ms")
+    parser.add_argument("--workers", type=lambda text: [int(x) for x in text.split(",")], default=[1, 2, 4])
     args = parser.parse_args()
+    # The fake stamps each request's arrival on one of its many handler threads: a short switch interval keeps a
+    # stamp from waiting behind the others for the interpreter lock (which would bunch the stamps it measures).
+    sys.setswitchinterval(0.001)
 
-    name = f"lh_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    processes: list[subprocess.Popen] = []
-    try:
-        migrate(url)
-        engine = make_engine(url)
-        now = utcnow()
-        with Session(engine) as session:
-            session.add_all(
-                OutboundMessage(dedupe_key=f"bench:{i}", kind=MessageKind.reminder_24h,
-                                recipient_kind=RecipientKind.resident, to_phone=f"+447700{i:06d}",
-                                body=f"【倾听一小时】提醒 {i}", urgent=True, due_at=now, segments=1)
-                for i in range(args.messages)
-            )
-            session.commit()
-
-        with FakeTwilio(latency_seconds=args.latency) as fake:
-            env = dict(os.environ, DATABASE_URL=url, TWILIO_ACCOUNT_SID=fake.account_sid,
-                       TWILIO_AUTH_TOKEN=fake.auth_token, TWILIO_FROM=fake.from_number, TWILIO_BASE_URL=fake.base_url,
-                       SMS_RATE_PER_SECOND=str(args.rate), QUIET_HOURS="00:00-00:00")
-            started = time.monotonic()
-            processes = [subprocess.Popen([sys.executable, "-m", "listening", "worker"], cwd=ROOT, env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                         for _ in range(args.workers)]
-            while True:
-                with Session(engine) as session:
-                    left = session.exec(select(sa.func.count()).select_from(OutboundMessage).where(
-                        sa.or_(OutboundMessage.status == MessageStatus.queued,
-                               OutboundMessage.status == MessageStatus.sending))).one()
-                if left == 0:
-                    break
-                if time.monotonic() - started > 1800:
-                    print("gave up after 30 minutes", file=sys.stderr)
-                    break
-                time.sleep(0.5)
-            elapsed = time.monotonic() - started
-            for process in processes:
-                process.send_signal(signal.SIGTERM)
-            codes = [process.wait(timeout=30) for process in processes]
-
-            messages = fake.messages
-            with Session(engine) as session:
-                rows = session.exec(select(OutboundMessage)).all()
-                per_worker = Counter(row.claimed_by for row in rows)
-        sent_to = Counter(message.body for message in messages)
-        duplicates = sum(count - 1 for count in sent_to.values() if count > 1)
-        sent_rows = [row for row in rows if row.status == MessageStatus.sent]
-        lost = sum(1 for row in rows if row.status != MessageStatus.sent or sent_to[row.body] == 0)
-        stamps = sorted(message.date_created.timestamp() for message in messages)
-        busiest = max((bisect_left(stamps, t + 1.0) - i for i, t in enumerate(stamps)), default=0)
-        span = (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
-
-        print(f"messages due          {args.messages}")
-        print(f"workers               {args.workers} (exit codes {codes}; share {dict(per_worker.most_common())})")
-        print(f"fake API latency      {args.latency * 1000:.0f} ms per request")
-        print(f"wall time             {elapsed:.1f} s (first to last send {span:.1f} s)")
-        print(f"throughput            {len(messages) / span if span else 0:.1f} messages/s")
-        print(f"sent (rows)           {len(sent_rows)}")
-        print(f"duplicates            {duplicates}")
-        print(f"lost                  {lost}")
-        print(f"rate limit            configured {args.rate:.0f}/s; busiest 1-s window {busiest} "
-              f"({'respected' if busiest <= args.rate else 'EXCEEDED'})")
-        return 0 if duplicates == 0 and lost == 0 else 1
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
+    ok = True
+    if args.backend in ("postgresql", "both"):
+        name = f"lh_bench_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            ok &= run_matrix("postgresql", sa.engine.make_url(ADMIN_URL).set(database=name)
+                             .render_as_string(hide_password=False), args)
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as directory:
+            ok &= run_matrix("sqlite", f"sqlite:///{directory}/bench.db", args)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -111,6 +111,7 @@ class RecordedRequest:
     path: str
     query: dict[str, str]
     form: dict[str, str]
+    arrived_at: float = 0.0  # epoch seconds, when the request reached the fake (before its latency)
 
 
 @dataclass(frozen=True)
@@ -260,7 +261,7 @@ class FakeTwilio:
         self, method: str, path: str, *, query: dict[str, str], form: dict[str, str], auth: str | None
     ) -> _Reply:
         with self._lock:
-            self._state.requests.append(RecordedRequest(method, path, query, form))
+            self._state.requests.append(RecordedRequest(method, path, query, form, arrived_at=time.time()))
         if self.latency_seconds:
             self._stopping.wait(self.latency_seconds)
         if not self._authenticated(auth):

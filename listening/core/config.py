@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://localhost:8501"
     quiet_hours: str = "21:00-08:00"
     sms_rate_per_second: float = 1.0
+    # Sender threads per worker (0: enough for the full rate at ~0.3 s provider latency, listening/sms/worker.py).
+    sms_senders: int = Field(default=0, ge=0)
     centre_phone: str = "0755-2666-0000"
 
     # The centre as the welcome page and the request page show it to residents (demo values by default).

@@ -38,7 +38,7 @@ from listening.models.enums import (
 from listening.models.escalation_outcomes import EscalationOutcome, EscalationOutcomeKind
 from listening.models.invites import AccountInvite, CodePurpose
 from listening.models.limits import IntakeAttempt
-from listening.models.messages import InboundMessage, OutboundMessage, SmsOptOut, WorkerHeartbeat
+from listening.models.messages import InboundMessage, OutboundMessage, SmsOptOut, SmsSendSlot, WorkerHeartbeat
 from listening.models.privacy import ErasedOptOut, ResidentView
 from listening.models.reasons import RequestReason
 from listening.models.residents import DoNotMatch, ListeningRequest, RequestTimeWindow, Resident
@@ -109,6 +109,7 @@ __all__ = [
     "ShadowSession",
     "SignInThrottle",
     "SmsOptOut",
+    "SmsSendSlot",
     "StrEnum",
     "TrainingCompletion",
     "TrainingModule",

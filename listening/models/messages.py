@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from listening.core.clock import now as utcnow  # the one clock; models use it for their default timestamps
@@ -75,3 +76,18 @@ class WorkerHeartbeat(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     last_beat_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     messages_sent: int = 0
+
+
+class SmsSendSlot(SQLModel, table=True):
+    """The account's SMS send schedule, shared by every worker (listening/sms/send_slots.py): one row, the
+    earliest moment the next message may reach the provider.
+
+    Epoch seconds, not a datetime: the slots are milliseconds apart and are computed in one SQL statement on
+    both databases, which the dialects' date arithmetic cannot do alike."""
+
+    __tablename__ = "sms_send_slot"
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    next_at: float = Field(sa_type=sa.Double)
+
+    __table_args__ = (sa.CheckConstraint("id = 1", name="ck_sms_send_slot_one_row"),)

@@ -26,6 +26,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
@@ -167,6 +168,7 @@ class TwilioTransport:
         messaging_service_sid: str | None = None,
         timeout_seconds: float = 10.0,
         base_url: str | None = None,
+        pool_size: int | None = None,
     ):
         if (from_number is None) == (messaging_service_sid is None):
             raise ValueError("give exactly one of from_number and messaging_service_sid")
@@ -174,6 +176,10 @@ class TwilioTransport:
             http_client = TwilioHttpClient(timeout=timeout_seconds)
         else:
             http_client = BaseUrlTwilioHttpClient(base_url, timeout=timeout_seconds)
+        if pool_size is not None:
+            # One kept-alive connection per sender thread; a fuller pool would open and discard connections.
+            for prefix in ("https://", "http://"):
+                http_client.session.mount(prefix, HTTPAdapter(pool_connections=1, pool_maxsize=pool_size))
         self._client = Client(account_sid, auth_token, http_client=http_client)
         self._sender = (
             {"from_": from_number} if from_number is not None else {"messaging_service_sid": messaging_service_sid}

@@ -11,7 +11,9 @@ One pass (`Worker.run_once`):
 3. claim a small batch of due rows, marking them "sending" in one committed statement
    (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so several workers never claim the same row; SQLite: the claim is
    a single write statement, and SQLite has a single writer);
-4. send each at the configured rate and store the sid (or the reason) at once.
+4. send each, through the account's send schedule that all workers share (listening/sms/send_slots.py), by
+   `senders` threads so that a slow provider still gets the configured rate, and store the sid (or the reason)
+   at once.
 
 A row is "sending" from the claim until its outcome is stored; a crash in between leaves it "sending" with the
 claimant's id, and the claimant's heartbeat (or, on the same host, its process id) shows it is gone.
@@ -20,12 +22,15 @@ claimant's id, and the claimant's heartbeat (or, on the same host, its process i
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -39,7 +44,7 @@ from listening.core.db import for_writing, get_engine, is_busy, migrate
 from listening.models import MessageStatus, OutboundMessage, SmsOptOut, WorkerHeartbeat, utcnow
 from listening.privacy import retention
 from listening.safeguarding import alerts
-from listening.sms import outbox
+from listening.sms import outbox, send_slots
 from listening.sms.transport import (
     TWILIO_UNSUBSCRIBED_RECIPIENT,
     Accepted,
@@ -59,6 +64,8 @@ HEARTBEAT_EVERY = timedelta(seconds=2)
 # A claimant whose heartbeat is older than this is taken for dead (its "sending" rows get reconciled).
 CLAIMANT_DEAD_AFTER = timedelta(seconds=15)
 ERROR_MAX = 300
+MAX_SENDERS = 32
+REFILL_FOR = timedelta(seconds=5)  # a pass tops its batch up this long, then expiry and reconciliation run again
 
 
 def backoff(attempts: int) -> timedelta:
@@ -66,7 +73,13 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
 
 
-def transport_from_settings(settings: Settings | None = None) -> Transport:
+def auto_senders(rate_per_second: float) -> int:
+    """Enough sender threads for the full rate while each waits up to ~0.3 s for the provider's answer (one
+    sender manages at most 1/latency messages per second)."""
+    return max(1, min(MAX_SENDERS, math.ceil(rate_per_second * 0.3)))
+
+
+def transport_from_settings(settings: Settings | None = None, *, pool_size: int | None = None) -> Transport:
     settings = settings or get_settings()
     if not settings.twilio_configured:
         return OutboxOnlyTransport()
@@ -76,6 +89,7 @@ def transport_from_settings(settings: Settings | None = None) -> Transport:
         from_number=None if settings.twilio_messaging_service_sid else settings.twilio_from,
         messaging_service_sid=settings.twilio_messaging_service_sid,
         base_url=settings.twilio_base_url,
+        pool_size=pool_size,
     )
 
 
@@ -109,6 +123,8 @@ class Worker:
         worker_id: str | None = None,
         clock: Callable[[], datetime] = utcnow,
         idle_sleep: float = 1.0,
+        senders: int = 1,
+        pace_clock: Callable[[], float] = time.time,
     ):
         self.engine = for_writing(engine)  # every pass writes: take SQLite's lock up front, wait for it in turn
         self.transport = transport
@@ -120,9 +136,11 @@ class Worker:
         self.idle_sleep = idle_sleep
         self.stopping = threading.Event()
         self.status_callback = status_callback_url()
-        self._next_send_at = time.monotonic()
+        self.senders = max(1, senders)
+        # Epoch seconds shared by every worker on the host: the send schedule's clock (`clock` may be pinned).
+        self.pace_clock = pace_clock
+        self.slot_spacing = send_slots.spacing(self.rate_per_second)
         self._last_beat: datetime | None = None
-        self._live_workers = 1
         self._purged_on: date | None = None  # the local day the retention purge last ran
 
     # -- lifecycle -------------------------------------------------------------------------------------------
@@ -130,8 +148,8 @@ class Worker:
     def run(self) -> None:
         """Until `stop()` (or SIGTERM/SIGINT through `install_signal_handlers`)."""
         self.beat(force=True)
-        log.info("worker %s started (transport %s, %.1f msg/s)", self.worker_id, self.transport.name,
-                 self.rate_per_second)
+        log.info("worker %s started (transport %s, %.1f msg/s for the account, %d senders)", self.worker_id,
+                 self.transport.name, self.rate_per_second, self.senders)
         try:
             while not self.stopping.is_set():
                 try:
@@ -166,16 +184,73 @@ class Worker:
         result.expired = self.expire_and_hold()
         claimed = self.claim()
         result.claimed = len(claimed)
-        for index, message_id in enumerate(claimed):
-            if self.stopping.is_set():
-                # Graceful stop: rows not yet handed to the provider go back to the queue untouched.
-                self._release(claimed[index:])
-                break
-            outcome = self._send_one(message_id)
-            log.debug("message %s: %s", message_id, outcome)
-            setattr(result, outcome, getattr(result, outcome) + 1)
-            self.beat()
+        self._send_all(claimed, result)
         return result
+
+    def _send_all(self, claimed: list[int], result: PassResult) -> None:
+        """The batch through `senders` threads; on a graceful stop (or an error) rows not yet handed to the
+        provider go back to the queue untouched.
+
+        With several senders the batch is topped up while they send (for up to REFILL_FOR): otherwise the
+        schedule stands idle at the end of every batch while the last sends wait for the provider's answer."""
+        pending = deque(claimed)
+        more_coming = self.senders > 1
+        ready = threading.Condition()
+        errors: list[Exception] = []
+
+        def next_message() -> int | None:
+            with ready:
+                while not pending and more_coming and not errors and not self.stopping.is_set():
+                    ready.wait()
+                if errors or self.stopping.is_set() or not pending:
+                    return None
+                return pending.popleft()
+
+        def send_pending() -> None:
+            while (message_id := next_message()) is not None:
+                try:
+                    outcome = self._send_one(message_id)
+                except Exception as error:  # noqa: BLE001 - re-raised by the pass (a busy database: retried)
+                    with ready:
+                        errors.append(error)
+                        ready.notify_all()
+                    return
+                log.debug("message %s: %s", message_id, outcome)
+                if outcome is not None:
+                    with ready:
+                        setattr(result, outcome, getattr(result, outcome) + 1)
+
+        threads = [threading.Thread(target=send_pending, name=f"sms-sender-{n}", daemon=True)
+                   for n in range(min(self.senders, len(claimed)))]
+        for thread in threads:
+            thread.start()
+        refill_until = self.pace_clock() + REFILL_FOR.total_seconds()
+        try:
+            while any(thread.is_alive() for thread in threads):
+                if more_coming:
+                    with ready:
+                        low = len(pending) < self.senders
+                    topping_up = low and not errors and not self.stopping.is_set() and self.pace_clock() < refill_until
+                    fresh = self.claim() if topping_up else []
+                    with ready:
+                        pending.extend(fresh)
+                        result.claimed += len(fresh)
+                        more_coming = bool(fresh) or not low
+                        ready.notify_all()
+                alive = next((thread for thread in threads if thread.is_alive()), None)
+                if alive is not None:
+                    alive.join(0.05 if more_coming else HEARTBEAT_EVERY.total_seconds())
+                self.beat()  # from this thread only: the heartbeat is not shared with the senders
+        finally:
+            with ready:
+                more_coming = False
+                ready.notify_all()
+            for thread in threads:
+                thread.join()
+            if pending:
+                self._release(list(pending))
+        if errors:
+            raise errors[0]
 
     def purge_once_a_day(self) -> int:
         """The retention purge, on the first pass of each local day (every worker may run it: it is idempotent)."""
@@ -204,11 +279,6 @@ class Worker:
             row.last_beat_at = now
             session.add(row)
             session.commit()
-            # The provider's rate limit is for the account: share it among the workers that are alive.
-            self._live_workers = max(1, session.exec(
-                select(sa.func.count()).select_from(WorkerHeartbeat)
-                .where(col(WorkerHeartbeat.last_beat_at) > now - CLAIMANT_DEAD_AFTER)
-            ).one())
         self._last_beat = now
 
     def _count_sent(self, session: Session) -> None:
@@ -387,22 +457,38 @@ class Worker:
             )
             session.commit()
 
-    def _pace(self) -> None:
-        """Sleep until this worker's next send slot (its share of the provider's messages per second)."""
-        interval = self._live_workers / self.rate_per_second
-        now = time.monotonic()
-        if self._next_send_at > now:
-            self.stopping.wait(self._next_send_at - now)
-        self._next_send_at = max(self._next_send_at, now) + interval
+    def _wait_for_slot(self) -> bool:
+        """Reserve the account's next send slot and sleep until it; False if the worker is stopping.
 
-    def _send_one(self, message_id: int) -> str:
+        A sender that wakes too late for its slot leaves it unused and takes another: sending late would crowd
+        the slot after it (send_slots.LATE_START)."""
+        while True:
+            slot = send_slots.reserve(self.engine, now=self.pace_clock(), spacing_seconds=self.slot_spacing)
+            while (delay := slot - self.pace_clock()) > 0:
+                if self.stopping.wait(delay):
+                    return False
+            if self.pace_clock() - slot <= send_slots.LATE_START:
+                return True
+            if self.stopping.is_set():
+                return False
+
+    def _send_one(self, message_id: int) -> str | None:
+        """Send one claimed row and store the outcome: the PassResult field to count, None if it went back to
+        the queue unsent (the worker is stopping)."""
         with Session(self.engine) as session:
             message = session.get(OutboundMessage, message_id)
             opted_out = outbox.is_opted_out(session, phone=message.to_phone)
         if opted_out:  # the number said STOP after the claim
             self._store(message_id, status=MessageStatus.not_sent, claimed_by=None, error_message=outbox.OPTED_OUT)
             return "failed"
-        self._pace()
+        try:
+            slot_taken = self._wait_for_slot()
+        except Exception:
+            self._release([message_id])  # nothing reached the provider: the row must not stay "sending"
+            raise
+        if not slot_taken:
+            self._release([message_id])
+            return None
         outcome = self.transport.send(message.to_phone, message.body, status_callback=self.status_callback)
         now = self.clock()
         if isinstance(outcome, Accepted):
@@ -476,7 +562,12 @@ def main(*, once: bool = False) -> int:
     # twilio's HTTP client logs every request, phone numbers included, at INFO.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    worker = Worker(get_engine(), transport_from_settings())
+    settings = get_settings()
+    senders = settings.sms_senders or auto_senders(settings.sms_rate_per_second)
+    # A sender waking for its slot waits for the interpreter lock while others build queries; a shorter switch
+    # interval (default 5 ms) keeps that wait, and so a send's lateness after its slot, small (send_slots).
+    sys.setswitchinterval(0.001)
+    worker = Worker(get_engine(), transport_from_settings(settings, pool_size=senders), senders=senders)
     worker.install_signal_handlers()
     if once:
         worker.beat(force=True)

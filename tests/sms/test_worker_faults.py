@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from listening.models import MessageKind, MessageStatus, OutboundMessage, RecipientKind
+from listening.models import MessageKind, MessageStatus, OutboundMessage, RecipientKind, WorkerHeartbeat
 from listening.sms import outbox
 from tests.fake_twilio import FakeTwilio
 from tests.pinned import pinned_command
@@ -26,6 +26,9 @@ pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard i
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE_SECONDS = 25
+# Starting an interpreter, importing the app and checking the schema can take most of 25 s on a loaded 2-core
+# machine (a timeout on PostgreSQL once): starting gets its own, generous deadline; the work keeps the short one.
+STARTUP_SECONDS = 120
 
 
 def worker_env(fake: FakeTwilio, *, rate: float) -> dict[str, str]:
@@ -45,6 +48,18 @@ def worker_env(fake: FakeTwilio, *, rate: float) -> dict[str, str]:
 def start_worker(fake: FakeTwilio, log: Path, *, rate: float = 50) -> subprocess.Popen:
     return subprocess.Popen(pinned_command("listening", "worker"), cwd=ROOT, env=worker_env(fake, rate=rate),
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+def wait_running(engine, log: Path, *processes: subprocess.Popen) -> None:
+    """Until each worker runs: its heartbeat is written after the imports and the schema check."""
+    def running() -> bool:
+        exited = [process for process in processes if process.poll() is not None]
+        assert not exited, log.read_text()[-3000:]
+        with Session(engine) as session:
+            beating = set(session.exec(select(WorkerHeartbeat.pid)))
+        return all(process.pid in beating for process in processes)
+
+    wait_until(running, seconds=STARTUP_SECONDS, what="the workers to start")
 
 
 def queue_due(engine, n: int) -> list[str]:
@@ -90,6 +105,7 @@ def test_kill_minus_nine_mid_batch_then_restart_sends_each_message_once(engine, 
     with FakeTwilio(latency_seconds=0.02) as fake:
         first = start_worker(fake, log)
         try:
+            wait_running(engine, log, first)
             wait_until(lambda: fake.count_by() >= 15, what="the first messages")
             # The next create is stored at the provider but answered only after 8 s: the worker waits in the
             # middle of its batch with a message sent and its sid not stored. That is when it dies.
@@ -107,6 +123,7 @@ def test_kill_minus_nine_mid_batch_then_restart_sends_each_message_once(engine, 
 
         second = start_worker(fake, log)
         try:
+            wait_running(engine, log, second)
             wait_until(lambda: statuses(engine)[MessageStatus.sent] == len(phones), what="every message sent")
         finally:
             assert stop(second) == 0, log.read_text()
@@ -116,11 +133,12 @@ def test_kill_minus_nine_mid_batch_then_restart_sends_each_message_once(engine, 
 def test_two_workers_at_once_send_nothing_twice(engine, tmp_path, backend):
     if backend != "postgresql":
         pytest.skip("several workers share a PostgreSQL database; SQLite runs a single worker")
-    phones = queue_due(engine, 300)
     log = tmp_path / "workers.log"
     with FakeTwilio(latency_seconds=0.01) as fake:
         workers = [start_worker(fake, log, rate=100), start_worker(fake, log, rate=100)]
         try:
+            wait_running(engine, log, *workers)
+            phones = queue_due(engine, 300)  # due once both run, so that both take part
             wait_until(lambda: statuses(engine)[MessageStatus.sent] == len(phones), what="every message sent")
         finally:
             codes = [stop(worker) for worker in workers]
