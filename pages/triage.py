@@ -15,7 +15,7 @@ from listening.residents.intake import SubmitOutcome
 from listening.residents.references import reference
 from listening.residents.triage import HISTORY_LABELS, SMS_HELD_LABELS, TriageSort
 from ui import actions, inert, shell
-from ui.format import label, local_time, urgency_text
+from ui.format import label, local_time, urgency_text, visit_time
 from ui.inert import NAME, md
 from ui.request_form import form_fields, window_text, windows_summary
 
@@ -156,7 +156,7 @@ if chosen is not None:
     if request.topic:
         st.markdown(_("**Would like to talk about:** {topic}", topic=md(request.topic)))
     if detail.visit:
-        st.markdown(_("**Visit:** {when}, {status}", when=local_time(detail.visit.starts_at),
+        st.markdown(_("**Visit:** {when}, {status}", when=visit_time(detail.visit.starts_at),
                       status=label(detail.visit.status)))
 
     st.markdown(_("**History**"))

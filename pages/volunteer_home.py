@@ -7,7 +7,7 @@ from listening.core.phones import display
 from listening.models import Role
 from listening.sessions import visits
 from ui import shell
-from ui.format import label, local_time, visit_time
+from ui.format import label, visit_time
 from ui.inert import NAME, md
 
 account = shell.require(Role.volunteer)
@@ -57,7 +57,7 @@ st.subheader(_("Recent visits"))
 st.dataframe(
     [
         {
-            _("When"): local_time(v.starts_at),
+            _("When"): visit_time(v.starts_at),
             _("Mode"): label(v.mode),
             _("Resident"): v.resident_name,
             _("Status"): label(v.status),
