@@ -92,9 +92,9 @@ def navigation(signed_in: Account | None):
     pages = [p for group in sections.values() for p in group]
     hidden = [hidden_page(url_path, signed_in) for url_path in other_url_paths(specs)]
     if not signed_in:
-        return st.navigation([*pages, *hidden])
+        return st.navigation([*pages, *hidden], expanded=True)
     last = list(sections)[-1]  # hidden pages in a section of their own would give the sidebar an empty heading
-    return st.navigation({**sections, last: [*sections[last], *hidden]})
+    return st.navigation({**sections, last: [*sections[last], *hidden]}, expanded=True)  # no "View more" (English)
 
 
 def other_url_paths(specs: tuple[PageSpec, ...]) -> list[str]:
