@@ -21,7 +21,7 @@ from listening.matching.result import MatchResult, result_from_units
 # Below this many arcs a MIP over the whole network takes milliseconds, so broken pairs are settled by it and the
 # answer is exactly lexicographic; above, a MIP around the broken pairs is used first (see _plan_at_cap).
 FULL_MIP_MAX_ARCS = 3_000
-# Rough cost of proving the weight by a MIP over the whole network (HiGHS, measured on benchmark weeks, with
+# Rough cost of proving the weight by a MIP over the whole network (measured on benchmark weeks, with
 # margin): it is only started when the time left allows it.
 WHOLE_MIP_SECONDS_PER_ARC = 2e-4
 # When only continuity falls short of the bound, how many other pair choices are re-solved before settling.
