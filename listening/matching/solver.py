@@ -291,11 +291,27 @@ def solve(instance: Instance, *, time_limit_seconds: float = 30.0) -> MatchResul
     return result
 
 
+def result_text(data: Mapping[str, object]) -> str:
+    """The result as JSON, one assignment or unmatched request a line: as readable as `indent`, but written by
+    json's C encoder (an indented dump of 10,000 requests is pure Python and takes a quarter of a second)."""
+    def dump(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, list) and value:
+            items = ",\n".join(f"    {dump(item)}" for item in value)
+            lines.append(f"  {dump(key)}: [\n{items}\n  ]")
+        else:
+            lines.append(f"  {dump(key)}: {dump(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def run_file(instance_path: str | Path, output_path: str | Path | None = None, *,
              time_limit_seconds: float = 30.0) -> MatchResult:
     """Read an instance JSON, solve it, write the result JSON (to stdout when `output_path` is None or '-')."""
     result = solve(Instance.from_json(instance_path), time_limit_seconds=time_limit_seconds)
-    text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    text = result_text(result.to_dict())
     if output_path is None or str(output_path) == "-":
         print(text, end="")
     else:
