@@ -77,7 +77,10 @@ def _plan_at_cap(
     With `reach` (weight, continuity) given, returns None as soon as even the relaxation cannot reach it.
     """
     if reach is not None:
-        # Weight alone is a cheaper flow (smaller costs) and usually enough to rule a cap out.
+        # A bound from a max flow is cheaper still, and weight alone a cheaper flow (smaller costs) than the
+        # whole objective: each is usually enough to rule a cap out.
+        if network.units_weight_bound(load_cap) < reach[0]:
+            return None
         weight_flows = network.solve_flow(load_cap, weight_only=True)
         if weight_flows is not None and network.score(weight_flows)[0] < reach[0]:
             return None
