@@ -1,4 +1,8 @@
-"""Command line: `python -m listening COMMAND`. The same services the app uses, without the UI."""
+"""Command line: `python -m listening COMMAND`. The same services the app uses, without the UI.
+
+Each command imports what it uses when it runs: `match` needs neither the settings nor the database, and
+importing the models, the database layer and the services would take most of its time.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,20 @@ import argparse
 import getpass
 import sys
 
-from listening.core.config import get_settings, settings_problem
-from listening.core.db import SchemaMismatch, migrate, session_scope
-from listening.core.errors import ServiceError
-from listening.core.phones import normalise
-from listening.demo import is_seeded, seed_demo
-from listening.matching import run_file
-from listening.models import Role
-from listening.privacy import retention
-from listening.sms.worker import main as run_worker
-from listening.staff.auth import create_account
-
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
+    from listening.core.db import migrate
+
     migrate()
     print("database is at the newest schema")
     return 0
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from listening.core.config import get_settings
+    from listening.core.db import migrate, session_scope
+    from listening.demo import is_seeded, seed_demo
+
     if get_settings().environment == "production":
         print("seed-demo refused: demo accounts share one published password and never go into production",
               file=sys.stderr)
@@ -43,6 +42,12 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_create_coordinator(args: argparse.Namespace) -> int:
+    from listening.core.db import migrate, session_scope
+    from listening.core.errors import ServiceError
+    from listening.core.phones import normalise
+    from listening.models import Role
+    from listening.staff.auth import create_account
+
     migrate()
     password = args.password or getpass.getpass("Password (10+ characters): ")
     try:
@@ -58,6 +63,8 @@ def cmd_create_coordinator(args: argparse.Namespace) -> int:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
+    from listening.matching.solver import run_file
+
     try:
         result = run_file(args.instance, args.output, time_limit_seconds=args.time_limit)
     except (OSError, ValueError) as error:  # a missing file or a malformed instance: say where, no traceback
@@ -70,6 +77,9 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(_args: argparse.Namespace) -> int:
+    from listening.core.db import migrate, session_scope
+    from listening.privacy import retention
+
     migrate()
     with session_scope() as session:
         counts = retention.purge(session)
@@ -78,6 +88,8 @@ def cmd_purge(_args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from listening.sms.worker import main as run_worker
+
     return run_worker(once=args.once)
 
 
@@ -103,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("instance")
     match.add_argument("-o", "--output", required=True)
     match.add_argument("--time-limit", type=float, default=30.0, help="seconds for the solver (default 30)")
-    match.set_defaults(func=cmd_match)
+    match.set_defaults(func=cmd_match, pure=True)  # a file in, a file out: no settings, no database
 
     commands.add_parser("purge", help="empty notes, topics, reasons and SMS bodies past their retention period"
                         ).set_defaults(func=cmd_purge)
@@ -115,11 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "pure", False):
+        return args.func(args)
+    from listening.core.config import settings_problem
+    from listening.core.db import SchemaMismatch
+
     problem = settings_problem()  # refuse to start on bad settings before doing anything: one line, no traceback
     if problem:
         print(f"Listening Hour will not start: {problem}", file=sys.stderr)
         return 2
-    args = build_parser().parse_args(argv)
+
     try:
         return args.func(args)
     except SchemaMismatch as error:  # every command that migrates: one line for the operator, no traceback

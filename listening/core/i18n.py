@@ -20,8 +20,6 @@ from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
 from babel.dates import format_time as _format_time
 from babel.lists import format_list
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
@@ -43,6 +41,10 @@ def translations(locale: str) -> _gettext.NullTranslations:
     po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
     if not po_path.exists():
         return _gettext.NullTranslations()
+    # Imported here: babel's catalog machinery is a tenth of a second that `python -m listening match` never uses.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with po_path.open("rb") as fh:
         catalog = read_po(fh, locale=locale)
     buffer = io.BytesIO()

@@ -10,10 +10,8 @@ from typing import Any
 import numpy as np
 
 from listening.core.i18n import N_
-from listening.core.labels import SESSION_KIND_LABELS, msgid_for_value
 from listening.matching.candidates import Candidates
 from listening.matching.instance import LOCAL_MODES
-from listening.models import Language, Mode
 
 # Why a request stays unmatched, most basic first; every template names something a coordinator can change.
 REASON_TEMPLATES = {
@@ -31,6 +29,14 @@ REASON_TEMPLATES = {
 }
 
 
+# The names of the codes a reason shows, as in listening.core.labels (LABELS for languages, SESSION_KIND_LABELS for
+# modes), keyed by code: importing the labels means importing the database models, which would cost
+# `python -m listening match` most of its time. tests/matching/test_explain.py keeps the two equal.
+LANGUAGE_MSGIDS = {"zh": N_("Mandarin"), "yue": N_("Cantonese"), "hak": N_("Hakka"), "teochew": N_("Teochew"),
+                   "en": N_("English")}
+SESSION_KIND_MSGIDS = {"phone": N_("phone"), "centre": N_("centre"), "home": N_("home-visit")}
+
+
 def reason_text(code: str, params: Mapping[str, Any], gettext: Callable[[str], str] = lambda s: s,
                 community_name: Callable[[str], str] | None = None) -> str:
     """The coordinator-facing sentence for an unmatched code, translated then filled in.
@@ -41,10 +47,10 @@ def reason_text(code: str, params: Mapping[str, Any], gettext: Callable[[str], s
     if code not in REASON_TEMPLATES:
         raise ValueError(f"unknown unmatched reason code {code!r}")
     shown = dict(params)
-    mode = msgid_for_value(Mode, shown.get("mode"), registry=SESSION_KIND_LABELS)
+    mode = SESSION_KIND_MSGIDS.get(shown.get("mode"))
     if mode:
         shown["mode"] = gettext(mode)
-    language = msgid_for_value(Language, shown.get("language"))
+    language = LANGUAGE_MSGIDS.get(shown.get("language"))
     if language:
         shown["language"] = gettext(language)
     if community_name is not None and shown.get("community"):

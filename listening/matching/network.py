@@ -1,5 +1,5 @@
 """The network: one min-cost flow whose integer cost folds objectives 1, 2 and 4 lexicographically, and the same
-network as a MIP (HiGHS through scipy) in which pairs stay whole."""
+network as a MIP (SCIP through OR-Tools) in which pairs stay whole."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
+from ortools.graph.python import max_flow, min_cost_flow
+from ortools.linear_solver import pywraplp
 
 from listening.matching.candidates import Candidates
 
@@ -167,6 +166,20 @@ class Network:
         capacities[self.cap_arcs] = np.minimum(capacities[self.cap_arcs], load_cap)
         return capacities
 
+    def units_weight_bound(self, load_cap: int | None) -> int:
+        """An upper bound on the doubled weight of any flow at the cap: at most k units reach the sink (k by a
+        max flow, which is an order of magnitude faster than a min-cost one), each worth at most one of the k
+        largest per-unit values. Often enough to rule a cap out without the weight-only flow."""
+        capacities = self.capacities_with(load_cap).copy()
+        capacities[self.kind == BYPASS] = 0
+        solver = max_flow.SimpleMaxFlow()
+        solver.add_arcs_with_capacity(self.tails, self.heads, capacities)
+        if solver.solve(self.SOURCE, self.SINK) != solver.OPTIMAL:
+            raise RuntimeError("max flow failed")
+        serve = np.flatnonzero(self.kind == SERVE)
+        unit_values = np.repeat(self.weight2[serve], self.capacities[serve])  # per unit
+        return int(np.sort(unit_values)[::-1][:solver.optimal_flow()].sum())
+
     def solve_flow(self, load_cap: int | None, *, weight_only: bool = False,
                    pair_slots: Mapping[int, int | None] | None = None) -> np.ndarray | None:
         """Min-cost flow with every volunteer capped at min(max_slots, load_cap); returns the flow on each arc.
@@ -254,7 +267,7 @@ class Network:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The same network as a MIP (HiGHS through scipy) in which pairs stay whole
+# The same network as a MIP (SCIP through OR-Tools: scipy's HiGHS would cost the command line 0.5 s of import)
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -277,7 +290,7 @@ def solve_network_mip(
     A request's arcs must be all free or all fixed, and `base_flows` must be a flow (balanced at every node).
 
     Objectives are solved one after another (weight, then continuity, then slot ranks), each stage keeping the
-    earlier optimum as a constraint: the coefficients stay small, so HiGHS's floating point is exact here.
+    earlier optimum as a constraint: the coefficients stay small, so SCIP's floating point is exact here.
     With `weight2_known` (a doubled weight already reached, all arcs free), stops after proving the weight if
     it cannot beat that. Returns None when no solution was found in time.
     """
@@ -302,6 +315,7 @@ def solve_network_mip(
     )
     n_pairs = len(pair_keys)
 
+    # Rows: flow balance at each free node, then 2 * y[r, t] = the pair's units in slot t. Entries sorted by row.
     columns = np.arange(n_free)
     entry_rows, entry_cols, entry_vals = [], [], []
     for endpoint, sign in ((heads, 1.0), (tails, -1.0)):
@@ -313,20 +327,26 @@ def solve_network_mip(
     entry_rows += [pair_offset + pair_row, pair_offset + np.arange(n_pairs)]
     entry_cols += [columns[is_pair_unit], n_free + np.arange(n_pairs)]
     entry_vals += [np.ones(len(pair_row)), np.full(n_pairs, -2.0)]
-    matrix = coo_matrix(
-        (np.concatenate(entry_vals), (np.concatenate(entry_rows), np.concatenate(entry_cols))),
-        shape=(len(nodes) + n_pairs, n_free + n_pairs),
-    ).tocsr()
-    balance = np.concatenate([-inflow_fixed[nodes], np.zeros(n_pairs)])
-    constraints = [LinearConstraint(matrix, balance, balance)]
-    upper = np.concatenate([network.capacities_with(load_cap)[free_arcs], np.ones(n_pairs)]).astype(float)
-    bounds = Bounds(np.zeros(n_free + n_pairs), upper)
-    integrality = np.ones(n_free + n_pairs)
+    rows, cols, vals = (np.concatenate(part) for part in (entry_rows, entry_cols, entry_vals))
+    order = np.argsort(rows, kind="stable")
+    rows, cols, vals = rows[order], cols[order].tolist(), vals[order].tolist()
+    row_starts = np.searchsorted(rows, np.arange(len(nodes) + n_pairs + 1)).tolist()
+    balance = np.concatenate([-inflow_fixed[nodes], np.zeros(n_pairs)]).tolist()
+    upper = np.concatenate([network.capacities_with(load_cap)[free_arcs], np.ones(n_pairs)]).tolist()
+
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    x = [solver.IntVar(0.0, bound, "") for bound in upper]
+    for row, value in enumerate(balance):
+        constraint = solver.Constraint(value, value)
+        for k in range(row_starts[row], row_starts[row + 1]):
+            constraint.SetCoefficient(x[cols[k]], vals[k])
+    parameters = pywraplp.MPSolverParameters()
+    parameters.SetDoubleParam(parameters.RELATIVE_MIP_GAP, 0.0)
 
     stages = [  # coefficients to minimise, in lexicographic order
-        -network.weight2[free_arcs].astype(float),
-        -network.bonus[free_arcs].astype(float),
-        network.slot_cost[free_arcs].astype(float),
+        -network.weight2[free_arcs],
+        -network.bonus[free_arcs],
+        network.slot_cost[free_arcs],
     ]
     solution = None
     proven = []
@@ -334,22 +354,30 @@ def solve_network_mip(
         remaining = deadline - time.perf_counter()
         if remaining <= 0.05:
             break
-        c = np.concatenate([coefficients, np.zeros(n_pairs)])
-        result = milp(c, integrality=integrality, bounds=bounds, constraints=constraints,
-                      options={"time_limit": remaining, "mip_rel_gap": 0.0, "disp": False})
-        if result.x is None:
+        objective = solver.Objective()
+        objective.Clear()
+        nonzero = np.flatnonzero(coefficients).tolist()
+        for j in nonzero:
+            objective.SetCoefficient(x[j], float(coefficients[j]))
+        objective.SetMinimization()
+        solver.SetTimeLimit(int(remaining * 1000))
+        status = solver.Solve(parameters)
+        if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
             break
-        solution = np.rint(result.x)
-        proven.append(result.status == 0)
-        if result.status != 0:
+        solution = np.rint([var.solution_value() for var in x[:n_free]]).astype(np.int64)
+        proven.append(status == pywraplp.Solver.OPTIMAL)
+        if status != pywraplp.Solver.OPTIMAL:
             break
-        if len(proven) == 1 and weight2_known is not None and -result.fun < weight2_known + 0.5:
+        value = int(coefficients @ solution)
+        if len(proven) == 1 and weight2_known is not None and -value < weight2_known + 0.5:
             break  # the weight already reached is optimal; the tie-breaks are not worth a whole-network solve
-        # Keep this optimum while improving the next objective; values are integral, hence the half.
-        value = float(c @ solution)
-        constraints = constraints + [LinearConstraint(c.reshape(1, -1), -np.inf, value + 0.5)]
+        # Keep this optimum while improving the next objective (and hint it); values are integral, hence the half.
+        kept = solver.Constraint(-solver.infinity(), value + 0.5)
+        for j in nonzero:
+            kept.SetCoefficient(x[j], float(coefficients[j]))
+        solver.SetHint(x[:n_free], solution.astype(float).tolist())
     if solution is None:
         return None
     flows = base_flows.copy()
-    flows[free_arcs] = solution[:n_free].astype(np.int64)
+    flows[free_arcs] = solution
     return MipOutcome(flows, weight_optimal=bool(proven and proven[0]))
