@@ -102,7 +102,8 @@ def main() -> None:
 
     def sign_in(username: str) -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-        at.run()
+        at.run()  # the welcome page, a resident's way in
+        at.switch_page("pages/sign_in.py").run()
         at.text_input(key="username").input(username)
         at.text_input(key="password").input(DISTRICT_PASSWORD)
         at.button[0].click().run()
