@@ -65,6 +65,57 @@ def people_of(session: Session, escalation: Escalation) -> People:
     return People(request_id=request.id if request else None, resident=resident, volunteer=volunteer)
 
 
+def people_by_escalation(session: Session, escalations: list[Escalation]) -> dict[int, People]:
+    """people_of for many escalations in a fixed number of statements (not one round per escalation)."""
+    log_ids = {e.session_log_id for e in escalations if e.session_log_id is not None}
+    logs = _by_id(session, SessionLog, log_ids)
+    visits = _by_id(session, Visit, {log.visit_id for log in logs.values()})
+    volunteers = _by_id(session, Volunteer, {log.volunteer_id for log in logs.values()})
+    request_of: dict[int, int | None] = {}
+    volunteer_of: dict[int, Volunteer | None] = {}
+    for e in escalations:
+        log = logs.get(e.session_log_id) if e.session_log_id is not None else None
+        visit = visits.get(log.visit_id) if log is not None else None
+        request_of[e.id] = e.request_id or (visit.request_id if visit else None)
+        volunteer_of[e.id] = volunteers.get(log.volunteer_id) if log is not None else None
+    requests = _by_id(session, ListeningRequest, {r for r in request_of.values() if r})
+    residents = _by_id(session, Resident, {r.resident_id for r in requests.values()})
+    leads = _latest_leads(session, {request_of[e.id] for e in escalations
+                                    if volunteer_of[e.id] is None and request_of[e.id] in requests})
+    people = {}
+    for e in escalations:
+        request = requests.get(request_of[e.id]) if request_of[e.id] else None
+        volunteer = volunteer_of[e.id]
+        if volunteer is None and request is not None:
+            volunteer = leads.get(request.id)
+        people[e.id] = People(request_id=request.id if request else None,
+                              resident=residents.get(request.resident_id) if request else None, volunteer=volunteer)
+    return people
+
+
+def _by_id(session: Session, model, ids: set) -> dict:
+    if not ids:
+        return {}
+    return {row.id: row for row in session.exec(select(model).where(col(model.id).in_(ids)))}
+
+
+def _latest_leads(session: Session, request_ids: set[int]) -> dict[int, Volunteer]:
+    """Each request's lead volunteer of its latest visit, the same choice people_of makes."""
+    if not request_ids:
+        return {}
+    rows = session.exec(
+        select(Visit.request_id, Volunteer)
+        .join(VisitVolunteer, col(VisitVolunteer.volunteer_id) == col(Volunteer.id))
+        .join(Visit, col(Visit.id) == col(VisitVolunteer.visit_id))
+        .where(col(Visit.request_id).in_(request_ids), VisitVolunteer.role == VisitRole.lead)
+        .order_by(col(Visit.starts_at).desc(), col(Visit.id).desc())
+    )
+    leads: dict[int, Volunteer] = {}
+    for request_id, volunteer in rows:
+        leads.setdefault(request_id, volunteer)
+    return leads
+
+
 @dataclass(frozen=True)
 class Contact:
     id: int

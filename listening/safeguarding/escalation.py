@@ -186,9 +186,10 @@ def _views(session: Session, rows: list[Escalation], now: datetime) -> list[Esca
     steps = alerts.steps_by_escalation(session, ids)
     done = outcomes.outcomes_by_escalation(session, ids)
     names = {a.id: a.display_name for a in session.exec(select(Account).where(Account.role == Role.coordinator))}
+    everyone = contacts.people_by_escalation(session, rows)
     shown = []
     for e in rows:
-        people = contacts.people_of(session, e)
+        people = everyone[e.id]
         resident, volunteer = contacts.contacts(people)
         codes = [c for c in e.risk_kinds.split(",") if c]
         shown.append(EscalationView(
