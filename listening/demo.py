@@ -343,11 +343,11 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
 
 
 def _seed_vetting(session: Session, volunteers: list[tuple[Volunteer, str]], *, coordinator, today: date) -> None:
-    """Everyone past applicant is vetted; the applicants stand at every vetting step (none, one, ... all)."""
-    applicants = [v for v, stage in volunteers if stage == "applicant"]
-    for volunteer, stage in volunteers:
-        steps = vetting.STEPS if stage != "applicant" else vetting.STEPS[:applicants.index(volunteer)
-                                                                          % (len(vetting.STEPS) + 1)]
+    """Everyone past training is vetted; applicants and trainees stand at every vetting step (none, one, ... all)."""
+    pending = [v for v, stage in volunteers if stage in ("applicant", "in_training")]
+    for volunteer, _stage in volunteers:
+        steps = vetting.STEPS[:pending.index(volunteer) % (len(vetting.STEPS) + 1)] if volunteer in pending \
+            else vetting.STEPS
         for kind in steps:
             session.add(VettingStep(volunteer_id=volunteer.id, kind=kind, done_on=min(volunteer.joined_on, today),
                                     owner_id=coordinator.id))
