@@ -45,6 +45,7 @@ from listening.models import (
     SessionLog,
     ShadowSession,
     TrainingCompletion,
+    VettingStep,
     Visit,
     VisitRole,
     VisitStatus,
@@ -57,6 +58,7 @@ from listening.residents.communities import sync_communities
 from listening.sms import reminders
 from listening.staff import invites
 from listening.staff.auth import create_account
+from listening.volunteers import vetting
 from listening.volunteers.training import curriculum, sync_curriculum, valid_through
 
 DEMO_PASSWORD = "listening-demo"
@@ -197,6 +199,7 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
     invites.invite_volunteer(session, actor=coordinator, volunteer_id=invited.id, username="invited", by_sms=False,
                              now=now)
 
+    _seed_vetting(session, volunteers, coordinator=coordinator, today=today)
     listeners = [v for v, stage in volunteers if stage in ("active", "home_certified")]
     home_listeners = [v for v, stage in volunteers if stage == "home_certified"]
     for volunteer, stage in volunteers:
@@ -337,6 +340,18 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
     session.flush()
     counts["volunteers"] = len(volunteers)
     return counts
+
+
+def _seed_vetting(session: Session, volunteers: list[tuple[Volunteer, str]], *, coordinator, today: date) -> None:
+    """Everyone past training is vetted; applicants and trainees stand at every vetting step (none, one, ... all)."""
+    pending = [v for v, stage in volunteers if stage in ("applicant", "in_training")]
+    for volunteer, _stage in volunteers:
+        steps = vetting.STEPS[:pending.index(volunteer) % (len(vetting.STEPS) + 1)] if volunteer in pending \
+            else vetting.STEPS
+        for kind in steps:
+            session.add(VettingStep(volunteer_id=volunteer.id, kind=kind, done_on=min(volunteer.joined_on, today),
+                                    owner_id=coordinator.id))
+    session.flush()
 
 
 def _seed_safeguarding(session: Session, *, now: datetime, tz: ZoneInfo, seed: int) -> int:

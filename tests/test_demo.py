@@ -14,6 +14,8 @@ from listening.models import (
     Resident,
     SessionLog,
     TrainingCompletion,
+    VettingStep,
+    VettingStepKind,
     Volunteer,
 )
 
@@ -46,3 +48,13 @@ def test_demo_goes_only_into_an_empty_database(session):
     assert is_seeded(session)
     with pytest.raises(RuntimeError):
         seed_demo(session)
+
+
+def test_the_demo_has_applicants_at_every_vetting_step(session):
+    seed_demo(session)
+    session.commit()
+    done = Counter(session.exec(select(VettingStep.volunteer_id)).all())
+    volunteers = session.exec(select(Volunteer.id)).all()
+    steps_done = Counter(done.get(v, 0) for v in volunteers)
+    assert set(steps_done) == set(range(len(VettingStepKind) + 1)), "none, one, ... every step done"
+    assert steps_done[len(VettingStepKind)] >= 20  # everyone past applicant is vetted, so the demo still matches

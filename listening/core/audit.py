@@ -73,6 +73,7 @@ class AuditAction(StrEnum):
     training_quiz_taken = "training.quiz_taken"
     training_shadow_recorded = "training.shadow_recorded"
     volunteer_applicant_added = "volunteer.applicant_added"
+    volunteer_vetting_step_recorded = "volunteer.vetting_step_recorded"
 
 
 def record(

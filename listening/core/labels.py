@@ -188,6 +188,7 @@ LABELS: Registry = {
         AuditAction.training_quiz_taken: N_("quiz taken"),
         AuditAction.training_shadow_recorded: N_("shadow session recorded"),
         AuditAction.volunteer_applicant_added: N_("applicant added"),
+        AuditAction.volunteer_vetting_step_recorded: N_("vetting step recorded"),
     },
 }
 

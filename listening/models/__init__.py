@@ -44,6 +44,7 @@ from listening.models.reasons import RequestReason
 from listening.models.residents import DoNotMatch, ListeningRequest, RequestTimeWindow, Resident
 from listening.models.safeguarding import DebriefRequest, DutyShift, Escalation
 from listening.models.throttle import SignInThrottle
+from listening.models.vetting import VettingStep, VettingStepKind
 from listening.models.visits import SessionLog, Visit, VisitVolunteer
 from listening.models.volunteers import (
     AvailabilityException,
@@ -62,10 +63,6 @@ __all__ = [
     "Account",
     "AccountInvite",
     "AlertSkip",
-    "IntakeAttempt",
-    "SameNumberDecision",
-    "SmsHold",
-    "UnverifiedDetails",
     "AuditEvent",
     "AuthSession",
     "AvailabilityException",
@@ -87,6 +84,7 @@ __all__ = [
     "EscalationStatus",
     "Gender",
     "InboundMessage",
+    "IntakeAttempt",
     "Language",
     "ListeningRequest",
     "MessageKind",
@@ -98,16 +96,18 @@ __all__ = [
     "QuizAttempt",
     "RecipientKind",
     "ReplyIntentValue",
+    "RequestReason",
     "RequestSource",
     "RequestStatus",
-    "RequestReason",
     "RequestTimeWindow",
     "Resident",
     "ResidentView",
     "Role",
+    "SameNumberDecision",
     "SessionLog",
     "ShadowSession",
     "SignInThrottle",
+    "SmsHold",
     "SmsOptOut",
     "SmsSendSlot",
     "StrEnum",
@@ -115,6 +115,9 @@ __all__ = [
     "TrainingModule",
     "TrainingModuleMode",
     "UTCDateTime",
+    "UnverifiedDetails",
+    "VettingStep",
+    "VettingStepKind",
     "Visit",
     "VisitRole",
     "VisitStatus",

@@ -28,9 +28,11 @@ from listening.models import (
     Resident,
     SessionLog,
     UTCDateTime,
+    VettingStep,
     Visit,
     Volunteer,
 )
+from listening.volunteers import vetting
 from tests.conftest import use_database
 
 FIRST_RELEASE = "0001"  # migrations/versions/0001_initial_schema.py, frozen
@@ -116,6 +118,9 @@ def test_a_first_release_database_keeps_its_data_through_every_later_migration(f
             assert (log.mode, log.mood_after, log.visit_id) == (Mode.phone, 4, ids["visit"])
             assert session.get(OutboundMessage, ids["message"]).status == MessageStatus.sent
             assert session.get(AuditEvent, ids["audit"]).details == {"outcome": "held"}
+            # a volunteer from before vetting counts as vetted (0010), so nothing already matched breaks
+            assert vetting.is_vetted(session, ids["volunteer"])
+            assert {(s.done_on, s.owner_id) for s in session.exec(select(VettingStep))} == {(date(2026, 9, 1), None)}
             # and the models write to the upgraded database (keys and sequences carried over)
             session.add(AuditEvent(at=T0, action="migrate.check", entity="audit_event"))
             session.commit()

@@ -9,7 +9,18 @@ from datetime import date, datetime
 from sqlmodel import Session, func, select
 
 from listening.core.i18n import DEFAULT_LOCALE
-from listening.models import Account, Community, Gender, Language, Resident, Role, Volunteer, VolunteerLanguage
+from listening.models import (
+    Account,
+    Community,
+    Gender,
+    Language,
+    Resident,
+    Role,
+    VettingStep,
+    VettingStepKind,
+    Volunteer,
+    VolunteerLanguage,
+)
 from listening.residents.communities import sync_communities
 from listening.staff.auth import create_account
 
@@ -27,7 +38,8 @@ def coordinator(session: Session, username: str = "coord") -> Account:
 
 def volunteer(session: Session, username: str | None = "vol", *, name: str = "陈静",
               languages: tuple[Language, ...] = (Language.mandarin,), phone: str = "+8613900001234",
-              community_code: str = "yuehai") -> tuple[Account | None, Volunteer]:
+              community_code: str = "yuehai", vetted: bool = True) -> tuple[Account | None, Volunteer]:
+    """A volunteer; vetted unless told otherwise, as every volunteer from before vetting was (migration 0010)."""
     account = None
     if username:
         account = create_account(session, username=username, password=PASSWORD, display_name=name,
@@ -38,6 +50,8 @@ def volunteer(session: Session, username: str | None = "vol", *, name: str = "�
     session.flush()
     for language in languages:
         session.add(VolunteerLanguage(volunteer_id=row.id, language=language))
+    for kind in VettingStepKind if vetted else ():
+        session.add(VettingStep(volunteer_id=row.id, kind=kind, done_on=row.joined_on))
     session.flush()
     return account, row
 

@@ -85,9 +85,9 @@ def certify(session: Session, volunteer: Volunteer, *, home: bool, mentor: Volun
 
 
 def volunteer(session, name: str, *, languages=(Language.mandarin,), gender=Gender.female, community="yuehai",
-              cap=4, home=True, mentor=None, windows=((1, 19, 21),), username=None) -> Volunteer:
+              cap=4, home=True, mentor=None, windows=((1, 19, 21),), username=None, vetted=True) -> Volunteer:
     _, row = factories.volunteer(session, username, name=name, languages=languages, community_code=community,
-                                 phone=f"+86139000{next(_phones):05d}"[:14])
+                                 phone=f"+86139000{next(_phones):05d}"[:14], vetted=vetted)
     row.gender, row.weekly_hour_cap = gender, cap
     session.add(row)
     for weekday, start, end in windows:
@@ -220,6 +220,19 @@ def test_the_instance_built_from_the_database_matches_the_documented_format(sess
     assert again["slots"] == [key(THU, 18), key(THU, 19), key(THU, 20)]  # a date window
     # the solver reads it as it is, and so does the command line
     matching.Instance.from_dict(json.loads(json.dumps(data)))
+
+
+def test_a_trained_volunteer_not_yet_vetted_is_never_proposed(session, centre):
+    c = centre
+    unvetted = volunteer(session, "吴未审", mentor=c["mentor"], windows=((1, 19, 21), (3, 19, 21)), vetted=False)
+    session.commit()
+    ids = {row["id"] for row in week.build_instance(session, week_start=WEEK, now=NOW).data["volunteers"]}
+    assert v(unvetted) not in ids and v(c["chen"]) in ids
+    run = proposals.run_matching(session, actor=c["coordinator"], week_start=WEEK, now=NOW)
+    session.commit()
+    assert run.proposed
+    proposed = session.exec(select(VisitVolunteer.volunteer_id).where(VisitVolunteer.live)).all()
+    assert proposed and unvetted.id not in proposed
 
 
 def test_booked_hours_lower_the_cap_and_take_the_slot(session, centre):
