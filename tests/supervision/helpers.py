@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from listening.models import CompletionMethod, ShadowSession, TrainingCompletion, Volunteer
+from listening.models import (
+    CompletionMethod,
+    Outcome,
+    SessionLog,
+    ShadowSession,
+    TrainingCompletion,
+    VisitStatus,
+    Volunteer,
+)
 from listening.volunteers.training import curriculum, sync_curriculum
 from tests import factories
+from tests.factories import session_factories
 
 
 def listener(session: Session, *, name: str = "陈静", phone: str = "+8613900001234", joined: date,
@@ -28,3 +37,14 @@ def listener(session: Session, *, name: str = "陈静", phone: str = "+861390000
     if competencies:
         factories.signed_competencies(session, volunteer, on=done + timedelta(days=5))
     return volunteer
+
+
+def held_session(session: Session, volunteer: Volunteer, *, starts_at: datetime, minutes: int = 60) -> SessionLog:
+    """A completed visit led by `volunteer` with its held session log."""
+    visit = session_factories.visit(session, volunteers=[volunteer], starts_at=starts_at,
+                                    status=VisitStatus.completed, minutes=minutes)
+    log = SessionLog(visit_id=visit.id, volunteer_id=volunteer.id, outcome=Outcome.held, mode=visit.mode,
+                     actual_start=starts_at, actual_end=starts_at + timedelta(minutes=minutes))
+    session.add(log)
+    session.flush()
+    return log
