@@ -80,7 +80,9 @@ def seed_supervision(session: Session, *, volunteers: list[tuple[Volunteer, str]
 
     # Monthly group supervision for everyone listening, and one-to-ones in between; one volunteer missed them all.
     attending = [v for v in listening if v.status == VolunteerStatus.active]
-    overdue = attending[-1]
+    # overdue: a volunteer the ladder has listening (not one whose crisis module expired)
+    overdue = next(v for v, stage in reversed(volunteers) if stage in ("active", "home_certified")
+                   and v.status == VolunteerStatus.active)
     for month in range(4):
         held_on = today - timedelta(days=7 + 28 * month)
         group = SupervisionSession(kind=SupervisionKind.group, held_on=held_on, supervisor_id=supervisors[0].id,
@@ -90,7 +92,7 @@ def seed_supervision(session: Session, *, volunteers: list[tuple[Volunteer, str]
         for volunteer in attending:
             came = volunteer is not overdue and rng.random() < 0.8
             session.add(SupervisionAttendance(session_id=group.id, volunteer_id=volunteer.id, attended=came))
-    for volunteer in attending[:-1]:
+    for volunteer in (v for v in attending if v is not overdue):
         one = SupervisionSession(kind=SupervisionKind.one_to_one, held_on=today - timedelta(days=rng.randint(2, 20)),
                                  supervisor_id=rng.choice(supervisors).id, recorded_by=supervisors[0].id)
         session.add(one)

@@ -52,7 +52,7 @@ with tab_volunteer:
     unsigned = [s.competency for s in view.competencies if s.signoff is None]
     if unsigned:
         with st.form("sign_off"):
-            competency = st.selectbox(_("Competency"), unsigned, format_func=label, key="signoff_competency")
+            competency = st.selectbox(_("Competency"), unsigned, format_func=label, key=f"signoff_competency_{chosen}")
             observed_in = st.radio(_("Observed in"), competencies.SIGNABLE_IN, format_func=label, horizontal=True,
                                    key="signoff_observed_in")
             observed_on = st.date_input(_("Observed on"), value=today, max_value=today, key="signoff_date")
