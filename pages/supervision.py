@@ -35,7 +35,7 @@ tab_volunteer, tab_session, tab_hours = st.tabs([_("One volunteer"), _("Log a su
                                                  _("Hours certificate")])
 
 with tab_volunteer:
-    chosen = st.selectbox(_("Volunteer"), list(names), format_func=names.get, key="supervision_volunteer")
+    chosen = st.selectbox(_("Volunteer"), list(names), format_func=names.get, key="supervision_volunteer", placeholder=_("Choose"))
     if chosen is None:
         st.stop()
     with read_scope() as session:
@@ -52,7 +52,8 @@ with tab_volunteer:
     unsigned = [s.competency for s in view.competencies if s.signoff is None]
     if unsigned:
         with st.form("sign_off"):
-            competency = st.selectbox(_("Competency"), unsigned, format_func=label, key=f"signoff_competency_{chosen}")
+            competency = st.selectbox(_("Competency"), unsigned, format_func=label, key=f"signoff_competency_{chosen}",
+                                      placeholder=_("Choose"))
             observed_in = st.radio(_("Observed in"), competencies.SIGNABLE_IN, format_func=label, horizontal=True,
                                    key="signoff_observed_in")
             observed_on = st.date_input(_("Observed on"), value=today, max_value=today, key="signoff_date")
@@ -66,7 +67,7 @@ with tab_volunteer:
     if supervisors and volunteer.status != VolunteerStatus.left:
         cols = st.columns([3, 1])
         supervisor = cols[0].selectbox(_("New supervisor"), list(supervisor_names), format_func=supervisor_names.get,
-                                       key="supervisor_choice")
+                                       key="supervisor_choice", placeholder=_("Choose"))
         if cols[1].button(_("Assign"), key="assign_supervisor"):
             actions.run(sessions.assign_supervisor, actor=account, volunteer_id=chosen, supervisor_id=supervisor,
                         success=_("Supervisor assigned."))
@@ -78,7 +79,7 @@ with tab_volunteer:
     st.subheader(_("Pause, return or leave"))
     if volunteer.status == VolunteerStatus.active:
         with st.form("pause"):
-            reason = st.selectbox(_("Reason for the pause"), list(PauseReason), format_func=label, key="pause_reason")
+            reason = st.selectbox(_("Reason for the pause"), list(PauseReason), format_func=label, key="pause_reason", placeholder=_("Choose"))
             until = st.date_input(_("Expected back (optional)"), value=None, min_value=today + timedelta(days=1),
                                   key="pause_until")
             if st.form_submit_button(_("Pause")):
@@ -97,7 +98,7 @@ with tab_volunteer:
     else:
         with st.form("leave"):
             leave_reason = st.selectbox(_("Reason for leaving"), list(LeaveReason), format_func=label,
-                                        key="leave_reason")
+                                        key="leave_reason", placeholder=_("Choose"))
             if st.form_submit_button(_("Record that they left")):
                 actions.run(lifecycle.leave, actor=account, volunteer_id=chosen, reason=LeaveReason(leave_reason),
                             success=_("Departure recorded."))
@@ -106,17 +107,18 @@ with tab_session, st.form("log_supervision"):
     kind = st.radio(_("Kind"), list(SupervisionKind), format_func=label, horizontal=True, key="supervision_kind")
     held_on = st.date_input(_("Held on"), value=today, max_value=today, key="supervision_date")
     supervisor_id = st.selectbox(_("Supervisor"), list(supervisor_names), format_func=supervisor_names.get,
-                                 key="supervision_supervisor")
-    attended = st.multiselect(_("Attended"), list(names), format_func=names.get, key="supervision_attended")
+                                 key="supervision_supervisor", placeholder=_("Choose"))
+    attended = st.multiselect(_("Attended"), list(names), format_func=names.get, key="supervision_attended",
+                                  placeholder=_("Choose"), select_all=False)
     absent = st.multiselect(_("Expected but absent"), list(names), format_func=names.get,
-                            key="supervision_absent")
+                            key="supervision_absent", placeholder=_("Choose"), select_all=False)
     if st.form_submit_button(_("Log the session")):
         actions.run(sessions.log_supervision, actor=account, kind=SupervisionKind(kind), held_on=held_on,
                     supervisor_id=supervisor_id, attended=attended, absent=absent,
                     success=_("Supervision session logged."))
 
 with tab_hours:
-    who = st.selectbox(_("Volunteer"), list(names), format_func=names.get, key="certificate_volunteer")
+    who = st.selectbox(_("Volunteer"), list(names), format_func=names.get, key="certificate_volunteer", placeholder=_("Choose"))
     cols = st.columns(2)
     start = cols[0].date_input(_("From"), value=today - timedelta(days=365), key="certificate_start")
     end = cols[1].date_input(_("To"), value=today, max_value=today, key="certificate_end")
