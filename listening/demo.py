@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from listening import demo_supervision
 from listening.core import audit, clock
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
@@ -219,6 +220,7 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
                 session.add(AvailabilityRule(volunteer_id=volunteer.id, weekday=weekday, start_time=time(start_hour),
                                              end_time=time(min(start_hour + rng.choice([2, 3]), 21)),
                                              valid_from=today - timedelta(weeks=14)))
+    demo_supervision.seed_practice(session, volunteers=volunteers, trainer=coordinator, today=today, rng=rng)
     # The demo volunteer has a few days off coming up, so her availability calendar shows time off.
     leave_from = today + timedelta(days=16)
     session.add(AvailabilityException(volunteer_id=volunteers[0][0].id, starts_at=_at(leave_from, 0, tz),
@@ -335,6 +337,8 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
                                                 col(Visit.starts_at) > now)).all()
     for visit in upcoming:
         reminders.on_visit_scheduled(session, visit=visit, now=now)
+    demo_supervision.seed_supervision(session, volunteers=volunteers, today=today, rng=rng,
+                                      supervisors=demo_supervision.supervisor_accounts(session))
     counts["messages"] = session.exec(select(func.count()).select_from(OutboundMessage)).one()
     audit.record(session, actor_id=None, action=AuditAction.demo_seeded, entity="database", details=counts)
     session.flush()

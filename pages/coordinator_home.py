@@ -3,9 +3,10 @@ import streamlit as st
 from listening import reports
 from listening.core import clock
 from listening.core.db import read_scope
-from listening.core.i18n import _, format_number, ngettext
+from listening.core.i18n import _, format_number, join_list, ngettext
 from listening.models import Role
-from ui import shell
+from listening.supervision import overdue
+from ui import actions, shell
 from ui.cache import ENTRIES, data_version
 from ui.format import status_chart
 from ui.inert import NAME, md
@@ -54,3 +55,28 @@ else:
     chart, colours = status_chart(by_week, index="week", value="requests")
     chart.index = chart.index.map(str)  # ISO dates: sort correctly and read the same in both languages
     st.bar_chart(chart, color=colours, x_label=_("Week starting"), y_label=_("Number of requests"))
+
+st.subheader(_("Volunteers to look after"))
+actions.show_flash()
+with read_scope() as session:
+    needing_care = overdue.volunteers_needing_care(session, actor=account)
+if not needing_care:
+    st.caption(_("Every listening volunteer has a supervisor, recent supervision and recent sessions."))
+for row in needing_care:
+    with st.container(border=True):
+        cols = st.columns([3, 1])
+        reasons = []
+        if row.supervision_overdue:
+            reasons.append(ngettext("no supervision for {n} day", "no supervision for {n} days", row.supervision_days))
+        if row.session_overdue:
+            reasons.append(ngettext("no listening session for {n} day", "no listening session for {n} days",
+                                    row.session_days))
+        if row.supervisor is None:
+            reasons.append(_("no supervisor"))
+        cols[0].markdown(f"**{md(row.full_name, max_chars=NAME)}** · {join_list(reasons)}")
+        cols[0].caption(_("Supervisor: {name}", name=md(row.supervisor or _("none"), max_chars=NAME)))
+        if (row.supervision_overdue or row.session_overdue) and cols[1].button(
+                _("Send a reminder SMS"), key=f"remind_{row.volunteer_id}", icon=":material/sms:"):
+            actions.run(overdue.send_reminder, actor=account, volunteer_id=row.volunteer_id,
+                        success=lambda message: _("Reminder queued.") if message
+                        else ("info", _("A reminder already went out today.")))

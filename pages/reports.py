@@ -7,8 +7,8 @@ from listening import reports, sessions
 from listening.core import clock
 from listening.core.db import read_scope, session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import _, format_number, join_list
-from listening.models import Language, Mode, Outcome, Role
+from listening.core.i18n import _, format_date, format_number, join_list
+from listening.models import Language, LeaveReason, Mode, Outcome, Role
 from listening.residents.communities import name_of
 from ui import shell
 from ui.cache import ENTRIES, data_version
@@ -98,3 +98,37 @@ if "report_xlsx" in st.session_state:
     st.download_button(_("Download Excel"), st.session_state["report_xlsx"],
                        file_name=f"listening-hour-{start}-{end}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="download_xlsx")
+
+st.subheader(_("Volunteers joining and leaving"))
+with read_scope() as session:
+    left = reports.attrition(session, actor=account, start=start, end=end)
+    first = reports.time_to_first_session(session, actor=account, joined_from=start, joined_to=end)
+row = st.columns(3)
+row[0].metric(_("Volunteers who left"), format_number(int(left["left"].sum())))
+row[1].metric(_("Median days from joining to a first session"),
+              "–" if first.median_days is None else format_number(first.median_days),
+              help=_("Volunteers who joined in the period and have held a session: {n}.", n=first.with_session))
+row[2].metric(_("Joined, no session yet"), format_number(first.still_waiting))
+if not left.empty:
+    st.dataframe(left.assign(month=left["month"].map(lambda m: format_date(m, "yyyy-MM")),
+                             reason=left["reason"].map(lambda r: label(LeaveReason(r))))
+                 .rename(columns={"month": _("Month"), "reason": _("Reason"), "left": _("Left")}),
+                 hide_index=True, width="stretch")
+
+st.subheader(_("Hours for the volunteer platforms"))
+st.caption(_("One row per held session: name, mobile number, date, start, end, hours and activity, as the "
+             "platforms' batch entry expects. The file holds full phone numbers: keep it safe."))
+if st.button(_("Prepare the platform files"), key="prepare_platform"):
+    with session_scope() as session:
+        platform = reports.platform_hours(session, actor=account, start=start, end=end)
+        st.session_state["platform_csv"] = reports.platform_csv(session, actor=account, frame=platform)
+        st.session_state["platform_xlsx"] = reports.excel_workbook(
+            session, actor=account, sheets={_("Volunteer hours"): reports.with_headers(platform)})
+if "platform_csv" in st.session_state:
+    cols = st.columns(2)
+    cols[0].download_button(_("Download CSV"), st.session_state["platform_csv"],
+                            file_name=f"volunteer-hours-{start}-{end}.csv", mime="text/csv", key="download_platform_csv")
+    cols[1].download_button(_("Download Excel"), st.session_state["platform_xlsx"],
+                            file_name=f"volunteer-hours-{start}-{end}.xlsx",
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            key="download_platform_xlsx")

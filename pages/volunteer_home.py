@@ -1,11 +1,12 @@
 import streamlit as st
 
-from listening.core.db import session_scope
+from listening.core.db import read_scope, session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import _, ngettext
+from listening.core.i18n import _, format_date, ngettext
 from listening.core.phones import display
 from listening.models import Role
 from listening.sessions import visits
+from listening.supervision import sessions as supervision
 from ui import shell
 from ui.format import label, visit_time
 from ui.inert import NAME, md
@@ -68,3 +69,15 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
+
+st.subheader(_("My supervision"))
+with read_scope() as session:
+    record = supervision.my_supervision(session, actor=account)
+st.markdown(_("Supervisor: {name}", name=md(record.supervisor or _("not assigned yet"), max_chars=NAME)))
+if not record.entries:
+    st.caption(_("No supervision sessions recorded yet."))
+else:
+    st.dataframe(
+        [{_("Date"): format_date(e.held_on), _("Kind"): label(e.kind), _("Supervisor"): e.supervisor,
+          _("Attended"): "✓" if e.attended else "✗"} for e in record.entries],
+        hide_index=True, width="stretch")

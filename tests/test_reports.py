@@ -144,7 +144,7 @@ def test_the_figures_cost_the_same_statements_for_a_week_or_a_year(session, cent
 
     coordinator, _ = centre
     counted = []
-    listener = lambda *args: counted.append(1)  # noqa: E731
+    listener = lambda *args: counted.append(1)
     sa.event.listen(engine, "before_cursor_execute", listener)
     try:
         sizes = []
@@ -185,6 +185,7 @@ def ladder(session):
         for k in range(curriculum().shadow_sessions_required):
             session.add(ShadowSession(volunteer_id=rows[name].id, observed_on=done_on - timedelta(days=k + 1),
                                       mentor_id=rows["观摩中"].id if name == "在岗" else mentor.id))
+        factories.signed_competencies(session, rows[name], on=done_on)
     rows["暂停"].status = VolunteerStatus.paused
     session.add(rows["暂停"])
     session.commit()

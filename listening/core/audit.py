@@ -74,6 +74,14 @@ class AuditAction(StrEnum):
     training_shadow_recorded = "training.shadow_recorded"
     volunteer_applicant_added = "volunteer.applicant_added"
     volunteer_vetting_step_recorded = "volunteer.vetting_step_recorded"
+    volunteer_competency_signed = "volunteer.competency_signed"
+    volunteer_supervisor_assigned = "volunteer.supervisor_assigned"
+    volunteer_paused = "volunteer.paused"
+    volunteer_returned = "volunteer.returned"
+    volunteer_left = "volunteer.left"
+    supervision_logged = "supervision.logged"
+    supervision_reminded = "supervision.reminded"
+    hours_certificate_issued = "hours.certificate_issued"
 
 
 def record(

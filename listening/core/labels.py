@@ -13,18 +13,23 @@ from enum import Enum
 from listening.core.audit import AuditAction
 from listening.core.i18n import N_, gettext, translations
 from listening.models import (
+    Competency,
     EscalationStatus,
     Gender,
     Language,
+    LeaveReason,
     MessageKind,
     MessageStatus,
     Mode,
+    ObservedIn,
     Outcome,
+    PauseReason,
     RecipientKind,
     ReplyIntentValue,
     RequestSource,
     RequestStatus,
     Role,
+    SupervisionKind,
     VisitStatus,
     VolunteerStatus,
 )
@@ -97,6 +102,7 @@ LABELS: Registry = {
         MessageKind.reply_help: N_("help reply"),
         MessageKind.reply_ack: N_("reply acknowledgement"),
         MessageKind.coordinator_notice: N_("notice to the coordinator"),
+        MessageKind.supervision_reminder: N_("supervision reminder"),
     },
     MessageStatus: {
         MessageStatus.queued: N_("queued"),
@@ -189,6 +195,42 @@ LABELS: Registry = {
         AuditAction.training_shadow_recorded: N_("shadow session recorded"),
         AuditAction.volunteer_applicant_added: N_("applicant added"),
         AuditAction.volunteer_vetting_step_recorded: N_("vetting step recorded"),
+        AuditAction.volunteer_competency_signed: N_("competency signed off"),
+        AuditAction.volunteer_supervisor_assigned: N_("supervisor assigned"),
+        AuditAction.volunteer_paused: N_("volunteer paused"),
+        AuditAction.volunteer_returned: N_("volunteer back from a pause"),
+        AuditAction.volunteer_left: N_("volunteer left"),
+        AuditAction.supervision_logged: N_("supervision session logged"),
+        AuditAction.supervision_reminded: N_("supervision reminder sent"),
+        AuditAction.hours_certificate_issued: N_("hours certificate issued"),
+    },
+    Competency: {
+        Competency.opening: N_("opening a session"),
+        Competency.reflecting_feelings: N_("reflecting feelings"),
+        Competency.boundaries: N_("keeping boundaries"),
+        Competency.ending: N_("ending a session"),
+        Competency.recognising_risk: N_("recognising risk"),
+    },
+    ObservedIn: {
+        ObservedIn.role_play: N_("role-play"),
+        ObservedIn.first_session: N_("first session"),
+        ObservedIn.carried_over: N_("carried over (listening before sign-offs)"),
+    },
+    SupervisionKind: {
+        SupervisionKind.one_to_one: N_("one-to-one"),
+        SupervisionKind.group: N_("group"),
+    },
+    PauseReason: {
+        PauseReason.holiday: N_("holiday"),
+        PauseReason.exams: N_("exams"),
+        PauseReason.other: N_("other reason"),
+    },
+    LeaveReason: {
+        LeaveReason.moved_away: N_("moved away"),
+        LeaveReason.no_time: N_("no time any more"),
+        LeaveReason.health: N_("health"),
+        LeaveReason.not_a_fit: N_("not a good fit"),
+        LeaveReason.other: N_("other reason"),
     },
 }
 

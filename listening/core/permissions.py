@@ -14,3 +14,11 @@ def require_role(account: Account | None, *roles: Role) -> Account:
     if account.role not in roles:
         raise NotAllowed(N_("This page is not available for your role."))
     return account
+
+
+# Who may supervise volunteers and sign off their competencies: coordinators (trainers hold a coordinator account).
+SUPERVISOR_ROLES = (Role.coordinator,)
+
+
+def may_supervise(account: Account) -> bool:
+    return account.role in SUPERVISOR_ROLES and account.is_active

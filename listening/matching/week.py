@@ -39,7 +39,7 @@ from listening.models import (
     VolunteerStatus,
     utcnow,
 )
-from listening.volunteers import availability, training, vetting
+from listening.volunteers import availability, lifecycle, training, vetting
 
 # The hours each part of the day offers as slot starts (morning 08-12, afternoon 12-18, evening 18-21).
 PART_OF_DAY_HOURS = {
@@ -104,7 +104,8 @@ def _matchable_volunteers(session: Session, *, now: datetime) -> list[Volunteer]
     active = session.exec(select(Volunteer).where(Volunteer.status == VolunteerStatus.active)
                           .order_by(col(Volunteer.id))).all()
     vetted = vetting.vetted_volunteer_ids(session, [v.id for v in active])  # the training ladder is checked after
-    return [v for v in active if v.id not in resting and v.id in vetted]
+    away = lifecycle.away_volunteer_ids(session)  # paused or left (volunteers/lifecycle.py)
+    return [v for v in active if v.id not in resting and v.id in vetted and v.id not in away]
 
 
 def previous_volunteers(session: Session, resident_ids: list[int]) -> dict[int, int]:

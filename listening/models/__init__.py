@@ -43,6 +43,19 @@ from listening.models.privacy import ErasedOptOut, ResidentView
 from listening.models.reasons import RequestReason
 from listening.models.residents import DoNotMatch, ListeningRequest, RequestTimeWindow, Resident
 from listening.models.safeguarding import DebriefRequest, DutyShift, Escalation
+from listening.models.supervision import (
+    Competency,
+    CompetencySignoff,
+    LeaveReason,
+    ObservedIn,
+    PauseReason,
+    SupervisionAttendance,
+    SupervisionKind,
+    SupervisionSession,
+    VolunteerDeparture,
+    VolunteerPause,
+    VolunteerSupervisor,
+)
 from listening.models.throttle import SignInThrottle
 from listening.models.vetting import VettingStep, VettingStepKind
 from listening.models.visits import SessionLog, Visit, VisitVolunteer
@@ -69,6 +82,8 @@ __all__ = [
     "AvailabilityRule",
     "CodePurpose",
     "Community",
+    "Competency",
+    "CompetencySignoff",
     "CompletionMethod",
     "DataVersion",
     "DebriefRequest",
@@ -86,13 +101,16 @@ __all__ = [
     "InboundMessage",
     "IntakeAttempt",
     "Language",
+    "LeaveReason",
     "ListeningRequest",
     "MessageKind",
     "MessageStatus",
     "Mode",
+    "ObservedIn",
     "OutboundMessage",
     "Outcome",
     "PartOfDay",
+    "PauseReason",
     "QuizAttempt",
     "RecipientKind",
     "ReplyIntentValue",
@@ -111,6 +129,9 @@ __all__ = [
     "SmsOptOut",
     "SmsSendSlot",
     "StrEnum",
+    "SupervisionAttendance",
+    "SupervisionKind",
+    "SupervisionSession",
     "TrainingCompletion",
     "TrainingModule",
     "TrainingModuleMode",
@@ -123,8 +144,11 @@ __all__ = [
     "VisitStatus",
     "VisitVolunteer",
     "Volunteer",
+    "VolunteerDeparture",
     "VolunteerLanguage",
+    "VolunteerPause",
     "VolunteerStatus",
+    "VolunteerSupervisor",
     "WorkerHeartbeat",
     "enum_column",
     "utc_column",

@@ -100,6 +100,7 @@ class MessageKind(StrEnum):
     reply_ack = "reply_ack"
     coordinator_notice = "coordinator_notice"
     account_invite = "account_invite"  # a one-time code to set a volunteer's password
+    supervision_reminder = "supervision_reminder"  # a volunteer overdue for supervision or a session
 
 
 class MessageStatus(StrEnum):

@@ -1,7 +1,10 @@
 """Figures and frames for the coordinator's dashboards and exports: the home page's overview and requests per
 week (`overview`), and logged sessions over a period (`sessions`): figures aggregated in SQL for the page, the
-per-session table for the Excel export."""
+per-session table for the Excel export; hours shaped for the volunteer platforms (`hours`, CSV or Excel) and a
+volunteer's hours certificate (`certificate`, PDF); attrition and time to a first session (`volunteers`)."""
 
+from listening.reports.certificate import FontMissing, hours_certificate, my_hours_certificate
+from listening.reports.hours import PLATFORM_COLUMNS, platform_csv, platform_hours, with_headers
 from listening.reports.overview import Overview, coordinator_overview, requests_by_week
 from listening.reports.sessions import (
     COMMUNITY_COLUMNS,
@@ -15,7 +18,31 @@ from listening.reports.sessions import (
     session_report,
     topic_counts,
 )
+from listening.reports.volunteers import ATTRITION_COLUMNS, FirstSessionFigures, attrition, time_to_first_session
 
-__all__ = ["COMMUNITY_COLUMNS", "MAX_REPORT_DAYS", "SESSION_COLUMNS", "Overview", "SessionFigures", "SessionReport",
-           "by_community", "coordinator_overview", "excel_workbook", "requests_by_week", "session_figures",
-           "session_report", "topic_counts"]
+__all__ = [
+    "ATTRITION_COLUMNS",
+    "COMMUNITY_COLUMNS",
+    "MAX_REPORT_DAYS",
+    "PLATFORM_COLUMNS",
+    "SESSION_COLUMNS",
+    "FirstSessionFigures",
+    "FontMissing",
+    "Overview",
+    "SessionFigures",
+    "SessionReport",
+    "attrition",
+    "by_community",
+    "coordinator_overview",
+    "excel_workbook",
+    "hours_certificate",
+    "my_hours_certificate",
+    "platform_csv",
+    "platform_hours",
+    "requests_by_week",
+    "session_figures",
+    "session_report",
+    "time_to_first_session",
+    "topic_counts",
+    "with_headers",
+]

@@ -31,7 +31,8 @@ COMMUNITY_COLUMNS = ("community", "sessions", "hours", "mood_change")
 MAX_REPORT_DAYS = 370
 
 
-def _period(start: date, end: date, tz: ZoneInfo | None) -> Window:
+def report_period(start: date, end: date, tz: ZoneInfo | None) -> Window:
+    """The local days from `start` to `end` inclusive, at most MAX_REPORT_DAYS."""
     if end < start:
         raise InvalidInput(N_("The end date must not be before the start date."), field="end")
     if (end - start).days > MAX_REPORT_DAYS:
@@ -67,7 +68,7 @@ def session_figures(session: Session, *, actor: Account, start: date, end: date,
                     tz: ZoneInfo | None = None) -> SessionFigures:
     """The period's figures in four aggregate queries: as many rows back as communities and topic combinations."""
     require_role(actor, Role.coordinator)
-    days = _period(start, end, tz)
+    days = report_period(start, end, tz)
     held = SessionLog.outcome == Outcome.held
     hours = hours_between(SessionLog.actual_start, SessionLog.actual_end, session.get_bind().dialect.name, rounded=2)
     counts = dict(session.exec(_logs_in(select(SessionLog.outcome, sa.func.count()), days)
@@ -117,7 +118,7 @@ def session_report(session: Session, *, actor: Account, start: date, end: date,
     """One row per session (only the columns the table needs: no ORM objects), for the export."""
     require_role(actor, Role.coordinator)
     tz = tz or get_settings().tz
-    days = _period(start, end, tz)
+    days = report_period(start, end, tz)
     rows = session.exec(
         _logs_in(select(Visit.starts_at, SessionLog.mode, Visit.mode, ListeningRequest.language,
                         ListeningRequest.resident_id, Community.code, Volunteer.full_name, SessionLog.outcome,

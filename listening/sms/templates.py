@@ -92,7 +92,14 @@ _MAIN: dict[MessageKind, tuple[str | None, str | None]] = {
         N_("Your volunteer account code: {code}, valid for {hours} hours. On the centre's website, open "
            "“Set your password” and enter username {username} and this code."),
     ),
+    MessageKind.supervision_reminder: (
+        None,
+        N_("It is time for your supervision: please call the centre to book one, {centre_phone}."),
+    ),
 }
+# A volunteer overdue for a listening session rather than supervision (`overdue="sessions"`).
+_SESSIONS_OVERDUE = N_("We have not seen you at a listening session for a while: call the centre for your next "
+                       "one, {centre_phone}.")
 _NEVER_SHARE_CODE = N_("Never share this code.")
 
 # A volunteer who has no account yet (so no app) gets what they need in the SMS itself: when, how, and where, or
@@ -123,6 +130,7 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     Params: `starts_at` (aware datetime, shown in settings.tz) and `mode` (Mode) for visit messages, `caller`
     (callers.short_name, or None for "a volunteer") for a resident's phone visit, and `signs_in=False` for a
     volunteer without an account (the SMS then says where, or whom to call);
+    `overdue="sessions"` for a supervision reminder to a volunteer who has not listened for a while;
     `escalation_id` for a safeguarding alert (`realert=True` when nobody has acknowledged it yet), `request_id`
     for a coordinator notice (shown as #id); `username`, `code` and `hours` for an account invite.
     """
@@ -136,6 +144,8 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     main = resident_main if to_resident else staff_main
     if kind == MessageKind.safeguarding_alert and params.get("realert"):
         main = _REALERT
+    if kind == MessageKind.supervision_reminder and params.get("overdue") == "sessions":
+        main = _SESSIONS_OVERDUE
     if main is None:
         raise ValueError(f"{kind} is not a message for a {recipient}")
     mode = params.get("mode")

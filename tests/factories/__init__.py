@@ -12,8 +12,11 @@ from listening.core.i18n import DEFAULT_LOCALE
 from listening.models import (
     Account,
     Community,
+    Competency,
+    CompetencySignoff,
     Gender,
     Language,
+    ObservedIn,
     Resident,
     Role,
     VettingStep,
@@ -68,3 +71,12 @@ def resident(session: Session, *, name: str = "李阿姨", phone: str = "+861390
     session.add(row)
     session.flush()
     return row
+
+
+def signed_competencies(session: Session, volunteer: Volunteer, *, on: date,
+                        competencies: tuple[Competency, ...] = tuple(Competency)) -> None:
+    """Every competency (or those given) signed off in a role-play on `on`, as the ladder needs for "active"."""
+    for competency in competencies:
+        session.add(CompetencySignoff(volunteer_id=volunteer.id, competency=competency,
+                                      observed_in=ObservedIn.role_play, observed_on=on))
+    session.flush()

@@ -81,7 +81,7 @@ def certify(session: Session, volunteer: Volunteer, *, home: bool, mentor: Volun
     for k in range(curriculum().shadow_sessions_required):
         session.add(ShadowSession(volunteer_id=volunteer.id, mentor_id=mentor.id,
                                   observed_on=done_on - timedelta(days=k + 1)))
-    session.flush()
+    factories.signed_competencies(session, volunteer, on=done_on)
 
 
 def volunteer(session, name: str, *, languages=(Language.mandarin,), gender=Gender.female, community="yuehai",

@@ -1,7 +1,9 @@
 """The ladder: certification and expiry, derived from completions, passed quizzes and observed sessions.
 
 The ladder is derived from the records, never typed in: applicant -> in training -> shadowing -> active (phone,
-centre) -> home-visit certified. A module needed for a mode must hold a *valid* completion on the day in question:
+centre) -> home-visit certified. Shadowing ends when the observed sessions are done *and* a trainer has signed off
+every competency (supervision/competencies.py); one not signed keeps the volunteer shadowing, so matching, which
+reads the ladder, does not offer them. A module needed for a mode must hold a *valid* completion on the day in question:
 
     A module completed on day D with `valid_months` M is valid from D through the day before D + M months
     (calendar months, dateutil's relativedelta: completed 2025-03-31 with M = 12 -> valid through 2026-03-30;
@@ -28,6 +30,7 @@ from listening.core.errors import NotFound
 from listening.core.i18n import N_, format_date, gettext
 from listening.core.labels import label
 from listening.models import (
+    Competency,
     Mode,
     QuizAttempt,
     ShadowSession,
@@ -38,6 +41,7 @@ from listening.models import (
     Volunteer,
     VolunteerStatus,
 )
+from listening.supervision import competencies
 from listening.volunteers.training.curriculum import curriculum, module_title, valid_through
 
 # Listening alone by phone or at the centre is "active"; home visits are the top of the ladder.
@@ -101,6 +105,7 @@ class TrainingStatus:
     modules: list[ModuleStatus]
     shadow_done: int
     shadow_required: int
+    competencies_missing: list[Competency]
     modes: set[Mode]
     reasons: dict[Mode, list[str]]  # translated in the locale current when computed; empty list = allowed
 
@@ -135,6 +140,7 @@ class _Records:
     completions: dict[int, dict[int, list[date]]]  # volunteer -> module -> dates
     passed_quizzes: dict[int, dict[int, list[date]]]
     shadow_dates: dict[int, list[date]]
+    competencies: dict[int, dict[Competency, date]]  # volunteer -> competency -> observed on
 
 
 def _load_records(session: Session, volunteer_ids: list[int] | None) -> _Records:
@@ -159,7 +165,8 @@ def _load_records(session: Session, volunteer_ids: list[int] | None) -> _Records
     query = select(ShadowSession.volunteer_id, ShadowSession.observed_on)
     for volunteer_id, observed_on in session.exec(only(query, ShadowSession.volunteer_id)):
         shadows[volunteer_id].append(observed_on)
-    return _Records(modules, {k: frozenset(v) for k, v in modes_of.items()}, completions, passed, shadows)
+    signed = competencies.signed_on_by_volunteer(session, volunteer_ids)
+    return _Records(modules, {k: frozenset(v) for k, v in modes_of.items()}, completions, passed, shadows, signed)
 
 
 def _assess(volunteer: Volunteer, records: _Records, on: date) -> TrainingStatus:
@@ -182,12 +189,14 @@ def _assess(volunteer: Volunteer, records: _Records, on: date) -> TrainingStatus
     shadow_done = sum(1 for d in records.shadow_dates[volunteer.id] if d <= on)
     core = [m for m in statuses if m.modes & set(ACTIVE_MODES)]
     home = [m for m in statuses if Mode.home in m.modes]
-    ever_started = any(m.state != ModuleState.missing for m in statuses) or shadow_done > 0
+    signed = records.competencies.get(volunteer.id, {})
+    unsigned = [c for c in competencies.COMPETENCIES if c not in signed or signed[c] > on]
+    ever_started = any(m.state != ModuleState.missing for m in statuses) or shadow_done > 0 or len(unsigned) < len(Competency)
     if not ever_started:
         stage = Stage.applicant
     elif not all(m.is_valid for m in core):
         stage = Stage.in_training
-    elif shadow_done < shadow_required:
+    elif shadow_done < shadow_required or unsigned:
         stage = Stage.shadowing
     elif all(m.is_valid for m in home):
         stage = Stage.home_certified
@@ -202,6 +211,7 @@ def _assess(volunteer: Volunteer, records: _Records, on: date) -> TrainingStatus
         if shadow_done < shadow_required:
             why.append(gettext(N_("Observed sessions with a mentor: {done} of {required}."), done=shadow_done,
                                required=shadow_required))
+        why.extend(gettext(N_("Competency not signed off: {competency}"), competency=label(c)) for c in unsigned)
         for m in statuses:
             if mode not in m.modes or m.is_valid:
                 continue
@@ -214,7 +224,7 @@ def _assess(volunteer: Volunteer, records: _Records, on: date) -> TrainingStatus
         reasons[mode] = why
     modes = {mode for mode, why in reasons.items() if not why}
     return TrainingStatus(volunteer=volunteer, on=on, stage=stage, modules=statuses, shadow_done=shadow_done,
-                          shadow_required=shadow_required, modes=modes, reasons=reasons)
+                          shadow_required=shadow_required, competencies_missing=unsigned, modes=modes, reasons=reasons)
 
 
 def training_statuses(session: Session, *, on: date, volunteer_ids: list[int] | None = None) -> list[TrainingStatus]:

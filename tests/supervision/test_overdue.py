@@ -1,0 +1,108 @@
+"""The coordinator's list of volunteers overdue for supervision (30 days) or a session (60 days), at their edges in
+local days (Asia/Shanghai), and the one-click reminder SMS."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from sqlmodel import select
+
+from listening.core.config import get_settings
+from listening.core.errors import IllegalTransition
+from listening.models import AuditEvent, MessageKind, OutboundMessage, SupervisionKind
+from listening.sms.segments import segment_count
+from listening.supervision import overdue, sessions
+from tests import factories
+from tests.supervision.helpers import held_session, listener
+
+SUPERVISED = date(2026, 11, 1)
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=get_settings().tz)
+
+
+@pytest.fixture
+def chen(session):
+    coordinator = factories.coordinator(session)
+    volunteer = listener(session, joined=date(2026, 6, 1))
+    sessions.assign_supervisor(session, actor=coordinator, volunteer_id=volunteer.id, supervisor_id=coordinator.id,
+                               on=date(2026, 6, 1))
+    sessions.log_supervision(session, actor=coordinator, kind=SupervisionKind.one_to_one, held_on=SUPERVISED,
+                             supervisor_id=coordinator.id, attended=[volunteer.id], on=SUPERVISED)
+    held_session(session, volunteer, starts_at=local_midnight(SUPERVISED) + timedelta(hours=10))
+    return coordinator, volunteer
+
+
+def flagged(session, coordinator, now):
+    return {r.volunteer_id: r for r in overdue.volunteers_needing_care(session, actor=coordinator, now=now)}
+
+
+def test_supervision_is_overdue_from_local_midnight_thirty_days_on(session, chen):
+    coordinator, volunteer = chen
+    day_30 = local_midnight(SUPERVISED + timedelta(days=30))
+    assert flagged(session, coordinator, day_30 - timedelta(seconds=1)) == {}  # 29 days, 23:59:59 local
+    row = flagged(session, coordinator, day_30)[volunteer.id]
+    assert (row.supervision_days, row.supervision_overdue, row.session_overdue) == (30, True, False)
+    # 00:30 in Shanghai is still the day before in UTC: the local day counts
+    assert (day_30 + timedelta(minutes=30)).utcoffset() == timedelta(hours=8)
+    assert volunteer.id in flagged(session, coordinator, day_30 + timedelta(minutes=30))
+    assert row.last_supervised == SUPERVISED and row.supervisor == coordinator.display_name
+
+
+def test_an_absence_does_not_count_as_supervision(session, chen):
+    coordinator, volunteer = chen
+    sessions.log_supervision(session, actor=coordinator, kind=SupervisionKind.group, held_on=date(2026, 11, 20),
+                             supervisor_id=coordinator.id, attended=[coordinator_volunteer(session).id],
+                             absent=[volunteer.id], on=date(2026, 11, 20))
+    assert volunteer.id in flagged(session, coordinator, local_midnight(SUPERVISED + timedelta(days=30)))
+    sessions.log_supervision(session, actor=coordinator, kind=SupervisionKind.group, held_on=date(2026, 11, 21),
+                             supervisor_id=coordinator.id, attended=[volunteer.id], on=date(2026, 11, 21))
+    assert volunteer.id not in flagged(session, coordinator, local_midnight(SUPERVISED + timedelta(days=30)))
+
+
+def coordinator_volunteer(session):
+    return factories.volunteer(session, None, name="另一位", phone="+8613900004444")[1]
+
+
+def test_no_listening_session_for_sixty_days_is_flagged_on_the_sixtieth_local_day(session, chen):
+    coordinator, volunteer = chen
+    for k in range(3):  # supervision kept up, so only the session flag moves
+        held_on = SUPERVISED + timedelta(days=25 * (k + 1))
+        sessions.log_supervision(session, actor=coordinator, kind=SupervisionKind.one_to_one, held_on=held_on,
+                                 supervisor_id=coordinator.id, attended=[volunteer.id], on=held_on)
+    day_60 = local_midnight(SUPERVISED + timedelta(days=60))
+    assert flagged(session, coordinator, day_60 - timedelta(seconds=1)) == {}
+    row = flagged(session, coordinator, day_60)[volunteer.id]
+    assert (row.session_days, row.session_overdue, row.supervision_overdue) == (60, True, False)
+    assert row.last_session == SUPERVISED and row.reminder_reason == "sessions"
+
+
+def test_a_listener_without_a_supervisor_is_listed_and_never_supervised_counts_from_joining(session):
+    coordinator = factories.coordinator(session)
+    volunteer = listener(session, joined=date(2026, 10, 1))  # listening from 16 October (helpers.listener)
+    row = flagged(session, coordinator, local_midnight(date(2026, 10, 25)))[volunteer.id]
+    assert (row.supervisor, row.supervision_days, row.supervision_overdue) == (None, 24, False)
+    assert flagged(session, coordinator, local_midnight(date(2026, 10, 31)))[volunteer.id].supervision_overdue
+
+
+def test_the_reminder_goes_through_the_outbox_once_a_day_in_one_chinese_sms(session, chen):
+    coordinator, volunteer = chen
+    now = local_midnight(SUPERVISED + timedelta(days=31)) + timedelta(hours=10)
+    message = overdue.send_reminder(session, actor=coordinator, volunteer_id=volunteer.id, now=now)
+    assert message.kind == MessageKind.supervision_reminder and message.to_phone == volunteer.phone
+    assert message.body.startswith("【倾听一小时】") and "督导" in message.body
+    assert get_settings().centre_phone in message.body and "回复" not in message.body and "http" not in message.body
+    assert segment_count(message.body) == 1, message.body
+    assert overdue.send_reminder(session, actor=coordinator, volunteer_id=volunteer.id, now=now) is None
+    assert len(session.exec(select(OutboundMessage)).all()) == 1
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "supervision.reminded")).one()
+    assert event.details == {"overdue": "supervision"}
+
+
+def test_a_volunteer_who_is_not_overdue_gets_no_reminder(session, chen):
+    coordinator, volunteer = chen
+    with pytest.raises(IllegalTransition):
+        overdue.send_reminder(session, actor=coordinator, volunteer_id=volunteer.id,
+                              now=local_midnight(SUPERVISED + timedelta(days=5)))
