@@ -1,4 +1,5 @@
-"""The coordinators' training page, through the real app with AppTest: a new applicant walked to "active"."""
+"""The coordinators' training page, through the real app with AppTest: a new applicant walked to "active" (the
+competencies signed on the supervision page)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from sqlmodel import func, select
 
 from listening.core import clock
-from listening.models import Account, Mode, TrainingCompletion, Volunteer
+from listening.models import Account, Competency, Mode, TrainingCompletion, Volunteer
 from listening.volunteers import training
 from tests.pages.conftest import app_test, sign_in
 
@@ -34,7 +35,7 @@ def click(at, label: str):
     return at
 
 
-def test_a_coordinator_takes_a_new_applicant_to_active_through_the_page_alone(demo, session):
+def test_a_coordinator_takes_a_new_applicant_to_active_through_the_pages(demo, session):
     at = training_page()
     at.text_input(key="applicant_name").input("张新")
     at.text_input(key="applicant_phone").input("139 0000 1888")
@@ -56,6 +57,17 @@ def test_a_coordinator_takes_a_new_applicant_to_active_through_the_page_alone(de
         at.date_input(key="shadow_date").set_value(today - timedelta(days=k))
         click(at, "记录观摩")
         assert not at.error
+
+    # The five competencies, observed and signed off on the supervision page (otherwise they stay shadowing).
+    assert training.eligible_modes(session, on=today, volunteer_ids=[volunteer.id]) == {volunteer.id: set()}
+    supervision = app_test("pages/supervision.py")
+    supervision.session_state["account"] = session.exec(select(Account).where(Account.username == "coordinator")).one()
+    supervision.run()
+    supervision.selectbox(key="supervision_volunteer").set_value(volunteer.id).run()
+    for _ in Competency:
+        supervision.button(key="FormSubmitter:sign_off-签核").click().run()
+        assert not supervision.exception and not supervision.error
+    session.rollback()  # end the read snapshot: see what the pages committed
 
     at.text_input(key="training_search").input("张新").run()
     table = at.dataframe[0].value
