@@ -6,12 +6,18 @@ issuing a new code for the account replaces (revokes) any earlier one still open
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
 from listening.core.clock import now as utcnow  # the one clock; models use it for their default timestamps
 from listening.models.columns import StrEnum, enum_column, utc_column
+
+CODE_DIGITS = 8
+# A code inside a text (an SMS body): exactly that many digits, not part of a longer number.
+CODE_IN_TEXT = re.compile(rf"(?<!\d)\d{{{CODE_DIGITS}}}(?!\d)")
+MASKED_CODE = "*" * CODE_DIGITS  # what a text shows in place of a code
 
 
 class CodePurpose(StrEnum):

@@ -11,7 +11,6 @@ resident shown is recorded as viewed (listening/privacy/views.py, context "sms")
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -33,6 +32,7 @@ from listening.models import (
     Role,
     Volunteer,
 )
+from listening.models.invites import CODE_IN_TEXT, MASKED_CODE
 from listening.privacy import views
 from listening.sms import outbox
 from listening.sms.transport import NO_PROVIDER
@@ -168,7 +168,7 @@ def _names(session: Session, found) -> dict[tuple[RecipientKind, str], tuple[str
 def _shown_body(m) -> str:
     """The text as sent; an account code never shows here: it is the volunteer's key (staff/invites.py)."""
     if m.kind == MessageKind.account_invite and m.body:
-        return re.sub(r"\d{6,}", "••••••••", m.body)
+        return CODE_IN_TEXT.sub(MASKED_CODE, m.body)
     return m.body or ""
 
 

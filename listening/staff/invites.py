@@ -42,14 +42,13 @@ from listening.models import (
     VolunteerStatus,
     utcnow,
 )
+from listening.models.invites import CODE_DIGITS, MASKED_CODE
 from listening.sms import outbox, templates
 from listening.staff import auth, throttle
 
-CODE_DIGITS = 8
 CODE_VALID = timedelta(hours=72)
 MAX_WRONG_ATTEMPTS = 5
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
-_MASKED_CODE = "*" * CODE_DIGITS  # what an SMS body keeps once its code can no longer be used
 
 
 class AccountState(StrEnum):
@@ -227,7 +226,7 @@ def _close(session: Session, invite: AccountInvite, *, now: datetime, used: bool
     account = session.get(Account, invite.account_id)
     volunteer = session.exec(select(Volunteer).where(Volunteer.account_id == invite.account_id)).first()
     if account is not None and volunteer is not None:
-        message.body = _sms_body(account, volunteer, _MASKED_CODE)
+        message.body = _sms_body(account, volunteer, MASKED_CODE)
     if message.status == MessageStatus.queued:
         message.status = MessageStatus.cancelled
     message.updated_at = now

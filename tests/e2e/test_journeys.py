@@ -16,14 +16,13 @@ copy of these minutes would buy nothing the PostgreSQL suite does not).
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
-from listening.staff.invites import CODE_DIGITS
+from listening.models.invites import CODE_IN_TEXT
 from tests.e2e.centre import Journey, RunningCentre, wait_for, wait_for_sms
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.fake_twilio import FakeTwilio
@@ -169,7 +168,7 @@ def test_a_week_at_the_centre(centre, db, chromium):
     sent_before = fake.count_by(to=volunteer_phone)
     coordinator.step("invited", lambda: page.get_by_role("button", name="邀请开通账号").click(), "含一次性验证码的短信正在发送")
     invite = wait_for_sms(fake, volunteer_phone, count=sent_before + 1)[-1]
-    code = re.search(rf"(?<!\d)\d{{{CODE_DIGITS}}}(?!\d)", invite).group()
+    code = CODE_IN_TEXT.search(invite).group()
     assert "http" not in invite
     volunteer = Journey(chromium.new_page(viewport=PHONE_SCREEN), "4-volunteer-logs")
     vpage = volunteer.page
