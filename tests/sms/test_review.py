@@ -48,6 +48,16 @@ def test_a_row_names_its_recipient_masks_the_number_and_records_the_view(session
     assert session.exec(select(ResidentView.resident_id).where(ResidentView.context == "sms")).all() == [resident.id]
 
 
+def test_a_live_account_code_never_shows_on_the_page_but_other_numbers_do(session):
+    coordinator = factories.coordinator(session)
+    invite = add(session, "code", kind=MessageKind.account_invite, recipient=RecipientKind.volunteer,
+                 body="【倾听一小时】您的志愿者账号验证码：40718263，72小时内有效。中心电话0755-2666-0000。")
+    [row] = review.review_page(session, actor=coordinator).rows
+    assert row.id == invite.id
+    assert "40718263" not in row.body and "********" in row.body
+    assert "0755-2666-0000" in row.body  # the centre's phone is not a code
+
+
 def test_failures_and_messages_that_need_a_person_come_first_as_not_sent(session):
     coordinator = factories.coordinator(session)
     fine = add(session, "fine", due_at=NOON + timedelta(hours=1))
