@@ -160,9 +160,11 @@ def wait_for(found, *, seconds: float = SMS_WAIT_SECONDS):
 
 def wait_for_sms(fake: FakeTwilio, to: str, *, count: int, seconds: float = SMS_WAIT_SECONDS) -> list[str]:
     """The bodies of the SMS the fake has received for `to`, once there are at least `count` of them."""
-    bodies = wait_for(lambda: (b if len(b := [m.body for m in fake.messages if m.to == to]) >= count else None),
-                      seconds=seconds)
-    return bodies or [m.body for m in fake.messages if m.to == to]
+    def bodies() -> list[str]:
+        return [m.body for m in fake.messages if m.to == to]
+
+    wait_for(lambda: len(bodies()) >= count, seconds=seconds)
+    return bodies()
 
 
 class Journey:
