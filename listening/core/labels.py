@@ -13,7 +13,10 @@ from enum import Enum
 from listening.core.audit import AuditAction
 from listening.core.i18n import N_, gettext, translations
 from listening.models import (
+    ApplicationStatus,
     Competency,
+    DayKind,
+    DeclineReason,
     EscalationStatus,
     Gender,
     Language,
@@ -30,6 +33,7 @@ from listening.models import (
     RequestStatus,
     Role,
     SupervisionKind,
+    VettingStepKind,
     VisitStatus,
     VolunteerStatus,
 )
@@ -103,6 +107,7 @@ LABELS: Registry = {
         MessageKind.reply_ack: N_("reply acknowledgement"),
         MessageKind.coordinator_notice: N_("notice to the coordinator"),
         MessageKind.supervision_reminder: N_("supervision reminder"),
+        MessageKind.application_code: N_("application code"),
     },
     MessageStatus: {
         MessageStatus.queued: N_("queued"),
@@ -119,6 +124,7 @@ LABELS: Registry = {
         RecipientKind.resident: N_("resident"),
         RecipientKind.volunteer: N_("volunteer"),
         RecipientKind.coordinator: N_("coordinator"),
+        RecipientKind.applicant: N_("applicant"),
     },
     ReplyIntentValue: {
         ReplyIntentValue.confirm: N_("confirms"),
@@ -195,6 +201,11 @@ LABELS: Registry = {
         AuditAction.training_shadow_recorded: N_("shadow session recorded"),
         AuditAction.volunteer_applicant_added: N_("applicant added"),
         AuditAction.volunteer_vetting_step_recorded: N_("vetting step recorded"),
+        AuditAction.volunteer_application_received: N_("volunteer application received"),
+        AuditAction.volunteer_application_accepted: N_("volunteer application accepted"),
+        AuditAction.volunteer_application_declined: N_("volunteer application declined"),
+        AuditAction.phone_code_sent: N_("phone code sent"),
+        AuditAction.phone_code_failed: N_("wrong phone code typed"),
         AuditAction.volunteer_competency_signed: N_("competency signed off"),
         AuditAction.volunteer_supervisor_assigned: N_("supervisor assigned"),
         AuditAction.volunteer_paused: N_("volunteer paused"),
@@ -224,6 +235,28 @@ LABELS: Registry = {
         PauseReason.holiday: N_("holiday"),
         PauseReason.exams: N_("exams"),
         PauseReason.other: N_("other reason"),
+    },
+    ApplicationStatus: {
+        ApplicationStatus.submitted: N_("waiting"),
+        ApplicationStatus.accepted: N_("accepted"),
+        ApplicationStatus.declined: N_("declined"),
+    },
+    DeclineReason: {
+        DeclineReason.not_reachable: N_("could not be reached"),
+        DeclineReason.withdrew: N_("withdrew"),
+        DeclineReason.not_a_fit: N_("not a good fit"),
+        DeclineReason.duplicate: N_("applied twice"),
+        DeclineReason.other: N_("other reason"),
+    },
+    DayKind: {
+        DayKind.weekdays: N_("weekdays"),
+        DayKind.weekends: N_("weekends"),
+    },
+    VettingStepKind: {
+        VettingStepKind.interview: N_("interview"),
+        VettingStepKind.reference: N_("reference or community endorsement"),
+        VettingStepKind.real_name_check: N_("real-name check"),
+        VettingStepKind.code_of_conduct: N_("code of conduct signed"),
     },
     LeaveReason: {
         LeaveReason.moved_away: N_("moved away"),

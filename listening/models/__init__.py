@@ -8,6 +8,15 @@ Importing this package registers every table on `SQLModel.metadata` (migrations 
 from listening.core.clock import now as utcnow  # the one clock; models use it for their default timestamps
 from listening.models.accounts import Account, AuthSession
 from listening.models.alerts import AlertSkip, EscalationAlert
+from listening.models.applications import (
+    ApplicationLanguage,
+    ApplicationStatus,
+    ApplicationTime,
+    DayKind,
+    DeclineReason,
+    PhoneCode,
+    VolunteerApplication,
+)
 from listening.models.audit import AuditEvent
 from listening.models.columns import StrEnum, UTCDateTime, enum_column, utc_column
 from listening.models.communities import Community
@@ -76,6 +85,9 @@ __all__ = [
     "Account",
     "AccountInvite",
     "AlertSkip",
+    "ApplicationLanguage",
+    "ApplicationStatus",
+    "ApplicationTime",
     "AuditEvent",
     "AuthSession",
     "AvailabilityException",
@@ -86,8 +98,10 @@ __all__ = [
     "CompetencySignoff",
     "CompletionMethod",
     "DataVersion",
+    "DayKind",
     "DebriefRequest",
     "DebriefStatus",
+    "DeclineReason",
     "DoNotMatch",
     "DutyShift",
     "ErasedOptOut",
@@ -111,6 +125,7 @@ __all__ = [
     "Outcome",
     "PartOfDay",
     "PauseReason",
+    "PhoneCode",
     "QuizAttempt",
     "RecipientKind",
     "ReplyIntentValue",
@@ -144,6 +159,7 @@ __all__ = [
     "VisitStatus",
     "VisitVolunteer",
     "Volunteer",
+    "VolunteerApplication",
     "VolunteerDeparture",
     "VolunteerLanguage",
     "VolunteerPause",

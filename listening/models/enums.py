@@ -101,6 +101,7 @@ class MessageKind(StrEnum):
     coordinator_notice = "coordinator_notice"
     account_invite = "account_invite"  # a one-time code to set a volunteer's password
     supervision_reminder = "supervision_reminder"  # a volunteer overdue for supervision or a session
+    application_code = "application_code"  # a one-time code proving an applicant's phone number
 
 
 class MessageStatus(StrEnum):
@@ -119,6 +120,7 @@ class RecipientKind(StrEnum):
     resident = "resident"
     volunteer = "volunteer"
     coordinator = "coordinator"
+    applicant = "applicant"  # someone applying to volunteer, not yet a volunteer
 
 
 class ReplyIntentValue(StrEnum):

@@ -31,4 +31,6 @@ class VettingStep(SQLModel, table=True):
     kind: VettingStepKind = Field(sa_column=enum_column(VettingStepKind))
     done_on: date
     owner_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")  # who did the step
+    # The interview's notes, kept short and emptied like session notes (privacy/retention.py).
+    notes: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -16,7 +16,15 @@ from listening.core.config import get_settings
 from listening.core.i18n import N_, format_date, format_datetime, format_duration, format_number, get_locale, join_list
 from listening.core.i18n import gettext as _
 from listening.core.labels import msgid_for_value
-from listening.models import MessageKind, ReplyIntentValue, RequestSource, RequestStatus, Role
+from listening.models import (
+    DeclineReason,
+    MessageKind,
+    ReplyIntentValue,
+    RequestSource,
+    RequestStatus,
+    Role,
+    VettingStepKind,
+)
 from listening.privacy.erasure import REASON_LABELS
 from listening.privacy.views import CONTEXT_LABELS
 from listening.safeguarding.detection import RISK_LABELS
@@ -66,7 +74,9 @@ KEY_LABELS = {
     "cancel_reasons": N_("cancellation reasons"), "transition_reasons": N_("reasons for changes"),
     "escalation_actions": N_("actions on escalations"), "inbound_bodies": N_("SMS received"),
     "outbound_bodies": N_("SMS sent"), "text_days": N_("texts kept"), "sms_days": N_("SMS kept"),
-    "sms_held": N_("confirmation SMS held"),
+    "sms_held": N_("confirmation SMS held"), "wrong_attempts": N_("wrong tries"), "step": N_("step"),
+    "done_on": N_("done on"), "owner_id": N_("owner"), "interview_notes": N_("interview notes"),
+    "application_motivations": N_("applicants' reasons"),
 }
 
 SEPARATORS = {"zh_CN": "；"}  # between the parts of the details; a full-width mark after Chinese text
@@ -93,7 +103,7 @@ def _enum_words(key: str, value: str) -> str | None:
     """The msgid for a code the services write under `key`, or None."""
     tables = {
         "from": (RequestStatus,), "to": (RequestStatus,), "intent": (ReplyIntentValue,), "kind": (MessageKind,),
-        "role": (Role,),
+        "role": (Role,), "step": (VettingStepKind,),
     }
     for enum_class in tables.get(key, ()):
         if words := msgid_for_value(enum_class, value):
@@ -107,7 +117,8 @@ def _enum_words(key: str, value: str) -> str | None:
                     **{o.value: m for o, m in ESCALATION_OUTCOME_LABELS.items()}},
         "method": {m.value: words for m, words in METHOD_LABELS.items()},
     }
-    words = by_value.get(key, {}).get(value) or _OTHER_CODES.get(key, {}).get(value)
+    words = (by_value.get(key, {}).get(value) or _OTHER_CODES.get(key, {}).get(value)
+             or (msgid_for_value(DeclineReason, value) if key == "reason" else None))
     return words
 
 
@@ -124,7 +135,7 @@ def _when(key: str, value: str) -> str | None:
     try:
         if key in ("starts_at", "ends_at"):
             return format_datetime(datetime.fromisoformat(value), get_settings().tz, "short")
-        if key in ("completed_on", "observed_on"):
+        if key in ("completed_on", "observed_on", "done_on"):
             return format_date(date.fromisoformat(value))
         if key in ("start", "end"):
             return time.fromisoformat(value).strftime("%H:%M")
@@ -141,7 +152,7 @@ def value_text(key: str, value: object, names: Names) -> str:
         return _named(_ids(value), names.residents, N_("erased resident"))
     if key in ("volunteer_id", "volunteer_ids", "mentor_id"):
         return _named(_ids(value), names.volunteers, N_("volunteer #{id}"))
-    if key in ("coordinator_id", "alerted"):
+    if key in ("coordinator_id", "alerted", "owner_id"):
         return _named(_ids(value), names.accounts, N_("account #{id}")) or "—"
     if key == "skipped" and isinstance(value, dict):
         return join_list(_("{name} ({reason})", name=_named(_ids(k), names.accounts, N_("account #{id}")),

@@ -30,7 +30,8 @@ ENTITY_LABELS = {
     "duty_shift": N_("duty shift"), "escalation": N_("escalation"), "inbound_message": N_("SMS received"),
     "listening_request": N_("request"), "outbound_message": N_("SMS"), "report": N_("report"),
     "resident": N_("resident"), "session_log": N_("session log"), "training_completion": N_("training"),
-    "volunteer": N_("volunteer"), "week": N_("week"),
+    "volunteer": N_("volunteer"), "week": N_("week"), "volunteer_application": N_("volunteer application"),
+    "phone_code": N_("phone code"),
 }
 # With nobody signed in, the resident acted (the public form, an SMS reply) on their own request.
 RESIDENT_ACTIONS = frozenset({

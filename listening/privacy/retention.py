@@ -1,4 +1,4 @@
-"""Retention: what people told us is emptied after `RETENTION_TEXT_DAYS`, SMS bodies after `RETENTION_SMS_DAYS`
+"""Retention: what people told us (and what an interviewer noted of an applicant) is emptied after `RETENTION_TEXT_DAYS`, SMS bodies after `RETENTION_SMS_DAYS`
 (settings in listening/core/config.py; docs/privacy.md gives the reasons for the defaults).
 
 Only the words go: the rows stay, with their dates, statuses, codes, moods and hours, so every figure the reports
@@ -20,6 +20,7 @@ from listening.core.audit import AuditAction
 from listening.core.config import get_settings
 from listening.models import (
     OPEN_REQUEST_STATUSES,
+    ApplicationStatus,
     Escalation,
     EscalationStatus,
     InboundMessage,
@@ -28,6 +29,8 @@ from listening.models import (
     OutboundMessage,
     RequestReason,
     SessionLog,
+    VettingStep,
+    VolunteerApplication,
     utcnow,
 )
 
@@ -43,6 +46,8 @@ class PurgeCounts:
     escalation_actions: int = 0
     inbound_bodies: int = 0
     outbound_bodies: int = 0
+    interview_notes: int = 0
+    application_motivations: int = 0
 
     @property
     def total(self) -> int:
@@ -82,6 +87,13 @@ def purge(session: Session, *, now: datetime | None = None) -> PurgeCounts:
         outbound_bodies=_blank(session, OutboundMessage, "body", "", col(OutboundMessage.body) != "",
                                col(OutboundMessage.created_at) < sms_before,
                                col(OutboundMessage.status).not_in(UNSENT)),
+        interview_notes=_blank(session, VettingStep, "notes", "", col(VettingStep.notes) != "",
+                               col(VettingStep.created_at) < text_before),
+        # Why someone wants to listen is kept while the application waits, then like any note.
+        application_motivations=_blank(session, VolunteerApplication, "motivation", "",
+                                       col(VolunteerApplication.motivation) != "",
+                                       VolunteerApplication.status != ApplicationStatus.submitted,
+                                       col(VolunteerApplication.decided_at) < text_before),
     )
     audit.record(session, actor_id=None, action=AuditAction.privacy_purged, entity="database",
                  details={**counts.as_dict(), "text_days": settings.retention_text_days,

@@ -31,8 +31,9 @@ def phone_key(e164: str) -> str:
     return _key("phone", e164)
 
 
-def _serialise(session: Session) -> None:
-    """Two submissions at once must not both take the last place under a cap. SQLite writers already queue
+def serialise(session: Session) -> None:
+    """Two submissions at once must not both take the last place under a cap (the public form's, or a phone
+    code's: listening/volunteers/phone_codes.py). SQLite writers already queue
     (BEGIN IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('listening.intake_limits'))"))
@@ -45,7 +46,7 @@ def _count(session: Session, *conditions) -> int:
 def sms_hold(session: Session, *, client: str, phone: str, new_number: bool, now: datetime) -> SmsHold | None:
     """Why the confirmation SMS of this submission must not be queued, or None. Counts earlier submissions only."""
     settings = get_settings()
-    _serialise(session)
+    serialise(session)
     if _count(session, IntakeAttempt.client_key == client,
               col(IntakeAttempt.at) > now - timedelta(hours=1)) >= settings.intake_per_address_per_hour:
         return SmsHold.per_address

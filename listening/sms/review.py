@@ -166,8 +166,9 @@ def _names(session: Session, found) -> dict[tuple[RecipientKind, str], tuple[str
 
 
 def _shown_body(m) -> str:
-    """The text as sent; an account code never shows here: it is the volunteer's key (staff/invites.py)."""
-    if m.kind == MessageKind.account_invite and m.body:
+    """The text as sent; a one-time code never shows here: an account code is the volunteer's key
+    (staff/invites.py), an application code the applicant's proof of their number (volunteers/phone_codes.py)."""
+    if m.kind in (MessageKind.account_invite, MessageKind.application_code) and m.body:
         return CODE_IN_TEXT.sub(MASKED_CODE, m.body)
     return m.body or ""
 

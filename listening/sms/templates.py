@@ -92,6 +92,11 @@ _MAIN: dict[MessageKind, tuple[str | None, str | None]] = {
         N_("Your volunteer account code: {code}, valid for {hours} hours. On the centre's website, open "
            "“Set your password” and enter username {username} and this code."),
     ),
+    MessageKind.application_code: (
+        None,
+        N_("Your code for the volunteer application: {code}, valid for {minutes} minutes. Type it on the "
+           "application page."),
+    ),
     MessageKind.supervision_reminder: (
         None,
         N_("It is time for your supervision: please call the centre to book one, {centre_phone}."),
@@ -132,7 +137,8 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     volunteer without an account (the SMS then says where, or whom to call);
     `overdue="sessions"` for a supervision reminder to a volunteer who has not listened for a while;
     `escalation_id` for a safeguarding alert (`realert=True` when nobody has acknowledged it yet), `request_id`
-    for a coordinator notice (shown as #id); `username`, `code` and `hours` for an account invite.
+    for a coordinator notice (shown as #id); `username`, `code` and `hours` for an account invite; `code` and
+    `minutes` for an application code (`recipient="applicant"`).
     """
     settings = get_settings()
     if recipient is None:
@@ -163,7 +169,7 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
         )
     if mode is not None:
         values["mode"] = label_in(Mode(mode), locale)
-    values.update({key: params[key] for key in ("username", "code", "hours") if key in params})
+    values.update({key: params[key] for key in ("username", "code", "hours", "minutes") if key in params})
     caller = params.get("caller")
     values["caller"] = text(_CALLER_NAMED).format(name=caller) if caller else text(_CALLER_UNNAMED)
 
@@ -178,6 +184,8 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
         parts.append(text(_FREE_RESIDENT))
     elif recipient == "volunteer":
         parts.append(text(_NEVER_SHARE_CODE if kind == MessageKind.account_invite else _FREE_VOLUNTEER))
+    elif recipient == "applicant":
+        parts.append(text(_NEVER_SHARE_CODE))
     separator = "" if locale == DEFAULT_LOCALE else " "  # Chinese runs sentences together
     return SIGNATURE + separator.join(parts)
 

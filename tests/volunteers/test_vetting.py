@@ -43,7 +43,8 @@ def test_the_owner_defaults_to_the_coordinator_recording_it(session):
                                kind=VettingStepKind.real_name_check, done_on=DAY)
     assert step.owner_id == coordinator.id
     # checked by whom, when: nothing else (no ID number) is kept
-    assert set(VettingStep.model_fields) == {"id", "volunteer_id", "kind", "done_on", "owner_id", "created_at"}
+    assert set(VettingStep.model_fields) == {"id", "volunteer_id", "kind", "done_on", "owner_id", "notes",
+                                             "created_at"}
 
 
 def test_a_step_cannot_be_recorded_twice(session):

@@ -1,0 +1,297 @@
+"""A neighbour applies to volunteer, from the public page, without an account; coordinators accept or decline.
+
+The page first sends a one-time code to the applicant's mobile (volunteers/phone_codes.py); the application is
+stored only with the right code, once every field is right (all problems at once, like the resident's form).
+Accepting makes a volunteer at the "applicant" stage of the ladder, where vetting (volunteers/vetting.py) and
+training begin; matching offers nobody before both say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, col, func, select
+
+from listening.core import audit
+from listening.core.audit import AuditAction
+from listening.core.clock import local_date
+from listening.core.errors import IllegalTransition, InvalidForm, InvalidInput, NotFound
+from listening.core.i18n import DEFAULT_LOCALE, LOCALES, N_
+from listening.core.paging import PAGE_SIZE, Page, page_number
+from listening.core.permissions import require_role
+from listening.core.phones import mask
+from listening.core.text import clean_typed
+from listening.models import (
+    Account,
+    ApplicationLanguage,
+    ApplicationStatus,
+    ApplicationTime,
+    Community,
+    DayKind,
+    DeclineReason,
+    Gender,
+    Language,
+    PartOfDay,
+    Role,
+    Volunteer,
+    VolunteerApplication,
+    VolunteerLanguage,
+    VolunteerStatus,
+    utcnow,
+)
+from listening.volunteers import phone_codes
+
+NAME_MAX = 100
+MOTIVATION_MAX = 1000
+PREFIX = "VA"  # Volunteer Application: not mistaken for a resident's LH- reference
+
+
+@dataclass
+class ApplicationForm:
+    """What the applicant typed, before any checking."""
+
+    full_name: str = ""
+    gender: Gender | str | None = None
+    phone: str = ""
+    community_code: str = ""
+    languages: list[Language | str] = field(default_factory=list)
+    days: list[DayKind | str] = field(default_factory=list)
+    parts_of_day: list[PartOfDay | str] = field(default_factory=list)
+    motivation: str = ""
+    consent: bool = False
+    code_of_conduct: bool = False
+    code: str = ""
+    locale: str = DEFAULT_LOCALE
+
+
+@dataclass(frozen=True)
+class Submitted:
+    reference: str
+    already_applied_on: date | None = None  # this number has an application waiting: nothing new was stored
+
+
+@dataclass(frozen=True)
+class ApplicationRow:
+    id: int
+    reference: str
+    full_name: str
+    gender: Gender
+    masked_phone: str
+    community_id: int
+    languages: tuple[Language, ...]
+    times: tuple[tuple[DayKind, PartOfDay], ...]
+    motivation: str
+    status: ApplicationStatus
+    received_at: datetime
+    decided_at: datetime | None
+    decline_reason: DeclineReason | None
+    volunteer_id: int | None
+
+
+def reference(application_id: int) -> str:
+    return f"{PREFIX}-{application_id:04d}"
+
+
+def motivation_problem(text: str | None) -> InvalidInput | None:
+    """Too long, said at once beside the box with what was typed kept in it."""
+    if len(clean_typed(text, multiline=True)) > MOTIVATION_MAX:
+        return InvalidInput(N_("Please keep this under {n} characters."), field="motivation", n=MOTIVATION_MAX)
+    return None
+
+
+def _choices(enum_cls, values, *, field: str, empty: str, wrong: str) -> list:
+    try:
+        chosen = list(dict.fromkeys(enum_cls(v) for v in values))
+    except ValueError:
+        raise InvalidInput(wrong, field=field) from None
+    if not chosen:
+        raise InvalidInput(empty, field=field)
+    return chosen
+
+
+def _validate(session: Session, form: ApplicationForm) -> dict:
+    """Every field checked before anything is written; every problem found at once (InvalidForm)."""
+    problems: dict[str, InvalidInput] = {}
+
+    def check(step):
+        try:
+            return step()
+        except InvalidInput as problem:
+            problems.setdefault(problem.field or "", problem)
+            return None
+
+    def name() -> str:
+        text = clean_typed(form.full_name)
+        if not text:
+            raise InvalidInput(N_("Please tell us your name."), field="full_name")
+        if len(text) > NAME_MAX:
+            raise InvalidInput(N_("Please keep the name to at most {n} characters."), field="full_name", n=NAME_MAX)
+        return text
+
+    def gender() -> Gender:
+        try:
+            return Gender(form.gender)
+        except ValueError:
+            raise InvalidInput(N_("Please choose from the list."), field="gender") from None
+
+    def community() -> Community:
+        found = session.exec(select(Community).where(Community.code == (form.community_code or ""))).first()
+        if found is None:
+            raise InvalidInput(N_("Please choose your community."), field="community")
+        return found
+
+    clean = {
+        "full_name": check(name),
+        "gender": check(gender),
+        "phone": check(lambda: phone_codes.mobile_number(form.phone)),
+        "community": check(community),
+        "languages": check(lambda: _choices(Language, form.languages, field="languages",
+                                            empty=N_("Please choose at least one language or dialect."),
+                                            wrong=N_("Please choose from the list."))),
+        "days": check(lambda: _choices(DayKind, form.days, field="days", empty=N_("Please choose when you could "
+                                       "listen."), wrong=N_("Please choose from the list."))),
+        "parts": check(lambda: _choices(PartOfDay, form.parts_of_day, field="parts_of_day",
+                                        empty=N_("Please choose at least one part of the day."),
+                                        wrong=N_("Please choose from the list."))),
+        "motivation": clean_typed(form.motivation, multiline=True),
+    }
+    if problem := motivation_problem(form.motivation):
+        problems.setdefault("motivation", problem)
+    if form.code_of_conduct is not True:
+        problems.setdefault("code_of_conduct", InvalidInput(
+            N_("Volunteers keep the code of conduct: please read it and tick the box."), field="code_of_conduct"))
+    if form.consent is not True:
+        problems.setdefault("consent", InvalidInput(
+            N_("We can only take the application with your consent to use this information."), field="consent"))
+    if problem := phone_codes.code_problem(form.code):
+        problems.setdefault("code", problem)
+    if problems:
+        raise InvalidForm(problems)
+    return clean
+
+
+def submit(session: Session, *, form: ApplicationForm, now: datetime | None = None) -> Submitted:
+    """Store the application if every field and the phone code are right; one code, one application."""
+    now = now or utcnow()
+    clean = _validate(session, form)
+    phone_codes.use_code(session, phone=clean["phone"], code=form.code, now=now)
+    waiting = session.exec(select(VolunteerApplication).where(
+        VolunteerApplication.phone == clean["phone"],
+        VolunteerApplication.status == ApplicationStatus.submitted)).first()
+    if waiting is not None:  # the code proved the number: its holder may know they applied before
+        return Submitted(reference(waiting.id), already_applied_on=local_date(waiting.created_at))
+    if session.exec(select(Volunteer.id).where(Volunteer.phone == clean["phone"],
+                                               Volunteer.status != VolunteerStatus.left)).first() is not None:
+        raise IllegalTransition(N_("This number belongs to a volunteer of the centre already. Please call the centre "
+                                   "if you need anything."))
+    application = VolunteerApplication(
+        full_name=clean["full_name"], gender=clean["gender"], phone=clean["phone"],
+        community_id=clean["community"].id, motivation=clean["motivation"],
+        locale=form.locale if form.locale in LOCALES else DEFAULT_LOCALE, consent_at=now,
+        code_of_conduct_seen_at=now, created_at=now)
+    session.add(application)
+    session.flush()
+    session.add_all([ApplicationLanguage(application_id=application.id, language=language)
+                     for language in clean["languages"]])
+    session.add_all([ApplicationTime(application_id=application.id, days=days, part_of_day=part)
+                     for days in clean["days"] for part in clean["parts"]])
+    audit.record(session, actor_id=None, action=AuditAction.volunteer_application_received,
+                 entity="volunteer_application", entity_id=application.id, at=now)  # no words, no number
+    return Submitted(reference(application.id))
+
+
+# ----- coordinators ------------------------------------------------------------------------------------------
+
+
+def waiting_count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(VolunteerApplication)
+                        .where(VolunteerApplication.status == ApplicationStatus.submitted)).one()
+
+
+def applications(session: Session, *, actor: Account, status: ApplicationStatus = ApplicationStatus.submitted,
+                 page: int = 1, size: int = PAGE_SIZE) -> Page[ApplicationRow]:
+    """One page of the applications in `status`, oldest waiting first (newest decided first)."""
+    require_role(actor, Role.coordinator)
+    total = session.exec(select(func.count()).select_from(VolunteerApplication)
+                         .where(VolunteerApplication.status == status)).one()
+    number = page_number(page, total, size)
+    order = (col(VolunteerApplication.created_at), col(VolunteerApplication.id)) \
+        if status == ApplicationStatus.submitted \
+        else (col(VolunteerApplication.decided_at).desc(), col(VolunteerApplication.id).desc())
+    rows = list(session.exec(select(VolunteerApplication).where(VolunteerApplication.status == status)
+                             .order_by(*order).offset((number - 1) * size).limit(size)))
+    ids = [row.id for row in rows]
+    languages: dict[int, list[Language]] = {}
+    for app_id, language in session.exec(select(ApplicationLanguage.application_id, ApplicationLanguage.language)
+                                         .where(col(ApplicationLanguage.application_id).in_(ids))):
+        languages.setdefault(app_id, []).append(language)
+    times: dict[int, list[tuple[DayKind, PartOfDay]]] = {}
+    for app_id, days, part in session.exec(select(ApplicationTime.application_id, ApplicationTime.days,
+                                                  ApplicationTime.part_of_day)
+                                           .where(col(ApplicationTime.application_id).in_(ids))):
+        times.setdefault(app_id, []).append((days, part))
+    items = tuple(ApplicationRow(
+        id=row.id, reference=reference(row.id), full_name=row.full_name, gender=row.gender,
+        masked_phone=mask(row.phone), community_id=row.community_id,
+        languages=tuple(sorted(languages.get(row.id, []), key=list(Language).index)),
+        times=tuple(sorted(times.get(row.id, []), key=lambda t: (list(DayKind).index(t[0]),
+                                                                 list(PartOfDay).index(t[1])))),
+        motivation=row.motivation, status=row.status, received_at=row.created_at, decided_at=row.decided_at,
+        decline_reason=row.decline_reason, volunteer_id=row.volunteer_id) for row in rows)
+    return Page(items, total, number, size)
+
+
+def _submitted(session: Session, application_id: int) -> VolunteerApplication:
+    application = session.get(VolunteerApplication, application_id, with_for_update=True)
+    if application is None:
+        raise NotFound(N_("There is no application {reference}."), reference=reference(application_id))
+    if application.status != ApplicationStatus.submitted:
+        raise IllegalTransition(N_("Application {reference} was decided already."),
+                                reference=reference(application_id))
+    return application
+
+
+def accept(session: Session, *, actor: Account, application_id: int, now: datetime | None = None) -> Volunteer:
+    """The applicant becomes a volunteer at the foot of the ladder; vetting and training start from here."""
+    require_role(actor, Role.coordinator)
+    now = now or utcnow()
+    application = _submitted(session, application_id)
+    if session.exec(select(Volunteer.id).where(Volunteer.phone == application.phone,
+                                               Volunteer.status != VolunteerStatus.left)).first() is not None:
+        raise IllegalTransition(N_("A volunteer with this phone number is already registered: decline this "
+                                   "application as a duplicate."))
+    volunteer = Volunteer(full_name=application.full_name, gender=application.gender, phone=application.phone,
+                          community_id=application.community_id, joined_on=local_date(now))
+    session.add(volunteer)
+    session.flush()
+    languages = session.exec(select(ApplicationLanguage.language)
+                             .where(ApplicationLanguage.application_id == application.id)).all()
+    session.add_all([VolunteerLanguage(volunteer_id=volunteer.id, language=language) for language in languages])
+    application.status = ApplicationStatus.accepted
+    application.volunteer_id = volunteer.id
+    application.decided_at = now
+    application.decided_by = actor.id
+    session.add(application)
+    session.flush()
+    audit.record(session, actor_id=actor.id, action=AuditAction.volunteer_application_accepted,
+                 entity="volunteer_application", entity_id=application.id, details={"volunteer_id": volunteer.id},
+                 at=now)
+    return volunteer
+
+
+def decline(session: Session, *, actor: Account, application_id: int, reason: DeclineReason,
+            now: datetime | None = None) -> VolunteerApplication:
+    require_role(actor, Role.coordinator)
+    now = now or utcnow()
+    if not isinstance(reason, DeclineReason):
+        raise InvalidInput(N_("Please choose a reason from the list."), field="reason")
+    application = _submitted(session, application_id)
+    application.status = ApplicationStatus.declined
+    application.decline_reason = reason
+    application.decided_at = now
+    application.decided_by = actor.id
+    session.add(application)
+    audit.record(session, actor_id=actor.id, action=AuditAction.volunteer_application_declined,
+                 entity="volunteer_application", entity_id=application.id, details={"reason": reason.value}, at=now)
+    return application
