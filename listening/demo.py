@@ -20,6 +20,7 @@ from listening.core import audit, clock
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
 from listening.core.i18n import DEFAULT_LOCALE, N_
+from listening.demo_applications import seed_applications
 from listening.models import (
     Account,
     AvailabilityException,
@@ -201,6 +202,8 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
                              now=now)
 
     _seed_vetting(session, volunteers, coordinator=coordinator, today=today)
+    counts_applications = seed_applications(session, coordinator=coordinator, volunteers=volunteers, now=now,
+                                            seed=seed)
     listeners = [v for v, stage in volunteers if stage in ("active", "home_certified")]
     home_listeners = [v for v, stage in volunteers if stage == "home_certified"]
     for volunteer, stage in volunteers:
@@ -343,6 +346,7 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
     audit.record(session, actor_id=None, action=AuditAction.demo_seeded, entity="database", details=counts)
     session.flush()
     counts["volunteers"] = len(volunteers)
+    counts["volunteer_applications"] = counts_applications
     return counts
 
 

@@ -35,3 +35,7 @@ with staff:
     with st.container(border=True):
         st.markdown("**" + _("Volunteers and coordinators") + "**")
         shell.link("pages/sign_in.py", _("Staff sign-in"), icon=":material/login:")
+    with st.container(border=True):
+        st.markdown("**" + _("Would you like to listen?") + "**")
+        st.markdown(_("Neighbours who listen are trained and supervised by the centre."))
+        shell.link("pages/apply.py", _("Become a volunteer"), icon=":material/volunteer_activism:")

@@ -44,6 +44,8 @@ PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
         PageSpec("pages/sign_in.py", N_("Sign in"), ":material/login:", "sign-in"),
         PageSpec("pages/set_password.py", N_("Set your password"), ":material/key:", "set-password"),
         *PUBLIC_PAGES,
+        PageSpec("pages/apply.py", N_("Become a volunteer"), ":material/volunteer_activism:", "volunteer-apply",
+                 N_("Public")),
     ),
     Role.coordinator: (
         PageSpec("pages/coordinator_home.py", N_("Home"), ":material/home:", "home", N_("Overview")),
@@ -51,6 +53,7 @@ PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
         PageSpec("pages/matching.py", N_("Matching"), ":material/join_inner:", "matching", N_("Requests")),
         PageSpec("pages/week_calendar.py", N_("Week calendar"), ":material/calendar_view_week:", "calendar", N_("Requests")),
         PageSpec("pages/volunteers.py", N_("Volunteers"), ":material/groups:", "volunteers", N_("People")),
+        PageSpec("pages/applicants.py", N_("Applicants"), ":material/person_add:", "applicants", N_("People")),
         PageSpec("pages/training.py", N_("Training"), ":material/school:", "training", N_("People")),
         PageSpec("pages/supervision.py", N_("Supervision"), ":material/supervisor_account:", "supervision", N_("People")),
         PageSpec("pages/safeguarding.py", N_("Safeguarding"), ":material/health_and_safety:", "safeguarding", N_("Oversight")),

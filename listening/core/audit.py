@@ -77,6 +77,7 @@ class AuditAction(StrEnum):
     volunteer_application_received = "volunteer_application.received"
     volunteer_application_accepted = "volunteer_application.accepted"
     volunteer_application_declined = "volunteer_application.declined"
+    applicant_contact_viewed = "volunteer_application.contact_viewed"
     phone_code_sent = "phone_code.sent"
     phone_code_failed = "phone_code.failed"
     volunteer_competency_signed = "volunteer.competency_signed"

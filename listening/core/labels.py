@@ -204,6 +204,7 @@ LABELS: Registry = {
         AuditAction.volunteer_application_received: N_("volunteer application received"),
         AuditAction.volunteer_application_accepted: N_("volunteer application accepted"),
         AuditAction.volunteer_application_declined: N_("volunteer application declined"),
+        AuditAction.applicant_contact_viewed: N_("applicant's number viewed"),
         AuditAction.phone_code_sent: N_("phone code sent"),
         AuditAction.phone_code_failed: N_("wrong phone code typed"),
         AuditAction.volunteer_competency_signed: N_("competency signed off"),

@@ -125,7 +125,8 @@ _PHONE_VISIT: dict[MessageKind, str] = {
 }
 
 RESIDENT_ONLY = frozenset(kind for kind, (resident, staff) in _MAIN.items() if staff is None)
-STAFF_ONLY = frozenset(kind for kind, (resident, staff) in _MAIN.items() if resident is None)
+APPLICANT_ONLY = frozenset({MessageKind.application_code})  # to someone applying, not yet a volunteer
+STAFF_ONLY = frozenset(kind for kind, (resident, staff) in _MAIN.items() if resident is None) - APPLICANT_ONLY
 
 
 def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | None = None, **params: object) -> str:
@@ -142,7 +143,7 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     """
     settings = get_settings()
     if recipient is None:
-        recipient = "coordinator" if kind in STAFF_ONLY else "resident"
+        recipient = "coordinator" if kind in STAFF_ONLY else "applicant" if kind in APPLICANT_ONLY else "resident"
     locale = locale if locale in LOCALES else DEFAULT_LOCALE
     text = translations(locale).gettext
     to_resident = recipient == "resident"

@@ -20,7 +20,7 @@ from listening.core.errors import IllegalTransition, InvalidForm, InvalidInput, 
 from listening.core.i18n import DEFAULT_LOCALE, LOCALES, N_
 from listening.core.paging import PAGE_SIZE, Page, page_number
 from listening.core.permissions import require_role
-from listening.core.phones import mask
+from listening.core.phones import display, mask
 from listening.core.text import clean_typed
 from listening.models import (
     Account,
@@ -295,3 +295,14 @@ def decline(session: Session, *, actor: Account, application_id: int, reason: De
     audit.record(session, actor_id=actor.id, action=AuditAction.volunteer_application_declined,
                  entity="volunteer_application", entity_id=application.id, details={"reason": reason.value}, at=now)
     return application
+
+
+def applicant_phone(session: Session, *, actor: Account, application_id: int) -> str:
+    """The applicant's number in full, for the coordinator who calls them to arrange the interview; audited."""
+    require_role(actor, Role.coordinator)
+    application = session.get(VolunteerApplication, application_id)
+    if application is None:
+        raise NotFound(N_("There is no application {reference}."), reference=reference(application_id))
+    audit.record(session, actor_id=actor.id, action=AuditAction.applicant_contact_viewed,
+                 entity="volunteer_application", entity_id=application.id)
+    return display(application.phone)

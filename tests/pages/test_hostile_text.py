@@ -48,14 +48,17 @@ from listening.models import (
     SessionLog,
     TrainingModule,
     UnverifiedDetails,
+    VettingStep,
     VisitStatus,
     Volunteer,
+    VolunteerApplication,
     utcnow,
 )
 from listening.privacy import append_only
 from listening.residents import intake
 from listening.residents.intake import RequestForm
 from listening.sms.reminders import PhoneCall
+from listening.volunteers import vetting
 from tests.factories.session_factories import visit
 from tests.pages.conftest import ROOT, app_test, sign_in
 from ui.shell import PAGES_BY_ROLE
@@ -78,6 +81,8 @@ TYPED_TEXT: dict[type[SQLModel], tuple[str, ...]] = {
     TrainingModule: ("title_zh", "title_en", "summary_zh", "summary_en"),
     RequestReason: ("reason",),
     UnverifiedDetails: ("display_name", "address"),
+    VolunteerApplication: ("full_name", "motivation"),
+    VettingStep: ("notes",),
 }
 # Text columns that are codes, identifiers, phone numbers or machine-made, never typed words.
 NOT_TYPED = {
@@ -101,6 +106,8 @@ NOT_TYPED = {
     "resident_view": {"context"},  # where the view happened, a code
     "request_reason": {"action"},  # an audit action's code
     "unverified_details": {"locale"},
+    "volunteer_application": {"phone", "locale"},
+    "phone_code": {"phone_key", "client_key", "code_hash"},  # keyed hashes
 }
 
 
@@ -314,7 +321,7 @@ VISITORS = (None, "coordinator", "volunteer", "trainee")
 SHOWS_TYPED_TEXT = {
     None: {"request"},  # the refusal repeats the typed phone number
     "coordinator": {"coordinator_home", "triage", "matching", "volunteers", "training", "safeguarding", "sms",
-                    "reports", "my_account"},
+                    "reports", "my_account", "applicants"},
     "volunteer": {"volunteer_home", "log_session", "my_training", "my_availability", "my_account"},
     "trainee": {"volunteer_home", "my_training", "my_account"},
 }
@@ -352,6 +359,12 @@ def interact(at, name: str, payload: Payload, session, who: str | None):
         at.text_area(key="import_text").input(hostile_csv(payload))
         at.button(key="import_button").click().run()
         yield "a CSV import with hostile cells"
+    elif name == "applicants":
+        coordinator = session.exec(select(Account).where(Account.username == "coordinator")).one()
+        interviewed = next(row.volunteer_id for row in vetting.in_vetting(session, actor=coordinator).items
+                           if any(step.notes for step in row.done))
+        at.selectbox(key="vetting_volunteer").set_value(interviewed).run()
+        yield "an applicant's interview notes"
     elif name == "matching":
         weeks = at.selectbox(key="week")
         weeks.set_value(weeks.value + timedelta(weeks=1)).run()

@@ -21,10 +21,10 @@ URL = re.compile(r"https?://|www\.|\.com|\.cn", re.IGNORECASE)
 
 def bodies():
     for kind in MessageKind:
-        recipients = []
-        if kind not in templates.STAFF_ONLY:
+        recipients = ["applicant"] if kind in templates.APPLICANT_ONLY else []
+        if kind not in templates.STAFF_ONLY | templates.APPLICANT_ONLY:
             recipients.append("resident")
-        if kind not in templates.RESIDENT_ONLY:
+        if kind not in templates.RESIDENT_ONLY | templates.APPLICANT_ONLY:
             recipients.append("volunteer" if kind not in templates.STAFF_ONLY else "coordinator")
         for recipient in recipients:
             for locale in ("zh_CN", "en"):
@@ -36,13 +36,13 @@ def bodies():
 def test_every_template_keeps_the_rules(kind, recipient, locale, phone):
     body = templates.render(kind, locale=locale, to_phone=phone, recipient=recipient, starts_at=STARTS_AT,
                             mode=Mode.centre, escalation_id=7, request_id=9, username="v12",
-                            code="12345678", hours=72)
+                            code="12345678", hours=72, minutes=15)
     assert body.startswith("【倾听一小时】")
     assert not URL.search(body)
     assert "{" not in body and "}" not in body  # every placeholder filled
     if recipient in ("resident", "volunteer"):
         assert ("免费" in body) if locale == "zh_CN" else ("free" in body)
-    if recipient == "resident" and phone == MAINLAND:
+    if recipient in ("resident", "applicant") and phone == MAINLAND:
         assert "回复" not in body and "Reply" not in body and "reply" not in body
     if locale == "zh_CN":
         assert re.search(r"[A-Za-z]{4,}", body) is None, body  # really translated
@@ -58,6 +58,14 @@ def test_a_mainland_resident_is_given_the_centre_phone_and_others_may_reply():
     assert "14:30" in mainland and "上门" in mainland or "家" in mainland
     assert "Reply 1 to confirm or 2 to cancel." in abroad
     assert "a volunteer will call you" in abroad and "2:30" in abroad  # a phone visit: who calls, and when
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_an_application_code_is_one_sms_in_chinese_with_nothing_to_reply(locale):
+    body = templates.render(MessageKind.application_code, locale=locale, to_phone=MAINLAND, code="12345678",
+                            minutes=15)
+    assert "12345678" in body and "15" in body and not URL.search(body)
+    assert segment_count(body) == 1 if locale == "zh_CN" else segment_count(body) <= 3  # a Chinese signature: UCS-2
 
 
 def test_safeguarding_alert_says_only_the_reference():
@@ -94,7 +102,7 @@ LONGEST_CALLERS = {"zh_CN": "欧阳女士", "en": "Alexandra"}  # a compound fam
 
 def resident_bodies(locale: str, phone: str):
     for kind in MessageKind:
-        if kind in templates.STAFF_ONLY:
+        if kind in templates.STAFF_ONLY | templates.APPLICANT_ONLY:
             continue
         for mode in Mode:
             for caller in (None, LONGEST_CALLERS[locale]):

@@ -47,10 +47,10 @@ def sent_code(session, phone: str = PHONE) -> str:
 
 
 def form(**changes) -> applications.ApplicationForm:
-    values = dict(full_name="周敏", gender=Gender.female, phone="138 0013 8000", community_code="yuehai",
-                  languages=[Language.mandarin, Language.cantonese], days=[DayKind.weekends],
-                  parts_of_day=[PartOfDay.morning, PartOfDay.afternoon], motivation="退休了，想陪陪邻居。",
-                  consent=True, code_of_conduct=True, code="")
+    values = {"full_name": "周敏", "gender": Gender.female, "phone": "138 0013 8000", "community_code": "yuehai",
+              "languages": [Language.mandarin, Language.cantonese], "days": [DayKind.weekends],
+              "parts_of_day": [PartOfDay.morning, PartOfDay.afternoon], "motivation": "退休了，想陪陪邻居。",
+              "consent": True, "code_of_conduct": True, "code": ""}
     values.update(changes)
     return applications.ApplicationForm(**values)
 
