@@ -13,7 +13,10 @@ from listening.core.clock import today
 from listening.demo import seed_demo
 from listening.models import (
     Account,
+    ApplicationStatus,
     AuditEvent,
+    DeclineReason,
+    Gender,
     InboundMessage,
     ListeningRequest,
     MessageKind,
@@ -24,6 +27,9 @@ from listening.models import (
     RequestReason,
     RequestStatus,
     SessionLog,
+    VettingStep,
+    VettingStepKind,
+    VolunteerApplication,
     utcnow,
 )
 from listening.privacy import retention
@@ -108,3 +114,29 @@ def test_python_m_listening_purge_prints_the_counts(session, capsys):
     assert main(["purge"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("purged: session_notes=0") and "outbound_bodies=0" in out
+
+
+@pytest.mark.parametrize("age_days, kept", [(179, True), (181, False)])
+def test_interview_notes_and_a_decided_applicants_reason_stay_180_days(session, age_days, kept):
+    now = utcnow()
+    then = now - timedelta(days=age_days)
+    _, applicant = factories.volunteer(session, None, vetted=False)
+    session.add(VettingStep(volunteer_id=applicant.id, kind=VettingStepKind.interview, done_on=then.date(),
+                            notes="紧张但真诚", created_at=then))
+    community_id = factories.community(session).id
+    decided = VolunteerApplication(full_name="马丽", gender=Gender.female, phone="+8613700000099",
+                                   community_id=community_id, motivation="想帮忙", consent_at=then,
+                                   code_of_conduct_seen_at=then, created_at=then, status=ApplicationStatus.declined,
+                                   decided_at=then, decline_reason=DeclineReason.withdrew)
+    waiting = VolunteerApplication(full_name="周敏", gender=Gender.female, phone="+8613700000098",
+                                   community_id=community_id, motivation="退休了", consent_at=then,
+                                   code_of_conduct_seen_at=then, created_at=then)
+    session.add_all([decided, waiting])
+    session.commit()
+    counts = retention.purge(session, now=now)
+    session.commit()
+    session.expire_all()
+    assert (session.exec(select(VettingStep.notes)).one() == "紧张但真诚") is kept
+    assert (session.get(VolunteerApplication, decided.id).motivation == "想帮忙") is kept
+    assert session.get(VolunteerApplication, waiting.id).motivation == "退休了"  # still waiting: still needed
+    assert (counts.interview_notes, counts.application_motivations) == ((0, 0) if kept else (1, 1))
