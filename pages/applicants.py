@@ -6,10 +6,19 @@ import streamlit as st
 
 from listening.core import clock
 from listening.core.config import get_settings
-from listening.core.db import read_scope
-from listening.core.errors import ServiceError
+from listening.core.db import read_scope, session_scope
+from listening.core.errors import InvalidForm, ServiceError
 from listening.core.i18n import _, format_date, format_short_datetime, join_list, ngettext
-from listening.models import ApplicationStatus, DeclineReason, Role, VettingStepKind
+from listening.models import (
+    ApplicationStatus,
+    DayKind,
+    DeclineReason,
+    Gender,
+    Language,
+    PartOfDay,
+    Role,
+    VettingStepKind,
+)
 from listening.residents.communities import all_communities, community_name
 from listening.safeguarding import rota
 from listening.volunteers import applications, vetting
@@ -37,10 +46,11 @@ except ServiceError as error:
     shell.show_error(error)
     st.stop()
 
-new_tab, vetting_tab, decided_tab = st.tabs([
+new_tab, vetting_tab, decided_tab, resident_tab = st.tabs([
     ngettext("New application ({n})", "New applications ({n})", waiting.total),
     ngettext("Vetting ({n})", "Vetting ({n})", in_vetting.total),
     _("Decided"),
+    _("A resident who wants to listen"),
 ])
 
 
@@ -150,3 +160,49 @@ with decided_tab:
                        _("Decided"): format_short_datetime(row.decided_at, settings.tz) if row.decided_at else "",
                        _("Reason"): label(row.decline_reason) if row.decline_reason else ""}
                       for row in decided.items], hide_index=True, width="stretch")
+
+with resident_tab:
+    st.markdown(_("Someone who was listened to and would now like to listen to others: take their application "
+                  "down on the phone. Their number is the one the centre already has."))
+    problems = st.session_state.get("resident_apply_problems") or {}
+
+    def problem(field: str) -> None:
+        if field in problems:
+            st.error(problems[field].translated(escape=md), icon=":material/error:")
+
+    with st.form("resident_apply", clear_on_submit=False):
+        ref = st.text_input(_("Their request's reference (e.g. LH-0141)"), key="resident_apply_reference")
+        problem("request_reference")
+        full_name = st.text_input(_("Full name"), max_chars=applications.NAME_MAX, key="resident_apply_name")
+        problem("full_name")
+        gender = st.radio(_("Gender"), list(Gender), format_func=label, index=None, horizontal=True,
+                          key="resident_apply_gender")
+        problem("gender")
+        languages = st.multiselect(_("Languages and dialects"), list(Language), format_func=label,
+                                   placeholder=_("Choose"), key="resident_apply_languages")
+        problem("languages")
+        days = st.multiselect(_("Days"), list(DayKind), format_func=label, placeholder=_("Choose"),
+                              key="resident_apply_days")
+        problem("days")
+        parts = st.multiselect(_("Parts of the day"), list(PartOfDay), format_func=lambda p: _(PART_OF_DAY_SHORT[p]),
+                               placeholder=_("Choose"), key="resident_apply_parts")
+        problem("parts_of_day")
+        consent = st.checkbox(_("They agreed on the phone that the centre uses these details for their application, "
+                                "and heard the code of conduct."), key="resident_apply_consent")
+        problem("consent_verbal")
+        if st.form_submit_button(_("Add to the applications"), type="primary"):
+            form = applications.ResidentApplication(request_reference=ref, full_name=full_name, gender=gender,
+                                                    languages=languages, days=days, parts_of_day=parts,
+                                                    consent_verbal=consent)
+            try:
+                with session_scope() as session:
+                    added = applications.from_resident(session, actor=account, form=form)
+            except InvalidForm as error:
+                st.session_state["resident_apply_problems"] = error.problems
+                st.rerun()
+            except ServiceError as error:
+                st.session_state.pop("resident_apply_problems", None)
+                shell.show_error(error)
+            else:
+                st.session_state.pop("resident_apply_problems", None)
+                actions.succeed(_("Application {reference} added to the queue.", reference=added.reference))

@@ -58,6 +58,9 @@ class VolunteerApplication(SQLModel, table=True):
     decline_reason: DeclineReason | None = Field(default=None, sa_column=enum_column(DeclineReason, nullable=True))
     volunteer_id: int | None = Field(default=None, foreign_key="volunteer.id", ondelete="SET NULL",
                                      sa_column_kwargs={"unique": True})
+    # A resident who was listened to and now wants to listen too: entered by a coordinator, consent given aloud.
+    resident_id: int | None = Field(default=None, foreign_key="resident.id", ondelete="SET NULL")
+    entered_by: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
 
     __table_args__ = (
         sa.CheckConstraint("(status = 'submitted') = (decided_at IS NULL)", name="ck_application_decided"),

@@ -32,7 +32,9 @@ from listening.models import (
     DeclineReason,
     Gender,
     Language,
+    ListeningRequest,
     PartOfDay,
+    Resident,
     Role,
     Volunteer,
     VolunteerApplication,
@@ -40,6 +42,7 @@ from listening.models import (
     VolunteerStatus,
     utcnow,
 )
+from listening.residents.references import request_id_of
 from listening.volunteers import phone_codes
 
 NAME_MAX = 100
@@ -63,6 +66,19 @@ class ApplicationForm:
     code_of_conduct: bool = False
     code: str = ""
     locale: str = DEFAULT_LOCALE
+
+
+@dataclass
+class ResidentApplication:
+    """A resident who was listened to and would like to listen too, as a coordinator takes it down by phone."""
+
+    request_reference: str = ""
+    full_name: str = ""
+    gender: Gender | str | None = None
+    languages: list[Language | str] = field(default_factory=list)
+    days: list[DayKind | str] = field(default_factory=list)
+    parts_of_day: list[PartOfDay | str] = field(default_factory=list)
+    consent_verbal: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,42 +126,50 @@ def _choices(enum_cls, values, *, field: str, empty: str, wrong: str) -> list:
     return chosen
 
 
-def _validate(session: Session, form: ApplicationForm) -> dict:
-    """Every field checked before anything is written; every problem found at once (InvalidForm)."""
-    problems: dict[str, InvalidInput] = {}
+class _Checks:
+    """Collects every problem of a form (one per field, in the form's order) instead of stopping at the first."""
 
-    def check(step):
+    def __init__(self) -> None:
+        self.problems: dict[str, InvalidInput] = {}
+
+    def __call__(self, step):
         try:
             return step()
         except InvalidInput as problem:
-            problems.setdefault(problem.field or "", problem)
+            self.problems.setdefault(problem.field or "", problem)
             return None
 
-    def name() -> str:
-        text = clean_typed(form.full_name)
-        if not text:
-            raise InvalidInput(N_("Please tell us your name."), field="full_name")
-        if len(text) > NAME_MAX:
-            raise InvalidInput(N_("Please keep the name to at most {n} characters."), field="full_name", n=NAME_MAX)
-        return text
+    def refuse(self, field: str, message: str) -> None:
+        self.problems.setdefault(field, InvalidInput(message, field=field))
 
-    def gender() -> Gender:
-        try:
-            return Gender(form.gender)
-        except ValueError:
-            raise InvalidInput(N_("Please choose from the list."), field="gender") from None
+    def raise_any(self) -> None:
+        if self.problems:
+            raise InvalidForm(self.problems)
 
-    def community() -> Community:
-        found = session.exec(select(Community).where(Community.code == (form.community_code or ""))).first()
-        if found is None:
-            raise InvalidInput(N_("Please choose your community."), field="community")
-        return found
 
-    clean = {
-        "full_name": check(name),
-        "gender": check(gender),
-        "phone": check(lambda: phone_codes.mobile_number(form.phone)),
-        "community": check(community),
+def _name(raw: str | None) -> str:
+    text = clean_typed(raw)
+    if not text:
+        raise InvalidInput(N_("Please tell us your name."), field="full_name")
+    if len(text) > NAME_MAX:
+        raise InvalidInput(N_("Please keep the name to at most {n} characters."), field="full_name", n=NAME_MAX)
+    return text
+
+
+def _gender(value) -> Gender:
+    try:
+        return Gender(value)
+    except ValueError:
+        raise InvalidInput(N_("Please choose from the list."), field="gender") from None
+
+
+def _who(check: _Checks, form: ApplicationForm | ResidentApplication) -> dict:
+    return {"full_name": check(lambda: _name(form.full_name)), "gender": check(lambda: _gender(form.gender))}
+
+
+def _speaks_and_when(check: _Checks, form: ApplicationForm | ResidentApplication) -> dict:
+    """The languages and when they could listen: the same questions whoever types the answers."""
+    return {
         "languages": check(lambda: _choices(Language, form.languages, field="languages",
                                             empty=N_("Please choose at least one language or dialect."),
                                             wrong=N_("Please choose from the list."))),
@@ -154,21 +178,54 @@ def _validate(session: Session, form: ApplicationForm) -> dict:
         "parts": check(lambda: _choices(PartOfDay, form.parts_of_day, field="parts_of_day",
                                         empty=N_("Please choose at least one part of the day."),
                                         wrong=N_("Please choose from the list."))),
-        "motivation": clean_typed(form.motivation, multiline=True),
     }
-    if problem := motivation_problem(form.motivation):
-        problems.setdefault("motivation", problem)
+
+
+def _validate(session: Session, form: ApplicationForm) -> dict:
+    """Every field of the public form checked before anything is written; every problem at once (InvalidForm)."""
+    check = _Checks()
+
+    def community() -> Community:
+        found = session.exec(select(Community).where(Community.code == (form.community_code or ""))).first()
+        if found is None:
+            raise InvalidInput(N_("Please choose your community."), field="community")
+        return found
+
+    clean = {**_who(check, form), "phone": check(lambda: phone_codes.mobile_number(form.phone)),
+             "community": check(community), **_speaks_and_when(check, form),
+             "motivation": clean_typed(form.motivation, multiline=True)}
+    check(lambda: _raise(motivation_problem(form.motivation)))
     if form.code_of_conduct is not True:
-        problems.setdefault("code_of_conduct", InvalidInput(
-            N_("Volunteers keep the code of conduct: please read it and tick the box."), field="code_of_conduct"))
+        check.refuse("code_of_conduct", N_("Volunteers keep the code of conduct: please read it and tick the box."))
     if form.consent is not True:
-        problems.setdefault("consent", InvalidInput(
-            N_("We can only take the application with your consent to use this information."), field="consent"))
-    if problem := phone_codes.code_problem(form.code):
-        problems.setdefault("code", problem)
-    if problems:
-        raise InvalidForm(problems)
+        check.refuse("consent", N_("We can only take the application with your consent to use this information."))
+    check(lambda: _raise(phone_codes.code_problem(form.code)))
+    check.raise_any()
     return clean
+
+
+def _raise(problem: InvalidInput | None) -> None:
+    if problem is not None:
+        raise problem
+
+
+def _store(session: Session, clean: dict, *, phone: str, community_id: int, locale: str, now: datetime,
+           actor: Account | None = None, resident_id: int | None = None) -> VolunteerApplication:
+    application = VolunteerApplication(
+        full_name=clean["full_name"], gender=clean["gender"], phone=phone, community_id=community_id,
+        motivation=clean.get("motivation", ""), locale=locale if locale in LOCALES else DEFAULT_LOCALE,
+        consent_at=now, code_of_conduct_seen_at=now, created_at=now, resident_id=resident_id,
+        entered_by=actor.id if actor else None)
+    session.add(application)
+    session.flush()
+    session.add_all([ApplicationLanguage(application_id=application.id, language=language)
+                     for language in clean["languages"]])
+    session.add_all([ApplicationTime(application_id=application.id, days=days, part_of_day=part)
+                     for days in clean["days"] for part in clean["parts"]])
+    audit.record(session, actor_id=actor.id if actor else None, action=AuditAction.volunteer_application_received,
+                 entity="volunteer_application", entity_id=application.id,
+                 details={"resident_id": resident_id} if resident_id else None, at=now)  # no words, no number
+    return application
 
 
 def submit(session: Session, *, form: ApplicationForm, now: datetime | None = None) -> Submitted:
@@ -185,19 +242,8 @@ def submit(session: Session, *, form: ApplicationForm, now: datetime | None = No
                                                Volunteer.status != VolunteerStatus.left)).first() is not None:
         raise IllegalTransition(N_("This number belongs to a volunteer of the centre already. Please call the centre "
                                    "if you need anything."))
-    application = VolunteerApplication(
-        full_name=clean["full_name"], gender=clean["gender"], phone=clean["phone"],
-        community_id=clean["community"].id, motivation=clean["motivation"],
-        locale=form.locale if form.locale in LOCALES else DEFAULT_LOCALE, consent_at=now,
-        code_of_conduct_seen_at=now, created_at=now)
-    session.add(application)
-    session.flush()
-    session.add_all([ApplicationLanguage(application_id=application.id, language=language)
-                     for language in clean["languages"]])
-    session.add_all([ApplicationTime(application_id=application.id, days=days, part_of_day=part)
-                     for days in clean["days"] for part in clean["parts"]])
-    audit.record(session, actor_id=None, action=AuditAction.volunteer_application_received,
-                 entity="volunteer_application", entity_id=application.id, at=now)  # no words, no number
+    application = _store(session, clean, phone=clean["phone"], community_id=clean["community"].id,
+                         locale=form.locale, now=now)
     return Submitted(reference(application.id))
 
 
@@ -306,3 +352,28 @@ def applicant_phone(session: Session, *, actor: Account, application_id: int) ->
     audit.record(session, actor_id=actor.id, action=AuditAction.applicant_contact_viewed,
                  entity="volunteer_application", entity_id=application.id)
     return display(application.phone)
+
+
+def from_resident(session: Session, *, actor: Account, form: ResidentApplication,
+                  now: datetime | None = None) -> Submitted:
+    """The way back from being heard to listening: the resident's application, in the queue like any other. Their
+    number is the one the centre already knows; their spoken consent stands for the public page's ticks."""
+    require_role(actor, Role.coordinator)
+    now = now or utcnow()
+    request_id = request_id_of(form.request_reference)
+    request = session.get(ListeningRequest, request_id) if request_id else None
+    resident = session.get(Resident, request.resident_id) if request else None
+    check = _Checks()
+    if resident is None:
+        check.refuse("request_reference", N_("There is no request with this reference."))
+    clean = {**_who(check, form), **_speaks_and_when(check, form)}
+    if form.consent_verbal is not True:
+        check.refuse("consent_verbal", N_("Ask the resident for their consent first, and tick the box."))
+    check.raise_any()
+    if session.exec(select(VolunteerApplication.id).where(
+            VolunteerApplication.phone == resident.phone,
+            VolunteerApplication.status == ApplicationStatus.submitted)).first() is not None:
+        raise IllegalTransition(N_("This resident's application is already waiting in the queue."))
+    application = _store(session, clean, phone=resident.phone, community_id=resident.community_id,
+                         locale=resident.locale, now=now, actor=actor, resident_id=resident.id)
+    return Submitted(reference(application.id))

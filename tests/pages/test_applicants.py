@@ -10,12 +10,19 @@ from listening.models import (
     Account,
     ApplicationStatus,
     AuditEvent,
+    DayKind,
     DeclineReason,
+    Gender,
+    Language,
+    ListeningRequest,
+    PartOfDay,
+    RequestStatus,
     VettingStep,
     VettingStepKind,
     Volunteer,
     VolunteerApplication,
 )
+from listening.residents.references import reference
 from listening.volunteers import vetting
 from tests.pages.conftest import app_test
 from tests.volunteers.test_applications import apply
@@ -93,3 +100,22 @@ def test_the_page_reads_in_english(demo, session):
 
 def _coordinator(session):
     return session.exec(select(Account).where(Account.username == "coordinator")).one()
+
+
+def test_a_coordinator_adds_a_resident_who_wants_to_listen(demo, session):
+    request = session.exec(select(ListeningRequest).where(ListeningRequest.status == RequestStatus.completed)).first()
+    at = open_page(session)
+    at.button(key="FormSubmitter:resident_apply-添加到申请列表").click().run()
+    assert not at.exception and len(at.error) == 7  # every field at once
+    at.text_input(key="resident_apply_reference").input(reference(request.id))
+    at.text_input(key="resident_apply_name").input("李秀英")
+    at.radio(key="resident_apply_gender").set_value(Gender.female)
+    at.multiselect(key="resident_apply_languages").set_value([Language.cantonese])
+    at.multiselect(key="resident_apply_days").set_value([DayKind.weekdays])
+    at.multiselect(key="resident_apply_parts").set_value([PartOfDay.morning])
+    at.checkbox(key="resident_apply_consent").check()
+    at.button(key="FormSubmitter:resident_apply-添加到申请列表").click().run()
+    assert not at.exception and not at.error
+    session.rollback()
+    application = session.exec(select(VolunteerApplication).where(VolunteerApplication.full_name == "李秀英")).one()
+    assert application.resident_id is not None and application.status == ApplicationStatus.submitted

@@ -17,22 +17,27 @@ from listening.models import (
     DeclineReason,
     Gender,
     Language,
+    ListeningRequest,
     MessageKind,
     MessageStatus,
     OutboundMessage,
     PartOfDay,
     PhoneCode,
     RecipientKind,
+    Resident,
+    VisitStatus,
     Volunteer,
     VolunteerApplication,
     VolunteerLanguage,
     VolunteerStatus,
 )
 from listening.models.invites import CODE_DIGITS, MASKED_CODE
+from listening.residents.references import reference as request_reference
 from listening.sms import review
 from listening.volunteers import applications, phone_codes, vetting
 from listening.volunteers.training import ladder
 from tests import factories
+from tests.factories import session_factories
 
 PHONE = "+8613800138000"
 
@@ -232,3 +237,28 @@ def test_only_coordinators_see_and_decide_applications(session):
         applications.applications(session, actor=volunteer_account)
     with pytest.raises(NotAllowed):
         applications.accept(session, actor=volunteer_account, application_id=application.id)
+
+
+def test_a_resident_who_was_heard_can_become_an_applicant(session):
+    coordinator = factories.coordinator(session)
+    _, chen = factories.volunteer(session, None)
+    visit = session_factories.visit(session, volunteers=[chen], status=VisitStatus.completed)
+    request = session.get(ListeningRequest, visit.request_id)
+    resident = session.get(Resident, request.resident_id)
+    wanted = applications.ResidentApplication(request_reference="", full_name="", consent_verbal=False)
+    with pytest.raises(InvalidForm) as raised:
+        applications.from_resident(session, actor=coordinator, form=wanted)
+    assert list(raised.value.problems) == ["request_reference", "full_name", "gender", "languages", "days",
+                                           "parts_of_day", "consent_verbal"]
+    form = applications.ResidentApplication(
+        request_reference=request_reference(request.id).lower(), full_name="李秀英", gender=Gender.female,
+        languages=[Language.cantonese], days=[DayKind.weekdays], parts_of_day=[PartOfDay.morning],
+        consent_verbal=True)
+    submitted = applications.from_resident(session, actor=coordinator, form=form)
+    application = session.exec(select(VolunteerApplication)).one()
+    assert submitted.reference == applications.reference(application.id)
+    assert (application.phone, application.resident_id, application.entered_by) == (
+        resident.phone, resident.id, coordinator.id)
+    assert applications.applications(session, actor=coordinator).items[0].full_name == "李秀英"
+    with pytest.raises(IllegalTransition, match="already waiting"):
+        applications.from_resident(session, actor=coordinator, form=form)
