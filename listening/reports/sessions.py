@@ -3,15 +3,13 @@ per-session table (without residents' names, phones or the volunteers' notes) fo
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlalchemy as sa
-import xlsxwriter
 from sqlmodel import Session, col, select
 
 from listening.core import audit
@@ -23,6 +21,7 @@ from listening.core.errors import InvalidInput
 from listening.core.i18n import N_
 from listening.core.permissions import require_role
 from listening.models import Account, Community, ListeningRequest, Outcome, Resident, Role, SessionLog, Visit, Volunteer
+from listening.reports import xlsx
 from listening.sessions.logs import duration_hours
 
 SESSION_COLUMNS = ("date", "mode", "language", "community", "volunteer", "outcome", "hours", "mood_before",
@@ -161,44 +160,9 @@ def by_community(report: SessionReport) -> pd.DataFrame:
 
 def excel_workbook(session: Session, *, actor: Account, sheets: dict[str, pd.DataFrame]) -> bytes:
     """The report as an .xlsx file; no cell can run as a formula (core.cells, and every cell is written by its
-    type, never parsed); the export is audited. XlsxWriter streams rows (a year of sessions in about a second)."""
+    column's type, never parsed: reports/xlsx.py); the export is audited."""
     require_role(actor, Role.coordinator)
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
-    day_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    for name, frame in sheets.items():
-        _write_sheet(workbook.add_worksheet(name[:31]), neutralise_frame(frame), day_format)
-    workbook.close()
+    content = xlsx.workbook({name: neutralise_frame(frame) for name, frame in sheets.items()})
     audit.record(session, actor_id=actor.id, action=AuditAction.report_exported, entity="report",
                  details={"sheets": list(sheets), "rows": {name: len(frame) for name, frame in sheets.items()}})
-    return buffer.getvalue()
-
-
-def _write_sheet(sheet, frame: pd.DataFrame, day_format) -> None:
-    for column, name in enumerate(frame.columns):
-        sheet.write_string(0, column, str(name))
-    writers = [_cell_writer(sheet, frame[name], day_format) for name in frame.columns]
-    for row, values in enumerate(frame.itertuples(index=False, name=None), start=1):
-        for column, (write, value) in enumerate(zip(writers, values, strict=True)):
-            if value is not None and value is not pd.NA and not (isinstance(value, float) and value != value):
-                write(row, column, value)
-
-
-def _cell_writer(sheet, series: pd.Series, day_format):
-    """One typed write per column: a text stays text, a number a number, a day a date cell."""
-    if pd.api.types.is_bool_dtype(series):
-        return sheet.write_boolean
-    if pd.api.types.is_numeric_dtype(series):
-        return lambda row, column, value: sheet.write_number(row, column, float(value))
-
-    def write_any(row, column, value):
-        if isinstance(value, bool):
-            sheet.write_boolean(row, column, value)
-        elif isinstance(value, (int, float)):
-            sheet.write_number(row, column, value)
-        elif isinstance(value, (date, datetime)):
-            sheet.write_datetime(row, column, value, day_format)
-        else:
-            sheet.write_string(row, column, str(value))
-    return write_any
+    return content
