@@ -46,7 +46,7 @@ from listening.models import (
     Role,
     utcnow,
 )
-from listening.safeguarding.rota import coordinators_on_duty, sms_problem
+from listening.safeguarding.rota import coordinators_on_duty, sms_problems
 from listening.sms import outbox, templates
 
 # An SMS in one of these may still reach its coordinator; any other status means the round must move on.
@@ -80,7 +80,7 @@ def _pick(considered: list[Account], problems: dict[int, AlertSkip | None]) -> l
 def first_targets(session: Session, *, at: datetime) -> tuple[list[Account], list[Account], dict]:
     """(considered, chosen, problems) for round 0: the duty coordinators, else everyone else who can be reached."""
     order = chain(session, at=at)
-    problems = {a.id: sms_problem(session, a) for a in order}
+    problems = sms_problems(session, order)
     duty_ids = {a.id for a in coordinators_on_duty(session, at=at)}
     duty = [a for a in order if a.id in duty_ids]
     chosen = [a for a in duty if problems[a.id] is None]
@@ -177,14 +177,14 @@ def advance(session: Session, *, escalation_id: int, now: datetime | None = None
         in_round = [r for r in rows if r.round == current]
         if now >= min(r.at for r in in_round) + realert_after():
             order = chain(session, at=now)
-            problems = {a.id: sms_problem(session, a) for a in order}
+            problems = sms_problems(session, order)
             written = _write(session, escalation, considered=order, chosen=_pick(order, problems), problems=problems,
                              round_no=current + 1, now=now)
             kind = "realert"
         elif _round_is_dead(session, in_round):
             tried = {r.coordinator_id for r in in_round}
             rest = [a for a in chain(session, at=now) if a.id not in tried]
-            problems = {a.id: sms_problem(session, a) for a in rest}
+            problems = sms_problems(session, rest)
             written = _write(session, escalation, considered=rest, chosen=_pick(rest, problems), problems=problems,
                              round_no=current, now=now)
             kind = "moved_on"
@@ -272,7 +272,7 @@ def coverage(session: Session, *, actor: Account, now: datetime | None = None) -
     require_role(actor, Role.coordinator)
     now = now or utcnow()
     order = chain(session, at=now)
-    problems = {a.id: sms_problem(session, a) for a in order}
+    problems = sms_problems(session, order)
     duty_ids = {a.id for a in coordinators_on_duty(session, at=now)}
     return Coverage(on_duty=[(a.display_name, problems[a.id]) for a in order if a.id in duty_ids],
                     reachable=sum(1 for a in order if problems[a.id] is None))

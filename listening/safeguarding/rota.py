@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from listening.core import audit
@@ -36,23 +38,40 @@ SKIP_LABELS = {
 
 def sms_problem(session: Session, account: Account) -> AlertSkip | None:
     """Why this coordinator cannot receive a safeguarding SMS now, or None when they can."""
-    if not account.phone:
-        return AlertSkip.no_phone
-    try:
-        if normalise(account.phone) != account.phone:
-            return AlertSkip.invalid_phone
-    except InvalidInput:
-        return AlertSkip.invalid_phone
-    if outbox.is_opted_out(session, phone=account.phone):
-        return AlertSkip.opted_out
-    last = session.exec(
-        select(OutboundMessage.status)
-        .where(OutboundMessage.to_phone == account.phone, col(OutboundMessage.urgent).is_(True))
-        .where(col(OutboundMessage.status).in_((MessageStatus.sent, MessageStatus.delivered, *outbox.FAILED_STATUSES)))
-        .order_by(col(OutboundMessage.updated_at).desc(), col(OutboundMessage.id).desc())
-        .limit(1)
-    ).first()
-    return AlertSkip.last_failed if last in outbox.FAILED_STATUSES else None
+    return sms_problems(session, [account])[account.id]
+
+
+def sms_problems(session: Session, accounts: Iterable[Account]) -> dict[int, AlertSkip | None]:
+    """`sms_problem` for many coordinators in three statements, whatever their number (the rota lists a fortnight
+    of shifts; an alert round looks at everyone reachable)."""
+    problems: dict[int, AlertSkip | None] = {}
+    phones: dict[int, str] = {}
+    for account in accounts:
+        if not account.phone:
+            problems[account.id] = AlertSkip.no_phone
+            continue
+        try:
+            valid = normalise(account.phone) == account.phone
+        except InvalidInput:
+            valid = False
+        problems[account.id] = None if valid else AlertSkip.invalid_phone
+        if valid:
+            phones[account.id] = account.phone
+    opted_out = outbox.opted_out_among(session, set(phones.values()))
+    ranked = (select(OutboundMessage.to_phone, OutboundMessage.status,
+                     sa.func.row_number().over(partition_by=OutboundMessage.to_phone,
+                                               order_by=(col(OutboundMessage.updated_at).desc(),
+                                                         col(OutboundMessage.id).desc())).label("n"))
+              .where(col(OutboundMessage.to_phone).in_(set(phones.values())), col(OutboundMessage.urgent).is_(True))
+              .where(col(OutboundMessage.status).in_((MessageStatus.sent, MessageStatus.delivered,
+                                                      *outbox.FAILED_STATUSES))).subquery())
+    last = dict(session.execute(select(ranked.c.to_phone, ranked.c.status).where(ranked.c.n == 1)).all())
+    for account_id, phone in phones.items():
+        if phone in opted_out:
+            problems[account_id] = AlertSkip.opted_out
+        elif last.get(phone) in outbox.FAILED_STATUSES:
+            problems[account_id] = AlertSkip.last_failed
+    return problems
 
 
 def coordinators_on_duty(session: Session, *, at: datetime) -> list[Account]:
@@ -104,7 +123,7 @@ def duty_rota(session: Session, *, actor: Account, now: datetime | None = None, 
         .where(Window(now, now + timedelta(days=days)).meets(col(DutyShift.starts_at), col(DutyShift.ends_at)))
         .order_by(col(DutyShift.starts_at))
     ).all()
-    problems = {a.id: sms_problem(session, a) for _, a in rows}
+    problems = sms_problems(session, [a for _, a in rows])
     return [ShiftView(s.id, a.id, a.display_name, s.starts_at, s.ends_at, bool(a.phone), problems[a.id])
             for s, a in rows]
 

@@ -266,3 +266,29 @@ def test_a_number_that_failed_last_time_is_still_tried_when_nobody_else_can_be_r
     session.commit()
     second = raise_one(session, at=NIGHT + timedelta(minutes=1))
     assert texted(session, second) == [wang.id]  # it may work again; nobody else is there
+
+
+def test_who_can_receive_an_alert_is_looked_up_in_a_bounded_number_of_statements(session):
+    """Three statements for a fortnight's rota or a whole district's coordinators, each reason still found."""
+    from listening.core.phones import opt_out_hash
+    from listening.models import ErasedOptOut
+    from listening.safeguarding.rota import sms_problems
+    from tests.safeguarding.test_contacts import statements
+
+    people = [coordinator(session, f"c{n}", phone=f"+86138000001{n:02d}") for n in range(20)]
+    people[1].phone, people[2].phone = None, "12345"
+    session.add(SmsOptOut(phone=people[3].phone))
+    session.add(ErasedOptOut(phone_hash=opt_out_hash(people[4].phone)))
+    for status in (MessageStatus.delivered, MessageStatus.failed):  # the latest urgent SMS failed
+        session.add(OutboundMessage(kind=MessageKind.safeguarding_alert, recipient_kind="coordinator",
+                                    to_phone=people[5].phone, body="x", dedupe_key=f"t{status}", urgent=True,
+                                    status=status))
+        session.flush()
+    session.commit()
+    session.exec(select(DutyShift.id)).first()  # the transaction begins (SQLite's BEGIN is a statement of its own)
+    with statements(session) as seen:
+        problems = sms_problems(session, people)
+    assert len(seen) <= 3
+    assert [problems[p.id] for p in people[:7]] == [None, AlertSkip.no_phone, AlertSkip.invalid_phone,
+                                                    AlertSkip.opted_out, AlertSkip.opted_out, AlertSkip.last_failed,
+                                                    None]
