@@ -13,10 +13,12 @@ from sqlmodel import Session, select
 from listening import safeguarding
 from listening.core.config import get_settings
 from listening.core.db import for_writing
+from listening.core.phones import opt_out_hash
 from listening.models import (
     AlertSkip,
     AuditEvent,
     DutyShift,
+    ErasedOptOut,
     EscalationAlert,
     EscalationSource,
     MessageKind,
@@ -25,9 +27,11 @@ from listening.models import (
     SmsOptOut,
 )
 from listening.safeguarding import alerts
+from listening.safeguarding.rota import sms_problems
 from listening.sms.transport import Accepted, Rejected
 from listening.sms.worker import Worker
 from tests.factories.session_factories import NOW, coordinator
+from tests.safeguarding.test_contacts import statements
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
@@ -270,11 +274,6 @@ def test_a_number_that_failed_last_time_is_still_tried_when_nobody_else_can_be_r
 
 def test_who_can_receive_an_alert_is_looked_up_in_a_bounded_number_of_statements(session):
     """Three statements for a fortnight's rota or a whole district's coordinators, each reason still found."""
-    from listening.core.phones import opt_out_hash
-    from listening.models import ErasedOptOut
-    from listening.safeguarding.rota import sms_problems
-    from tests.safeguarding.test_contacts import statements
-
     people = [coordinator(session, f"c{n}", phone=f"+86138000001{n:02d}") for n in range(20)]
     people[1].phone, people[2].phone = None, "12345"
     session.add(SmsOptOut(phone=people[3].phone))
