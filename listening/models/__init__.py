@@ -11,6 +11,7 @@ from listening.models.alerts import AlertSkip, EscalationAlert
 from listening.models.audit import AuditEvent
 from listening.models.columns import StrEnum, UTCDateTime, enum_column, utc_column
 from listening.models.communities import Community
+from listening.models.complaints import Complaint, ComplaintChannel, ComplaintOutcome, ComplaintStatus
 from listening.models.data_version import DataVersion
 from listening.models.duplicates import SameNumberDecision, SmsHold, UnverifiedDetails
 from listening.models.enums import (
@@ -36,6 +37,13 @@ from listening.models.enums import (
     VolunteerStatus,
 )
 from listening.models.escalation_outcomes import EscalationOutcome, EscalationOutcomeKind
+from listening.models.feedback import (
+    FeedbackChannel,
+    FeedbackRequest,
+    FollowUpOutcome,
+    HoldDecision,
+    VolunteerHold,
+)
 from listening.models.invites import AccountInvite, CodePurpose
 from listening.models.limits import IntakeAttempt
 from listening.models.messages import InboundMessage, OutboundMessage, SmsOptOut, SmsSendSlot, WorkerHeartbeat
@@ -84,6 +92,10 @@ __all__ = [
     "Community",
     "Competency",
     "CompetencySignoff",
+    "Complaint",
+    "ComplaintChannel",
+    "ComplaintOutcome",
+    "ComplaintStatus",
     "CompletionMethod",
     "DataVersion",
     "DebriefRequest",
@@ -97,7 +109,11 @@ __all__ = [
     "EscalationOutcomeKind",
     "EscalationSource",
     "EscalationStatus",
+    "FeedbackChannel",
+    "FeedbackRequest",
+    "FollowUpOutcome",
     "Gender",
+    "HoldDecision",
     "InboundMessage",
     "IntakeAttempt",
     "Language",
@@ -145,6 +161,7 @@ __all__ = [
     "VisitVolunteer",
     "Volunteer",
     "VolunteerDeparture",
+    "VolunteerHold",
     "VolunteerLanguage",
     "VolunteerPause",
     "VolunteerStatus",
