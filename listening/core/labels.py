@@ -14,8 +14,14 @@ from listening.core.audit import AuditAction
 from listening.core.i18n import N_, gettext, translations
 from listening.models import (
     Competency,
+    ComplaintChannel,
+    ComplaintOutcome,
+    ComplaintStatus,
     EscalationStatus,
+    FeedbackChannel,
+    FollowUpOutcome,
     Gender,
+    HoldDecision,
     Language,
     LeaveReason,
     MessageKind,
@@ -103,6 +109,10 @@ LABELS: Registry = {
         MessageKind.reply_ack: N_("reply acknowledgement"),
         MessageKind.coordinator_notice: N_("notice to the coordinator"),
         MessageKind.supervision_reminder: N_("supervision reminder"),
+        MessageKind.feedback_request: N_("feedback question"),
+        MessageKind.feedback_thanks: N_("thanks for feedback"),
+        MessageKind.complaint_received: N_("complaint received"),
+        MessageKind.complaint_outcome: N_("complaint outcome"),
     },
     MessageStatus: {
         MessageStatus.queued: N_("queued"),
@@ -126,6 +136,8 @@ LABELS: Registry = {
         ReplyIntentValue.opt_out: N_("stops SMS"),
         ReplyIntentValue.opt_in: N_("starts SMS again"),
         ReplyIntentValue.help: N_("asks for help"),
+        ReplyIntentValue.feedback: N_("feedback answer"),
+        ReplyIntentValue.complaint: N_("complaint"),
         ReplyIntentValue.other: N_("other reply"),
     },
     EscalationStatus: {
@@ -203,6 +215,14 @@ LABELS: Registry = {
         AuditAction.supervision_logged: N_("supervision session logged"),
         AuditAction.supervision_reminded: N_("supervision reminder sent"),
         AuditAction.hours_certificate_issued: N_("hours certificate issued"),
+        AuditAction.feedback_requested: N_("feedback asked after a visit"),
+        AuditAction.feedback_answered: N_("feedback answered"),
+        AuditAction.feedback_follow_up_closed: N_("feedback follow-up closed"),
+        AuditAction.volunteer_held: N_("volunteer's visits held"),
+        AuditAction.volunteer_hold_decided: N_("decision on a volunteer's held visits"),
+        AuditAction.complaint_received: N_("complaint received"),
+        AuditAction.complaint_assigned: N_("complaint assigned"),
+        AuditAction.complaint_closed: N_("complaint closed"),
     },
     Competency: {
         Competency.opening: N_("opening a session"),
@@ -224,6 +244,36 @@ LABELS: Registry = {
         PauseReason.holiday: N_("holiday"),
         PauseReason.exams: N_("exams"),
         PauseReason.other: N_("other reason"),
+    },
+    FeedbackChannel: {
+        FeedbackChannel.sms: N_("by SMS"),
+        FeedbackChannel.phone: N_("by a call from the centre"),
+    },
+    FollowUpOutcome: {
+        FollowUpOutcome.spoke_with_resident: N_("spoke with the resident"),
+        FollowUpOutcome.volunteer_supported: N_("talked it through with the volunteer"),
+        FollowUpOutcome.no_answer: N_("the resident could not be reached"),
+        FollowUpOutcome.no_action_needed: N_("no action needed"),
+    },
+    HoldDecision: {
+        HoldDecision.release: N_("release: the visits go ahead"),
+        HoldDecision.cancel_visits: N_("cancel the held visits"),
+        HoldDecision.cancel_and_pause: N_("cancel the visits and pause the volunteer"),
+    },
+    ComplaintChannel: {
+        ComplaintChannel.web: N_("the complaints page"),
+        ComplaintChannel.sms: N_("SMS"),
+    },
+    ComplaintStatus: {
+        ComplaintStatus.open: N_("waiting for an owner"),
+        ComplaintStatus.in_progress: N_("in progress"),
+        ComplaintStatus.closed: N_("closed"),
+    },
+    ComplaintOutcome: {
+        ComplaintOutcome.upheld: N_("upheld"),
+        ComplaintOutcome.partly_upheld: N_("partly upheld"),
+        ComplaintOutcome.not_upheld: N_("not upheld"),
+        ComplaintOutcome.withdrawn: N_("withdrawn"),
     },
     LeaveReason: {
         LeaveReason.moved_away: N_("moved away"),
