@@ -120,7 +120,9 @@ def decide_hold(session: Session, *, actor: Account, hold_id: int, decision: Hol
         restored = session.execute(
             sa.update(OutboundMessage)
             .where(col(OutboundMessage.visit_id).in_(ids), OutboundMessage.status == MessageStatus.not_sent,
-                   OutboundMessage.error_message == outbox.VISIT_HELD, col(OutboundMessage.due_at) > now)
+                   OutboundMessage.error_message == outbox.VISIT_HELD,
+                   sa.or_(col(OutboundMessage.expires_at).is_(None), col(OutboundMessage.expires_at) > now),
+                   sa.or_(col(OutboundMessage.kind).not_in(outbox.REMINDER_KINDS), col(OutboundMessage.due_at) > now))
             .values(status=MessageStatus.queued, error_message=None, updated_at=now)
         ).rowcount
     else:
