@@ -141,3 +141,34 @@ def test_a_complaint_past_its_deadline_is_marked_overdue(session):
     complaints.submit(session, form=form(), client_address="203.0.113.9")
     [shown] = complaints.complaints(session, actor=boss, now=utcnow() + timedelta(days=8))
     assert shown.overdue
+
+
+def test_a_closed_complaints_words_are_purged_after_the_retention_period(session):
+    from listening.privacy import retention
+
+    boss = coordinator(session)
+    complaint = complaints.submit(session, form=form(), client_address="203.0.113.9")
+    still_open = complaints.submit(session, form=form(phone="13812340000"), client_address="203.0.113.9")
+    complaints.close(session, actor=boss, complaint_id=complaint.id, outcome="upheld")
+    later = utcnow() + timedelta(days=get_settings().retention_text_days + 1)
+    counts = retention.purge(session, now=later)
+    assert counts.complaint_texts == 1
+    assert (complaint.text, still_open.text) == ("", WORDS)
+    assert complaint.outcome == ComplaintOutcome.upheld  # the figures stay
+
+
+def test_erasing_a_resident_erases_their_complaints_and_feedback(session):
+    from listening.models import FeedbackRequest, Resident
+    from listening.privacy import erasure
+    from listening.privacy.erasure import ErasureReason
+    from tests.feedback.helpers import ABROAD, held_visit, resident
+
+    boss = coordinator(session)
+    who = resident(session)
+    held_visit(session, who=who, volunteer=factories.volunteer(session))
+    handle_inbound(session, message_sid="SM-fb", from_phone=ABROAD, body="1 1")
+    complaints.from_sms(session, phone=ABROAD, text=WORDS)
+    erasure.erase_resident(session, actor=boss, resident_id=who.id, reason=ErasureReason.resident_asked,
+                           confirm_name=who.display_name)
+    assert factories.count(session, Complaint) == factories.count(session, FeedbackRequest) == 0
+    assert factories.count(session, Resident) == 0
