@@ -25,6 +25,7 @@ from listening.models import (
     Volunteer,
 )
 from listening.privacy import views
+from listening.safeguarding import holds
 from listening.volunteers import availability, volunteer_of
 
 # A proposal is not a visit yet (the matching page shows them), and a withdrawn one never was.
@@ -42,6 +43,7 @@ class CalendarVisit:
     status: VisitStatus
     resident_name: str
     volunteer_names: tuple[str, ...]  # the lead first
+    held: bool = False  # a volunteer on it is held for a safeguarding decision (safeguarding/holds.py)
 
 
 @dataclass(frozen=True)
@@ -85,12 +87,13 @@ def week_visits(session: Session, *, actor: Account, week_start: date) -> WeekCa
             team[visit.id].append(volunteer_name)
     views.record_view(session, viewer=actor, resident_ids=[resident_id for _, resident_id in names.values()],
                       context=views.ViewContext.calendar)
+    held = holds.held_visit_ids(session, list(visits))
     by_day: dict[date, list[CalendarVisit]] = defaultdict(list)
     for visit in visits.values():
         by_day[clock.local_date(visit.starts_at)].append(CalendarVisit(
             visit_id=visit.id, request_id=visit.request_id, starts_at=visit.starts_at, ends_at=visit.ends_at,
             mode=visit.mode, status=visit.status, resident_name=names[visit.id][0],
-            volunteer_names=tuple(team[visit.id])))
+            volunteer_names=tuple(team[visit.id]), held=visit.id in held))
     days = tuple((week_start + timedelta(days=n), tuple(by_day.get(week_start + timedelta(days=n), ())))
                  for n in range(7))
     return WeekCalendar(week_start=week_start, days=days)

@@ -147,3 +147,15 @@ def test_open_holds_list_the_volunteer_and_their_held_visits(session, volunteer)
     [shown] = holds.open_holds(session, actor=coord)
     assert (shown.id, shown.volunteer_name, [v.id for v in shown.visits]) == (hold.id, "陈静", [later.id])
     assert holds.holds_by_escalation(session, [hold.escalation_id])[hold.escalation_id].id == hold.id
+
+
+def test_the_week_calendar_shows_a_held_visit_as_held(session, volunteer):
+    from listening.core import clock
+    from listening.sessions import calendar
+
+    coord = coordinator(session)
+    later = upcoming(session, volunteer[1], days=1)
+    scam_answer(session, volunteer)
+    week = calendar.week_visits(session, actor=coord, week_start=clock.local_date(later.starts_at))
+    shown = {v.visit_id: v.held for _, visits in week.days for v in visits}
+    assert shown[later.id] is True
