@@ -16,11 +16,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from listening import demo_supervision
-from listening.feedback import demo as demo_feedback
 from listening.core import audit, clock
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
 from listening.core.i18n import DEFAULT_LOCALE, N_
+from listening.feedback import demo as demo_feedback
 from listening.models import (
     Account,
     AvailabilityException,

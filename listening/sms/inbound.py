@@ -15,6 +15,7 @@ from listening.core import audit, phones
 from listening.core.audit import AuditAction
 from listening.core.i18n import DEFAULT_LOCALE
 from listening.core.text import clean_typed
+from listening.feedback import asking
 from listening.models import (
     ErasedOptOut,
     InboundMessage,
@@ -31,7 +32,6 @@ from listening.models import (
     VisitStatus,
     utcnow,
 )
-from listening.feedback import asking
 from listening.residents import complaints, lifecycle
 from listening.safeguarding import alert_recipients
 from listening.sms import outbox, templates

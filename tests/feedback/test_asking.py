@@ -60,8 +60,8 @@ def test_a_visit_held_queues_one_feedback_sms_of_one_segment_without_a_url(sessi
     assert event.details == {"visit_id": v.id, "channel": "sms"}
 
 
-def test_a_partner_logging_later_does_not_ask_twice(session, volunteer):
-    _, partner = factories.volunteer(session, "partner", phone="+8613900004321")
+def test_a_visit_is_asked_about_once(session, volunteer):
+    """A partner's later log of the same visit finds the question asked already."""
     v, _ = held_visit(session, who=resident(session), volunteer=volunteer)
     assert asking.ask_after_visit(session, visit=v) is None
     assert factories.count(session, FeedbackRequest) == 1 and len(outbox(session, MessageKind.feedback_request)) == 1

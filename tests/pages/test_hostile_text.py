@@ -32,6 +32,7 @@ from listening.models import (
     AuditEvent,
     AvailabilityException,
     Community,
+    Complaint,
     DoNotMatch,
     Escalation,
     InboundMessage,
@@ -78,6 +79,7 @@ TYPED_TEXT: dict[type[SQLModel], tuple[str, ...]] = {
     TrainingModule: ("title_zh", "title_en", "summary_zh", "summary_en"),
     RequestReason: ("reason",),
     UnverifiedDetails: ("display_name", "address"),
+    Complaint: ("name", "text"),
 }
 # Text columns that are codes, identifiers, phone numbers or machine-made, never typed words.
 NOT_TYPED = {
@@ -101,6 +103,7 @@ NOT_TYPED = {
     "resident_view": {"context"},  # where the view happened, a code
     "request_reason": {"action"},  # an audit action's code
     "unverified_details": {"locale"},
+    "complaint": {"phone", "locale", "client_key"},  # the number to answer, a locale, a keyed hash
 }
 
 
@@ -314,7 +317,7 @@ VISITORS = (None, "coordinator", "volunteer", "trainee")
 SHOWS_TYPED_TEXT = {
     None: {"request"},  # the refusal repeats the typed phone number
     "coordinator": {"coordinator_home", "triage", "matching", "volunteers", "training", "safeguarding", "sms",
-                    "reports", "my_account"},
+                    "reports", "my_account", "feedback", "complaints"},
     "volunteer": {"volunteer_home", "log_session", "my_training", "my_availability", "my_account"},
     "trainee": {"volunteer_home", "my_training", "my_account"},
 }
