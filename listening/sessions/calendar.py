@@ -23,6 +23,7 @@ from listening.models import (
     VisitStatus,
     VisitVolunteer,
     Volunteer,
+    VolunteerHold,
 )
 from listening.privacy import views
 from listening.safeguarding import holds
@@ -62,9 +63,12 @@ def week_visits(session: Session, *, actor: Account, week_start: date) -> WeekCa
     require_role(actor, Role.coordinator, Role.volunteer)
     week_start = availability.week_start_of(week_start)
     window = clock.day_bounds(week_start, week_start + timedelta(days=6))
+    # In the same query: whether this row's volunteer is held for a safeguarding decision (safeguarding/holds.py).
+    on_hold = sa.exists().where(VolunteerHold.volunteer_id == VisitVolunteer.volunteer_id,
+                                col(VolunteerHold.decided_at).is_(None))
     query = (
         select(Visit, sa.func.coalesce(UnverifiedDetails.display_name, Resident.display_name), Resident.id,
-               Volunteer.full_name)
+               Volunteer.full_name, on_hold)
         .join(ListeningRequest, col(ListeningRequest.id) == col(Visit.request_id))
         .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
         .join(UnverifiedDetails, col(UnverifiedDetails.request_id) == col(ListeningRequest.id), isouter=True)
@@ -80,14 +84,16 @@ def week_visits(session: Session, *, actor: Account, week_start: date) -> WeekCa
     visits: dict[int, Visit] = {}
     names: dict[int, tuple[str, int]] = {}
     team: dict[int, list[str]] = defaultdict(list)
-    for visit, resident_name, resident_id, volunteer_name in session.exec(query):
+    held: set[int] = set()
+    for visit, resident_name, resident_id, volunteer_name, volunteer_held in session.exec(query):
         visits.setdefault(visit.id, visit)
+        if volunteer_held and visit.status in holds.HOLDABLE:
+            held.add(visit.id)
         names[visit.id] = (resident_name, resident_id)
         if volunteer_name is not None:
             team[visit.id].append(volunteer_name)
     views.record_view(session, viewer=actor, resident_ids=[resident_id for _, resident_id in names.values()],
                       context=views.ViewContext.calendar)
-    held = holds.held_visit_ids(session, list(visits))
     by_day: dict[date, list[CalendarVisit]] = defaultdict(list)
     for visit in visits.values():
         by_day[clock.local_date(visit.starts_at)].append(CalendarVisit(
