@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from listening.core import audit
@@ -17,6 +18,8 @@ from listening.core.permissions import require_role
 from listening.core.phones import mask
 from listening.models import (
     Account,
+    Complaint,
+    ComplaintStatus,
     FeedbackChannel,
     FeedbackRequest,
     FollowUpOutcome,
@@ -26,6 +29,7 @@ from listening.models import (
     VisitRole,
     VisitVolunteer,
     Volunteer,
+    VolunteerHold,
     utcnow,
 )
 from listening.privacy import views
@@ -92,3 +96,33 @@ def close_follow_up(session: Session, *, actor: Account, feedback_id: int, outco
     audit.record(session, actor_id=actor.id, action=AuditAction.feedback_follow_up_closed, entity="feedback_request",
                  entity_id=feedback.id, at=now, details={"visit_id": feedback.visit_id, "outcome": outcome.value})
     return feedback
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What waits for a coordinator after visits, for the home page: counts only."""
+
+    follow_ups: int
+    calls: int  # feedback to ask by phone
+    holds: int  # volunteers held until a decision
+    complaints: int  # not closed
+
+    @property
+    def any(self) -> bool:
+        return bool(self.follow_ups or self.calls or self.holds or self.complaints)
+
+
+def waiting(session: Session, *, actor: Account) -> Waiting:
+    require_role(actor, Role.coordinator)
+
+    def count(model, *where) -> int:
+        return session.exec(select(sa.func.count()).select_from(model).where(*where)).one()
+
+    return Waiting(
+        follow_ups=count(FeedbackRequest, col(FeedbackRequest.follow_up_due).is_(True),
+                         col(FeedbackRequest.follow_up_closed_at).is_(None)),
+        calls=count(FeedbackRequest, FeedbackRequest.channel == FeedbackChannel.phone,
+                    col(FeedbackRequest.answered_at).is_(None)),
+        holds=count(VolunteerHold, col(VolunteerHold.decided_at).is_(None)),
+        complaints=count(Complaint, Complaint.status != ComplaintStatus.closed),
+    )

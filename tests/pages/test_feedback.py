@@ -73,3 +73,13 @@ def test_the_demo_centre_shows_feedback(demo, session):
     at = open_as(boss)
     assert not at.exception
     assert int(at.metric[0].value) >= 1 and int(at.metric[1].value) >= 1  # calls to make, follow-ups open
+
+
+def test_the_coordinators_home_says_what_waits_after_visits(demo, session):
+    boss = session.exec(select(Account).where(Account.username == "coordinator")).one()
+    at = app_test("pages/coordinator_home.py")
+    at.session_state["account"] = boss
+    at.run()
+    assert not at.exception
+    line = next(m.value for m in at.markdown if m.value.startswith("反馈跟进："))
+    assert "反馈电话：" in line and "未结案投诉：1" in line and "被暂停的志愿者：0" in line
