@@ -102,9 +102,9 @@ _MAIN: dict[MessageKind, tuple[str | None, str | None]] = {
         N_("It is time for your supervision: please call the centre to book one, {centre_phone}."),
     ),
     MessageKind.feedback_request: (
-        # The Chinese is exactly one SMS with the signature and "free": keep it that short.
-        N_("Did you feel listened to (1-5)? Did anyone ask you for money, gifts, investment or to talk outside "
-           "the programme (1 yes, 2 no)? Reply two digits, e.g. 52."),
+        # The Chinese is exactly one SMS with the signature and "free" (the English three, UCS-2): keep it short.
+        N_("Did you feel listened to (1-5)? Did anyone ask you for money, gifts, investment or private contact "
+           "(1 yes, 2 no)? Reply two digits, e.g. 52."),
         None,
     ),
     MessageKind.feedback_thanks: (

@@ -195,3 +195,10 @@ def test_a_yes_is_a_scam_or_misconduct_escalation_with_a_follow_up(session, volu
     assert follow_up.asked_for_money_or_contact and follow_up.escalation_id == escalation.id
     alerts = outbox(session, MessageKind.safeguarding_alert)
     assert alerts and all("51" not in a.body and "钱" not in a.body for a in alerts)  # only the reference
+
+
+def test_an_english_speaker_abroad_gets_the_same_questions_in_three_segments_at_most(session, volunteer):
+    held_visit(session, who=resident(session, locale="en"), volunteer=volunteer)
+    [sms] = outbox(session, MessageKind.feedback_request)
+    # The Chinese signature makes the whole text UCS-2 (templates.py): English cannot be one SMS.
+    assert "Reply two digits, e.g. 52." in sms.body and "free" in sms.body and segment_count(sms.body) <= 3
