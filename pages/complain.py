@@ -6,10 +6,11 @@ from listening.core.config import get_settings
 from listening.core.db import session_scope
 from listening.core.errors import InvalidForm, InvalidInput, ServiceError
 from listening.core.i18n import _, get_locale
-from listening.residents import complaints
+from listening.residents import complaints, intake
 from listening.residents.references import complaint_reference
 from ui import shell
 from ui.inert import md
+from ui.request_form import crisis_card
 
 SENT = "complaint_sent"  # the reference of the last complaint sent, shown after the rerun that clears the form
 KEYS = ("complaint_name", "complaint_phone", "complaint_text", "complaint_sms")
@@ -29,6 +30,8 @@ if st.session_state.pop("complaint_clear", False):
 name = st.text_input(_("Your name (optional)"), max_chars=complaints.NAME_MAX, key="complaint_name")
 phone = st.text_input(_("Phone number, for the answer"), key="complaint_phone", placeholder="138 0000 0000")
 text = st.text_area(_("What went wrong?"), max_chars=complaints.TEXT_MAX, key="complaint_text")
+if intake.topic_risks(text):  # crisis help as soon as it is typed, as on the request page
+    crisis_card()
 sms = st.checkbox(_("Send me the outcome by text message (without it the centre will call you)."),
                   key="complaint_sms")
 

@@ -89,3 +89,10 @@ def test_the_demo_centre_has_a_complaint_in_progress_and_one_closed(demo, sessio
     at.run()
     assert not at.exception
     assert at.metric[0].value == "1" and at.expander
+
+
+def test_words_of_danger_in_a_complaint_show_the_crisis_numbers_at_once(session):
+    at = app_test("pages/complain.py").run()
+    at.text_area(key="complaint_text").input("我不想活了").run()
+    assert not at.exception
+    assert any("危险" in e.value or "12356" in e.value or "热线" in e.value for e in at.error)
