@@ -21,6 +21,7 @@ from listening.core.audit import AuditAction
 from listening.core.config import get_settings
 from listening.core.i18n import DEFAULT_LOCALE, N_
 from listening.demo_applications import seed_applications
+from listening.feedback import demo as demo_feedback
 from listening.models import (
     Account,
     AvailabilityException,
@@ -334,6 +335,7 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
             counts["session_logs"] += 1
 
     counts["escalations"] = _seed_safeguarding(session, now=now, tz=tz, seed=seed)
+    counts.update(demo_feedback.seed_feedback(session, now=now, seed=seed))
     # Upcoming visits get their booking notices and reminders through the real outbox, as approval would write
     # them; without SMS credentials the worker records them as not sent.
     upcoming = session.exec(select(Visit).where(col(Visit.status).in_((VisitStatus.scheduled, VisitStatus.confirmed)),

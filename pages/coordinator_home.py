@@ -4,6 +4,7 @@ from listening import reports
 from listening.core import clock
 from listening.core.db import read_scope
 from listening.core.i18n import _, format_number, join_list, ngettext
+from listening.feedback import followups
 from listening.models import Role
 from listening.supervision import overdue
 from ui import actions, shell
@@ -47,6 +48,23 @@ row[3].metric(_("Open safeguarding escalations"), format_number(overview.open_es
 if overview.failed_messages:
     st.warning(ngettext("{n} text message failed to send.", "{n} text messages failed to send.",
                         overview.failed_messages))
+
+with read_scope() as session:
+    after_visits = followups.waiting(session, actor=account)
+if after_visits.any:
+    # After being heard: what residents' answers and complaints ask of a coordinator now.
+    with st.container(border=True):
+        st.markdown(" · ".join([
+            _("Feedback follow-ups: {n}", n=after_visits.follow_ups), _("Feedback calls: {n}", n=after_visits.calls),
+            _("Volunteers held: {n}", n=after_visits.holds), _("Open complaints: {n}", n=after_visits.complaints)]))
+        links = st.columns(3)
+        with links[0]:
+            shell.link("pages/feedback.py", _("Open the feedback page"), icon=":material/reviews:")
+        with links[1]:
+            shell.link("pages/complaints.py", _("Open the complaints"), icon=":material/feedback:")
+        if after_visits.holds:
+            with links[2]:
+                shell.link("pages/safeguarding.py", _("Decide on held visits"), icon=":material/health_and_safety:")
 
 st.subheader(_("Requests per week"))
 if by_week.empty:

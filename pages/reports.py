@@ -9,6 +9,7 @@ from listening.core.db import read_scope, session_scope
 from listening.core.errors import ServiceError
 from listening.core.i18n import _, format_date, format_number, join_list
 from listening.models import Language, LeaveReason, Mode, Outcome, Role
+from listening.reports import feedback as outcomes
 from listening.residents.communities import name_of
 from ui import shell
 from ui.cache import ENTRIES, data_version
@@ -98,6 +99,32 @@ if "report_xlsx" in st.session_state:
     st.download_button(_("Download Excel"), st.session_state["report_xlsx"],
                        file_name=f"listening-hour-{start}-{end}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="download_xlsx")
+
+st.subheader(_("After being heard: feedback, complaints and scam reports"))
+with read_scope() as session:
+    heard = outcomes.feedback_figures(session, actor=account, start=start, end=end)
+    monthly = outcomes.feedback_by_month(session, actor=account, start=start, end=end)
+row = st.columns(4)
+row[0].metric(_("Feedback answers"), format_number(heard.answers),
+              help=_("Low scores: {low}; said someone asked for money or private contact: {yes}.",
+                     low=heard.low_scores, yes=heard.asked_for_money_or_contact))
+row[1].metric(_("Average score (1-5)"), "–" if heard.average_score is None else format_number(heard.average_score))
+row[2].metric(_("Complaints received"), format_number(heard.complaints),
+              help=_("Median days from received to closed, of the {n} closed in the period.", n=heard.complaints_closed))
+row[3].metric(_("Scam or misconduct reports"), format_number(heard.scam_reports))
+st.markdown("**" + _("Median days to handle a complaint") + ":** "
+            + ("–" if heard.median_handling_days is None else format_number(heard.median_handling_days)))
+st.markdown("**" + _("Feedback score per month") + "**")
+if monthly.empty:
+    st.caption(_("No feedback was answered in this period: residents are asked after each visit held, and nobody "
+                 "answered between {start} and {end}.", start=format_date(start), end=format_date(end)))
+else:
+    st.bar_chart(monthly.assign(month=monthly["month"].map(lambda m: format_date(m, "yyyy-MM")))
+                 .set_index("month")["average_score"].rename(_("Average score (1-5)")),
+                 x_label=_("Month"), y_label=_("Average score (1-5)"))
+    st.dataframe(monthly.assign(month=monthly["month"].map(lambda m: format_date(m, "yyyy-MM")))
+                 .rename(columns={"month": _("Month"), "answers": _("Feedback answers"),
+                                  "average_score": _("Average score (1-5)")}), hide_index=True, width="stretch")
 
 st.subheader(_("Volunteers joining and leaving"))
 with read_scope() as session:

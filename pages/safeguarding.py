@@ -8,7 +8,9 @@ from listening.core.config import get_settings
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
 from listening.core.i18n import _, format_duration, format_number, join_list
-from listening.models import DebriefStatus, EscalationStatus, Role, utcnow
+from listening.models import DebriefStatus, EscalationStatus, HoldDecision, Role, utcnow
+from listening.safeguarding import holds
+from listening.safeguarding.escalation import SOURCE_BADGES
 from ui import actions, shell
 from ui.format import label, local_time
 from ui.inert import md
@@ -48,6 +50,28 @@ def reveal(e: safeguarding.EscalationView, person: str, contact: safeguarding.Co
             shell.show_error(error)
 
 
+def hold_card(e: safeguarding.EscalationView) -> None:
+    """The volunteer held by this escalation: their upcoming visits, and the coordinator's decision."""
+    hold = held.get(e.id)
+    if hold is None:
+        return
+    if hold.decided_at is not None:
+        st.caption(_("Hold decided at {when}: {decision}", when=at_time(hold.decided_at), decision=label(hold.decision)))
+        return
+    shown = open_holds.get(hold.id)
+    visits = shown.visits if shown else []
+    st.markdown("**" + _("Visits held until you decide: {n}", n=len(visits)) + "** · "
+                + md(shown.volunteer_name if shown else "?"))
+    if visits:
+        st.caption(join_list(at_time(v.starts_at) for v in visits))
+    row = st.columns([3, 1], vertical_alignment="bottom")
+    decision = row[0].selectbox(_("Decision on the held visits"), list(HoldDecision), format_func=label,
+                                index=None, placeholder=_("Choose"), key=f"hold_{hold.id}")
+    if row[1].button(_("Decide"), key=f"decide_{hold.id}"):
+        actions.run(holds.decide_hold, actor=account, hold_id=hold.id, decision=decision,
+                    success=_("Decision recorded."))
+
+
 def card(e: safeguarding.EscalationView) -> None:
     with st.container(border=True):
         risks = join_list(_(r) for r in safeguarding.risk_label_ids(set(e.risk_kinds)))
@@ -57,6 +81,9 @@ def card(e: safeguarding.EscalationView) -> None:
         if e.status == EscalationStatus.open:
             details.insert(0, "🆘 " + _("not acknowledged"))
         st.caption(" · ".join(details))
+        if e.source in SOURCE_BADGES:
+            st.warning(_(SOURCE_BADGES[e.source]), icon="⚠️")
+        hold_card(e)
         people = st.columns(2)
         if e.resident:
             reveal(e, "resident", e.resident, people[0])
@@ -118,6 +145,8 @@ with session_scope() as session:
     rota = safeguarding.duty_rota(session, actor=account, now=now)
     coordinators = safeguarding.coordinators(session, actor=account)
     cover = safeguarding.coverage(session, actor=account, now=now)
+    held = holds.holds_by_escalation(session, [e.id for e in [*escalations, *closed]])
+    open_holds = {h.id: h for h in holds.open_holds(session, actor=account, now=now)}
 
 row = st.columns(4)
 row[0].metric(_("Open escalations"), format_number(len(escalations)))

@@ -53,7 +53,7 @@ for day, visits in week.days:
                 _("Resident"): v.resident_name,
                 _("Volunteers"): " + ".join(v.volunteer_names),
                 _("Mode"): label(v.mode),
-                _("Status"): label(v.status),
+                _("Status"): label(v.status) + (" · ⏸ " + _("held until a coordinator decides") if v.held else ""),
             }
             for v in visits
         ],

@@ -36,6 +36,7 @@ class PageSpec:
 
 PUBLIC_PAGES = (
     PageSpec("pages/request.py", N_("Ask for a listening hour"), ":material/chat:", "request", N_("Public")),
+    PageSpec("pages/complain.py", N_("Make a complaint"), ":material/report:", "complain", N_("Public")),
     PageSpec("pages/about.py", N_("About the programme"), ":material/info:", "about", N_("Public")),
 )
 PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
@@ -57,6 +58,8 @@ PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
         PageSpec("pages/training.py", N_("Training"), ":material/school:", "training", N_("People")),
         PageSpec("pages/supervision.py", N_("Supervision"), ":material/supervisor_account:", "supervision", N_("People")),
         PageSpec("pages/safeguarding.py", N_("Safeguarding"), ":material/health_and_safety:", "safeguarding", N_("Oversight")),
+        PageSpec("pages/feedback.py", N_("Feedback"), ":material/reviews:", "feedback", N_("Oversight")),
+        PageSpec("pages/complaints.py", N_("Complaints"), ":material/feedback:", "complaints", N_("Oversight")),
         PageSpec("pages/sms.py", N_("SMS"), ":material/sms:", "sms", N_("Oversight")),
         PageSpec("pages/reports.py", N_("Reports"), ":material/bar_chart:", "reports", N_("Oversight")),
         PageSpec("pages/audit_log.py", N_("Audit log"), ":material/history:", "audit", N_("Oversight")),

@@ -88,6 +88,14 @@ class AuditAction(StrEnum):
     supervision_logged = "supervision.logged"
     supervision_reminded = "supervision.reminded"
     hours_certificate_issued = "hours.certificate_issued"
+    feedback_requested = "feedback.requested"  # after a visit held: by SMS, or a call task for a coordinator
+    feedback_answered = "feedback.answered"  # the two digits, by SMS or recorded from a call
+    feedback_follow_up_closed = "feedback.follow_up_closed"
+    volunteer_held = "volunteer.held"  # upcoming visits held after a scam or misconduct answer
+    volunteer_hold_decided = "volunteer.hold_decided"
+    complaint_received = "complaint.received"
+    complaint_assigned = "complaint.assigned"
+    complaint_closed = "complaint.closed"
 
 
 def record(

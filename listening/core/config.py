@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     # Safeguarding and wellbeing
     unanswered_call_alert_after: int = Field(default=2, ge=1)  # consecutive unanswered phone visits -> alert
     cooling_off_hours: int = Field(default=72, ge=0)  # no new matches after a session with a risk tick
+    complaint_days: int = Field(default=7, ge=1)  # a complaint's deadline: the resident hears the outcome by then
     # An escalation nobody has acknowledged is alerted again (to every reachable coordinator) this often.
     safeguarding_realert_minutes: int = Field(default=15, ge=1)
 

@@ -104,7 +104,7 @@ def _matchable_volunteers(session: Session, *, now: datetime) -> list[Volunteer]
     active = session.exec(select(Volunteer).where(Volunteer.status == VolunteerStatus.active)
                           .order_by(col(Volunteer.id))).all()
     vetted = vetting.vetted_volunteer_ids(session, [v.id for v in active])  # the training ladder is checked after
-    away = lifecycle.away_volunteer_ids(session)  # paused or left (volunteers/lifecycle.py)
+    away = lifecycle.away_volunteer_ids(session)  # paused, left or held (volunteers/lifecycle.py)
     return [v for v in active if v.id not in resting and v.id in vetted and v.id not in away]
 
 

@@ -20,6 +20,7 @@ from listening.models.applications import (
 from listening.models.audit import AuditEvent
 from listening.models.columns import StrEnum, UTCDateTime, enum_column, utc_column
 from listening.models.communities import Community
+from listening.models.complaints import Complaint, ComplaintChannel, ComplaintOutcome, ComplaintStatus
 from listening.models.data_version import DataVersion
 from listening.models.duplicates import SameNumberDecision, SmsHold, UnverifiedDetails
 from listening.models.enums import (
@@ -45,6 +46,13 @@ from listening.models.enums import (
     VolunteerStatus,
 )
 from listening.models.escalation_outcomes import EscalationOutcome, EscalationOutcomeKind
+from listening.models.feedback import (
+    FeedbackChannel,
+    FeedbackRequest,
+    FollowUpOutcome,
+    HoldDecision,
+    VolunteerHold,
+)
 from listening.models.invites import AccountInvite, CodePurpose
 from listening.models.limits import IntakeAttempt
 from listening.models.messages import InboundMessage, OutboundMessage, SmsOptOut, SmsSendSlot, WorkerHeartbeat
@@ -96,6 +104,10 @@ __all__ = [
     "Community",
     "Competency",
     "CompetencySignoff",
+    "Complaint",
+    "ComplaintChannel",
+    "ComplaintOutcome",
+    "ComplaintStatus",
     "CompletionMethod",
     "DataVersion",
     "DayKind",
@@ -111,7 +123,11 @@ __all__ = [
     "EscalationOutcomeKind",
     "EscalationSource",
     "EscalationStatus",
+    "FeedbackChannel",
+    "FeedbackRequest",
+    "FollowUpOutcome",
     "Gender",
+    "HoldDecision",
     "InboundMessage",
     "IntakeAttempt",
     "Language",
@@ -161,6 +177,7 @@ __all__ = [
     "Volunteer",
     "VolunteerApplication",
     "VolunteerDeparture",
+    "VolunteerHold",
     "VolunteerLanguage",
     "VolunteerPause",
     "VolunteerStatus",

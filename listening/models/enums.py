@@ -102,6 +102,10 @@ class MessageKind(StrEnum):
     account_invite = "account_invite"  # a one-time code to set a volunteer's password
     supervision_reminder = "supervision_reminder"  # a volunteer overdue for supervision or a session
     application_code = "application_code"  # a one-time code proving an applicant's phone number
+    feedback_request = "feedback_request"  # two questions after a visit (listening/feedback/asking.py)
+    feedback_thanks = "feedback_thanks"
+    complaint_received = "complaint_received"  # with the complaint's reference
+    complaint_outcome = "complaint_outcome"
 
 
 class MessageStatus(StrEnum):
@@ -129,6 +133,8 @@ class ReplyIntentValue(StrEnum):
     opt_out = "opt_out"
     opt_in = "opt_in"
     help = "help"
+    feedback = "feedback"  # two digits: a score and a yes/no (replies.feedback_answer)
+    complaint = "complaint"  # starts with 投诉 / COMPLAINT
     other = "other"
 
 
@@ -142,6 +148,7 @@ class EscalationSource(StrEnum):
     request = "request"
     session_log = "session_log"
     unanswered_calls = "unanswered_calls"
+    scam_or_misconduct = "scam_or_misconduct"  # a resident's feedback: asked for money, gifts or private contact
 
 
 class DebriefStatus(StrEnum):

@@ -18,6 +18,9 @@ from listening.core.i18n import gettext as _
 from listening.core.labels import msgid_for_value
 from listening.models import (
     DeclineReason,
+    ComplaintOutcome,
+    FollowUpOutcome,
+    HoldDecision,
     MessageKind,
     ReplyIntentValue,
     RequestSource,
@@ -77,6 +80,11 @@ KEY_LABELS = {
     "sms_held": N_("confirmation SMS held"), "wrong_attempts": N_("wrong tries"), "step": N_("step"),
     "done_on": N_("done on"), "owner_id": N_("owner"), "interview_notes": N_("interview notes"),
     "application_motivations": N_("applicants' reasons"),
+    "channel": N_("how"), "feedback_score": N_("felt listened to (1-5)"),
+    "asked_for_money_or_contact": N_("asked for money or private contact"), "follow_up": N_("follow-up"),
+    "escalation_id": N_("escalation"), "visit_ids": N_("visits"), "decision": N_("decision"),
+    "previous_owner": N_("previous owner"), "days_open": N_("days open"), "sms": N_("told by SMS"),
+    "late": N_("past its deadline"), "complaint_texts": N_("complaint texts"),
 }
 
 SEPARATORS = {"zh_CN": "；"}  # between the parts of the details; a full-width mark after Chinese text
@@ -84,7 +92,8 @@ SEPARATORS = {"zh_CN": "；"}  # between the parts of the details; a full-width 
 _OTHER_CODES = {
     "action": {"duplicate": N_("already received"), "help": N_("help sent"), "opted_out": N_("SMS stopped"),
                "opted_in": N_("SMS started again"), "confirmed": N_("visit confirmed"),
-               "requeued": N_("request back in the queue")},
+               "requeued": N_("request back in the queue"), "feedback": N_("feedback answered"),
+               "complaint": N_("complaint received")},
     "why": {"first": N_("first alert"), "realert": N_("nobody acknowledged in time"),
             "moved_on": N_("an SMS failed: the next coordinator")},
     "person": {"resident": N_("the resident's"), "volunteer": N_("the volunteer's")},
@@ -94,6 +103,7 @@ _OTHER_CODES = {
                  "per_address": N_("too many requests from one address"),
                  "per_phone": N_("too many requests for this number today"),
                  "new_numbers": N_("the hourly limit for new numbers was reached")},
+    "channel": {"sms": N_("SMS"), "phone": N_("phone"), "web": N_("the complaints page")},
     "outcome": {"created": N_("new request"), "same_number": N_("request with a number already known"),
                 "updated": N_("open request updated"), "kept_visit": N_("topic updated, visit kept")},
 }
@@ -114,8 +124,11 @@ def _enum_words(key: str, value: str) -> str | None:
         "source": {**{s.value: m for s, m in SOURCE_LABELS.items()},
                    **{s.value: msgid_for_value(RequestSource, s.value) for s in RequestSource}},
         "outcome": {**{o.value: m for o, m in SESSION_OUTCOME_LABELS.items()},
-                    **{o.value: m for o, m in ESCALATION_OUTCOME_LABELS.items()}},
+                    **{o.value: m for o, m in ESCALATION_OUTCOME_LABELS.items()},
+                    **{o.value: msgid_for_value(FollowUpOutcome, o.value) for o in FollowUpOutcome},
+                    **{o.value: msgid_for_value(ComplaintOutcome, o.value) for o in ComplaintOutcome}},
         "method": {m.value: words for m, words in METHOD_LABELS.items()},
+        "decision": {d.value: msgid_for_value(HoldDecision, d.value) for d in HoldDecision},
     }
     words = (by_value.get(key, {}).get(value) or _OTHER_CODES.get(key, {}).get(value)
              or (msgid_for_value(DeclineReason, value) if key == "reason" else None))
@@ -157,8 +170,12 @@ def value_text(key: str, value: object, names: Names) -> str:
     if key == "skipped" and isinstance(value, dict):
         return join_list(_("{name} ({reason})", name=_named(_ids(k), names.accounts, N_("account #{id}")),
                            reason=_(SKIP_LABELS[v]) if v in SKIP_LABELS else v) for k, v in value.items()) or "—"
+    if key == "visit_ids":
+        return join_list(f"#{i}" for i in _ids(value)) or "—"
+    if key == "previous_owner":
+        return _named(_ids(value), names.accounts, N_("account #{id}")) or "—"
     if key in ("request_id", "into", "same_number_as", "visit_id", "session_log_id", "message_id", "original_id",
-               "rule_id", "exception_id") and _ids(value):
+               "rule_id", "exception_id", "escalation_id") and _ids(value):
         return "#" + str(_ids(value)[0])
     if key in ("risk_kinds", "risk_ticks", "risk_words"):
         codes = value if isinstance(value, list) else [c for c in str(value).split(",") if c]

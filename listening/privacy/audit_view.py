@@ -85,6 +85,7 @@ def names_for(session: Session, events: Iterable[AuditEvent]) -> Names:
         if (ident := _number(event.entity_id)) is not None and event.entity in by_entity:
             by_entity[event.entity].add(ident)
         accounts |= _ids(details.get("coordinator_id")) | _ids(details.get("alerted")) | _ids(details.get("skipped"))
+        accounts |= _ids(details.get("previous_owner"))
         residents |= _ids(details.get("resident_ids")) | _ids(details.get("resident_id"))
         volunteers |= _ids(details.get("volunteer_ids")) | _ids(details.get("volunteer_id"))
         volunteers |= _ids(details.get("mentor_id"))

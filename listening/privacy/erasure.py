@@ -23,12 +23,14 @@ from listening.core.i18n import N_
 from listening.core.permissions import require_role
 from listening.models import (
     Account,
+    Complaint,
     DebriefRequest,
     DoNotMatch,
     ErasedOptOut,
     Escalation,
     EscalationAlert,
     EscalationOutcome,
+    FeedbackRequest,
     InboundMessage,
     IntakeAttempt,
     ListeningRequest,
@@ -45,6 +47,7 @@ from listening.models import (
     UnverifiedDetails,
     Visit,
     VisitVolunteer,
+    VolunteerHold,
     utcnow,
 )
 from listening.residents import limits
@@ -120,6 +123,13 @@ def erase_resident(session: Session, *, actor: Account, resident_id: int, reason
             session.add(ErasedOptOut(phone_hash=phones.opt_out_hash(phone), opted_out_at=opted_out.opted_out_at))
         session.delete(opted_out)
 
+    # Feedback (digits), a hold's link to the escalation, and complaints from this number or about this resident.
+    _delete(session, FeedbackRequest, sa.or_(FeedbackRequest.resident_id == resident.id,
+                                             col(FeedbackRequest.visit_id).in_(visit_ids) if visit_ids else sa.false()))
+    if escalation_ids:
+        session.execute(sa.update(VolunteerHold).where(col(VolunteerHold.escalation_id).in_(escalation_ids))
+                        .values(escalation_id=None))
+    _delete(session, Complaint, sa.or_(Complaint.phone == phone, Complaint.resident_id == resident.id))
     escalations = _delete(session, Escalation, col(Escalation.id).in_(escalation_ids)) if escalation_ids else 0
     if log_ids:
         session.execute(sa.update(DebriefRequest).where(col(DebriefRequest.session_log_id).in_(log_ids))

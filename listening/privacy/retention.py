@@ -3,7 +3,8 @@
 
 Only the words go: the rows stay, with their dates, statuses, codes, moods and hours, so every figure the reports
 show (listening/reports.py) is the same after a purge. Text still needed is kept: the topic of a request that is
-still open, the reasons on an escalation not yet closed, a message still waiting to be sent.
+still open, the reasons on an escalation not yet closed, a message still waiting to be sent, the words of a
+complaint not yet closed.
 `python -m listening purge` runs it; the SMS worker runs it once a local day.
 """
 
@@ -21,6 +22,8 @@ from listening.core.config import get_settings
 from listening.models import (
     OPEN_REQUEST_STATUSES,
     ApplicationStatus,
+    Complaint,
+    ComplaintStatus,
     Escalation,
     EscalationStatus,
     InboundMessage,
@@ -48,6 +51,7 @@ class PurgeCounts:
     outbound_bodies: int = 0
     interview_notes: int = 0
     application_motivations: int = 0
+    complaint_texts: int = 0
 
     @property
     def total(self) -> int:
@@ -94,6 +98,8 @@ def purge(session: Session, *, now: datetime | None = None) -> PurgeCounts:
                                        col(VolunteerApplication.motivation) != "",
                                        VolunteerApplication.status != ApplicationStatus.submitted,
                                        col(VolunteerApplication.decided_at) < text_before),
+        complaint_texts=_blank(session, Complaint, "text", "", col(Complaint.text) != "",
+                               Complaint.status == ComplaintStatus.closed, col(Complaint.closed_at) < text_before),
     )
     audit.record(session, actor_id=None, action=AuditAction.privacy_purged, entity="database",
                  details={**counts.as_dict(), "text_days": settings.retention_text_days,

@@ -36,6 +36,8 @@ class ViewContext(StrEnum):
     resident_copy = "resident_copy"
     matching = "matching"  # the residents of the week's proposals and unmatched requests
     calendar = "calendar"  # the week calendar of visits
+    feedback = "feedback"  # the numbers to phone for feedback, and the follow-ups
+    complaints = "complaints"
 
 
 CONTEXT_LABELS = {
@@ -51,6 +53,8 @@ CONTEXT_LABELS = {
     ViewContext.resident_copy: N_("resident's copy"),
     ViewContext.matching: N_("matching page"),
     ViewContext.calendar: N_("week calendar"),
+    ViewContext.feedback: N_("feedback page"),
+    ViewContext.complaints: N_("complaints page"),
 }
 
 

@@ -1,7 +1,8 @@
 """Figures and frames for the coordinator's dashboards and exports: the home page's overview and requests per
 week (`overview`), and logged sessions over a period (`sessions`): figures aggregated in SQL for the page, the
 per-session table for the Excel export; hours shaped for the volunteer platforms (`hours`, CSV or Excel) and a
-volunteer's hours certificate (`certificate`, PDF); attrition and time to a first session (`volunteers`)."""
+volunteer's hours certificate (`certificate`, PDF); attrition and time to a first session (`volunteers`); feedback
+scores per month, complaints and their handling time, scam reports (`feedback`)."""
 
 from listening.reports.certificate import FontMissing, hours_certificate, my_hours_certificate
 from listening.reports.hours import PLATFORM_COLUMNS, platform_csv, platform_hours, with_headers

@@ -18,3 +18,11 @@ def request_id_of(text: str | None) -> int | None:
     """The request id in a reference as a person may type or read it (LH-0141, lh0141, #141, 141), else None."""
     found = _TYPED.match(text or "")
     return int(found.group(1)) if found and int(found.group(1)) > 0 else None
+
+
+COMPLAINT_PREFIX = "LHC"  # a complaint's own series, never mistaken for a request's reference
+
+
+def complaint_reference(complaint_id: int) -> str:
+    """LHC-0012 for complaint 12."""
+    return f"{COMPLAINT_PREFIX}-{complaint_id:04d}"

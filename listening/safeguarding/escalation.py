@@ -33,6 +33,12 @@ SOURCE_LABELS = {
     EscalationSource.request: N_("a resident's request"),
     EscalationSource.session_log: N_("a session log"),
     EscalationSource.unanswered_calls: N_("unanswered phone visits"),
+    EscalationSource.scam_or_misconduct: N_("a resident's feedback: scam or misconduct"),
+}
+# The badge of a kind that needs its own words on the page (a hold waits on the coordinator's decision).
+SOURCE_BADGES = {
+    EscalationSource.scam_or_misconduct: N_("Scam or misconduct: the resident answered that someone asked them for "
+                                            "money, gifts, investment or to talk outside the programme."),
 }
 ACTION_MAX = 500
 

@@ -23,8 +23,10 @@ from listening.models import (
     VisitStatus,
     VisitVolunteer,
     Volunteer,
+    VolunteerHold,
 )
 from listening.privacy import views
+from listening.safeguarding import holds
 from listening.volunteers import availability, volunteer_of
 
 # A proposal is not a visit yet (the matching page shows them), and a withdrawn one never was.
@@ -42,6 +44,7 @@ class CalendarVisit:
     status: VisitStatus
     resident_name: str
     volunteer_names: tuple[str, ...]  # the lead first
+    held: bool = False  # a volunteer on it is held for a safeguarding decision (safeguarding/holds.py)
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,12 @@ def week_visits(session: Session, *, actor: Account, week_start: date) -> WeekCa
     require_role(actor, Role.coordinator, Role.volunteer)
     week_start = availability.week_start_of(week_start)
     window = clock.day_bounds(week_start, week_start + timedelta(days=6))
+    # In the same query: whether this row's volunteer is held for a safeguarding decision (safeguarding/holds.py).
+    on_hold = sa.exists().where(VolunteerHold.volunteer_id == VisitVolunteer.volunteer_id,
+                                col(VolunteerHold.decided_at).is_(None))
     query = (
         select(Visit, sa.func.coalesce(UnverifiedDetails.display_name, Resident.display_name), Resident.id,
-               Volunteer.full_name)
+               Volunteer.full_name, on_hold)
         .join(ListeningRequest, col(ListeningRequest.id) == col(Visit.request_id))
         .join(Resident, col(Resident.id) == col(ListeningRequest.resident_id))
         .join(UnverifiedDetails, col(UnverifiedDetails.request_id) == col(ListeningRequest.id), isouter=True)
@@ -78,8 +84,11 @@ def week_visits(session: Session, *, actor: Account, week_start: date) -> WeekCa
     visits: dict[int, Visit] = {}
     names: dict[int, tuple[str, int]] = {}
     team: dict[int, list[str]] = defaultdict(list)
-    for visit, resident_name, resident_id, volunteer_name in session.exec(query):
+    held: set[int] = set()
+    for visit, resident_name, resident_id, volunteer_name, volunteer_held in session.exec(query):
         visits.setdefault(visit.id, visit)
+        if volunteer_held and visit.status in holds.HOLDABLE:
+            held.add(visit.id)
         names[visit.id] = (resident_name, resident_id)
         if volunteer_name is not None:
             team[visit.id].append(volunteer_name)
@@ -90,7 +99,7 @@ def week_visits(session: Session, *, actor: Account, week_start: date) -> WeekCa
         by_day[clock.local_date(visit.starts_at)].append(CalendarVisit(
             visit_id=visit.id, request_id=visit.request_id, starts_at=visit.starts_at, ends_at=visit.ends_at,
             mode=visit.mode, status=visit.status, resident_name=names[visit.id][0],
-            volunteer_names=tuple(team[visit.id])))
+            volunteer_names=tuple(team[visit.id]), held=visit.id in held))
     days = tuple((week_start + timedelta(days=n), tuple(by_day.get(week_start + timedelta(days=n), ())))
                  for n in range(7))
     return WeekCalendar(week_start=week_start, days=days)

@@ -2,6 +2,7 @@
 
 A volunteer logs each visit once. Any risk tick, or risk words in the note, opens a safeguarding escalation in the
 same transaction, offers the volunteer a debrief, and rests them from matching for `settings.cooling_off_hours`.
+A visit held asks the resident for feedback (feedback/asking.py).
 Hours count from the actual start and end the volunteer logged.
 """
 
@@ -24,6 +25,7 @@ from listening.core.i18n import N_
 from listening.core.labels import label
 from listening.core.permissions import require_role
 from listening.core.text import clean_typed
+from listening.feedback import asking as feedback
 from listening.models import (
     Account,
     DebriefRequest,
@@ -191,6 +193,7 @@ def log_session(session: Session, *, actor: Account, visit_id: int, entry: Sessi
     if visit.status in OPEN_VISIT and request.status in (RequestStatus.scheduled, RequestStatus.confirmed):
         if clean.outcome == Outcome.held:
             lifecycle.complete(session, actor=actor, request_id=request.id)
+            feedback.ask_after_visit(session, visit=visit, actor=actor, now=now)  # two questions, by SMS or a call
         else:
             lifecycle.mark_no_show(session, actor=actor, request_id=request.id)
 

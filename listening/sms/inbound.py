@@ -15,6 +15,7 @@ from listening.core import audit, phones
 from listening.core.audit import AuditAction
 from listening.core.i18n import DEFAULT_LOCALE
 from listening.core.text import clean_typed
+from listening.feedback import asking
 from listening.models import (
     ErasedOptOut,
     InboundMessage,
@@ -31,10 +32,10 @@ from listening.models import (
     VisitStatus,
     utcnow,
 )
-from listening.residents import lifecycle
+from listening.residents import complaints, lifecycle
 from listening.safeguarding import alert_recipients
 from listening.sms import outbox, templates
-from listening.sms.replies import ReplyIntent, classify_reply
+from listening.sms.replies import ReplyIntent, classify_reply, complaint_text, feedback_answer
 
 BODY_MAX = 1600
 
@@ -73,8 +74,9 @@ def _resident(session: Session, phone: str) -> Resident | None:
 
 
 def _reply(session: Session, *, kind: MessageKind, inbound_sid: str, phone: str, locale: str,
-           request_id: int | None = None, visit: Visit | None = None) -> None:
+           request_id: int | None = None, visit: Visit | None = None, **extra: object) -> None:
     params = {"starts_at": visit.starts_at, "mode": visit.mode} if visit is not None else {}
+    params.update(extra)
     body = templates.render(kind, locale=locale, to_phone=phone, **params)
     # An answer to the resident's own message: sent at once, even in quiet hours.
     outbox.enqueue(session, kind=kind, recipient_kind=RecipientKind.resident, to_phone=phone, body=body,
@@ -153,8 +155,21 @@ def handle_inbound(session: Session, *, message_sid: str, from_phone: str, body:
             lifecycle.requeue(session, actor=None, request_id=request.id, reason="cancelled by SMS reply")
             _notify_coordinators(session, request=request, visit=visit, inbound_sid=message_sid)
             action = "requeued"
+    elif intent == ReplyIntent.FEEDBACK:
+        # Tied to the latest open question to this number; two digits with none open get the usual help.
+        pending = asking.open_request_for(session, phone=from_phone)
+        if pending is not None:
+            asking.record_answer(session, feedback=pending, answer=feedback_answer(body))
+            _reply(session, kind=MessageKind.feedback_thanks, inbound_sid=message_sid, phone=from_phone,
+                   locale=locale)
+            action = "feedback"
+    elif intent == ReplyIntent.COMPLAINT:
+        complaints.from_sms(session, phone=from_phone, text=complaint_text(body) or "")
+        action = "complaint"  # its "received" SMS, with the reference, is the answer
     if action == "help" and not outbox.is_opted_out(session, phone=from_phone):
-        _reply(session, kind=MessageKind.reply_help, inbound_sid=message_sid, phone=from_phone, locale=locale)
+        # A number with a feedback question open is reminded how to answer it.
+        _reply(session, kind=MessageKind.reply_help, inbound_sid=message_sid, phone=from_phone, locale=locale,
+               feedback=asking.open_request_for(session, phone=from_phone) is not None)
     audit.record(session, actor_id=None, action=AuditAction.sms_inbound, entity="inbound_message", entity_id=message_sid,
                  details={"intent": intent.value, "action": action})
     return InboundResult(intent, duplicate=False, action=action)

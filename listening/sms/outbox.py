@@ -45,6 +45,9 @@ QUIET_PHONE_INSTEAD = "not sent: quiet hours until the visit; phone instead"
 QUIET_REMINDER_SKIPPED = "not sent: quiet hours until the visit; reminder skipped"
 REMINDER_REDUNDANT = "not sent: the booking notice goes at the same time"
 REMINDER_SOON_AFTER_BOOKING = "not sent: the booking notice went less than a day before"
+# A volunteer's visits held after a scam or misconduct answer (safeguarding/holds.py): nothing goes out about
+# them until a coordinator decides; a release puts the rows still useful back in the queue.
+VISIT_HELD = "not sent: the visit is held for a safeguarding decision"
 # What the SMS page shows for the reasons above (the stored text stays English, like a provider's error).
 NOT_SENT_REASONS = {
     OPTED_OUT: N_("Not sent: the number opted out of SMS."),
@@ -52,6 +55,7 @@ NOT_SENT_REASONS = {
     QUIET_REMINDER_SKIPPED: N_("Not sent: quiet hours last until the visit; the reminder was skipped."),
     REMINDER_REDUNDANT: N_("Not sent: the booking notice goes at the same time."),
     REMINDER_SOON_AFTER_BOOKING: N_("Not sent: the booking notice went less than a day before."),
+    VISIT_HELD: N_("Not sent: the visit is held until a coordinator decides (safeguarding)."),
 }
 REMINDER_KINDS = frozenset({MessageKind.reminder_24h, MessageKind.reminder_2h})
 FAILED_STATUSES = (MessageStatus.failed, MessageStatus.undelivered)

@@ -39,6 +39,7 @@ from listening.models import (
     VisitRole,
     VisitVolunteer,
     Volunteer,
+    VolunteerHold,
     utcnow,
 )
 from listening.privacy import views
@@ -109,10 +110,21 @@ def _caller(session: Session, visit: Visit, locale: str) -> str | None:
     return callers.short_name(chosen[0].full_name, chosen[0].gender, locale=locale)
 
 
+def _held(session: Session, visit: Visit) -> bool:
+    """A volunteer on the visit is held for a safeguarding decision (safeguarding/holds.py)."""
+    return session.exec(
+        select(VolunteerHold.id)
+        .join(VisitVolunteer, col(VisitVolunteer.volunteer_id) == col(VolunteerHold.volunteer_id))
+        .where(VisitVolunteer.visit_id == visit.id, col(VolunteerHold.decided_at).is_(None))
+    ).first() is not None
+
+
 def _visit_message(session: Session, visit: Visit, kind: MessageKind, recipient: tuple, *, due_at: datetime,
                    expires_at: datetime | None, now: datetime,
                    skip_reason: str | None = None) -> OutboundMessage | None:
     recipient_kind, suffix, phone, locale, signs_in = recipient
+    if kind != MessageKind.cancellation and skip_reason is None and _held(session, visit):
+        skip_reason = outbox.VISIT_HELD  # nothing about a held visit leaves; a release queues it again
     caller = (_caller(session, visit, locale)
               if recipient_kind == RecipientKind.resident and visit.mode == Mode.phone else None)
     body = templates.render(kind, locale=locale, to_phone=phone, recipient=recipient_kind.value,

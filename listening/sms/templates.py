@@ -13,6 +13,11 @@ Rules every body keeps (tests/test_templates.py checks each kind in both languag
   English cannot: mainland carriers require a Chinese signature, which makes the whole message UCS-2 too, and
   the time, the centre's number and "free" alone pass 70; an English text takes at most three segments.
 * a phone visit says who will call (callers.py: "志愿者王女士", "volunteer Anna", or "a volunteer") and when.
+* feedback after a visit (listening/feedback/asking.py) asks two questions answered by ONE reply of two digits:
+  the first is the score 1-5 ("did you feel listened to"), the second 1 = yes / 2 = no ("did anyone ask you for
+  money, gifts, investment, or to talk outside the programme"), e.g. "52", "5 2" or "５，２". Two digits never
+  collide with the one-digit confirm/cancel replies. A +86 number is not asked: it is told the centre will phone
+  (Twilio cannot receive replies from +86), and the coordinator records the answers (a "feedback call" task).
 """
 
 from __future__ import annotations
@@ -101,6 +106,36 @@ _MAIN: dict[MessageKind, tuple[str | None, str | None]] = {
         None,
         N_("It is time for your supervision: please call the centre to book one, {centre_phone}."),
     ),
+    MessageKind.feedback_request: (
+        # The Chinese is exactly one SMS with the signature and "free" (the English three, UCS-2): keep it short.
+        N_("Did you feel listened to (1-5)? Did anyone ask you for money, gifts, investment or private contact "
+           "(1 yes, 2 no)? Reply two digits, e.g. 52."),
+        None,
+    ),
+    MessageKind.feedback_thanks: (
+        N_("Thank you for your answers."),
+        None,
+    ),
+    MessageKind.complaint_received: (
+        N_("We have your complaint {complaint}. A coordinator will look into it and tell you the outcome within "
+           "{days} days."),
+        None,
+    ),
+    MessageKind.complaint_outcome: (
+        N_("Your complaint {complaint} is closed: {outcome}."),
+        None,
+    ),
+}
+# Feedback to a +86 number (no replies from there): the centre phones for the two answers instead.
+_FEEDBACK_BY_PHONE = N_("The centre will phone you with two short questions about your listening hour.")
+# A reply the feedback parser could not read, while that number has a question open.
+_FEEDBACK_NOT_READ = N_("We could not read your answer. Reply two digits: first 1-5, then 1 yes or 2 no, e.g. 52.")
+# A complaint's outcome as the resident is told it (ComplaintOutcome codes).
+COMPLAINT_OUTCOME_WORDS = {
+    "upheld": N_("we agreed with you and have acted on it"),
+    "partly_upheld": N_("we agreed in part and have acted on it"),
+    "not_upheld": N_("we looked into it and found no fault"),
+    "withdrawn": N_("withdrawn at your request"),
 }
 # A volunteer overdue for a listening session rather than supervision (`overdue="sessions"`).
 _SESSIONS_OVERDUE = N_("We have not seen you at a listening session for a while: call the centre for your next "
@@ -133,7 +168,8 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     """The body of one SMS. `recipient` is "resident" (the default), "volunteer" or "coordinator" (the default
     for safeguarding alerts and coordinator notices).
 
-    Params: `starts_at` (aware datetime, shown in settings.tz) and `mode` (Mode) for visit messages, `caller`
+    Params: `complaint` (its reference), `days` (the deadline) and `outcome` (a ComplaintOutcome code) for the
+    complaint kinds; `feedback=True` for a help reply to a number with a feedback question open; `starts_at` (aware datetime, shown in settings.tz) and `mode` (Mode) for visit messages, `caller`
     (callers.short_name, or None for "a volunteer") for a resident's phone visit, and `signs_in=False` for a
     volunteer without an account (the SMS then says where, or whom to call);
     `overdue="sessions"` for a supervision reminder to a volunteer who has not listened for a while;
@@ -155,6 +191,10 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
         main = _SESSIONS_OVERDUE
     if main is None:
         raise ValueError(f"{kind} is not a message for a {recipient}")
+    if kind == MessageKind.feedback_request and is_mainland(to_phone):
+        main = _FEEDBACK_BY_PHONE
+    if kind == MessageKind.reply_help and params.get("feedback") and not is_mainland(to_phone):
+        main = _FEEDBACK_NOT_READ
     mode = params.get("mode")
     if to_resident and mode is not None and Mode(mode) == Mode.phone and kind in _PHONE_VISIT:
         main = _PHONE_VISIT[kind]
@@ -171,6 +211,10 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     if mode is not None:
         values["mode"] = label_in(Mode(mode), locale)
     values.update({key: params[key] for key in ("username", "code", "hours", "minutes") if key in params})
+    values["complaint"] = params.get("complaint", "")
+    values["days"] = params.get("days", get_settings().complaint_days)
+    outcome_words = COMPLAINT_OUTCOME_WORDS.get(str(params.get("outcome")))
+    values["outcome"] = text(outcome_words) if outcome_words else ""
     caller = params.get("caller")
     values["caller"] = text(_CALLER_NAMED).format(name=caller) if caller else text(_CALLER_UNNAMED)
 
@@ -181,7 +225,8 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     if without_app and mode is not None:
         parts.append(text(_VOLUNTEER_WHERE[Mode(mode)]).format(**values))
     if to_resident:
-        parts.extend(text(p).format(**values) for p in _resident_actions(kind, to_phone))
+        parts.extend(text(p).format(**values) for p in _resident_actions(kind, to_phone,
+                                                                            feedback=bool(params.get("feedback"))))
         parts.append(text(_FREE_RESIDENT))
     elif recipient == "volunteer":
         parts.append(text(_NEVER_SHARE_CODE if kind == MessageKind.account_invite else _FREE_VOLUNTEER))
@@ -200,13 +245,17 @@ def _resident_when(local: datetime, locale: str) -> str:
     return when.replace("\u202f", " ").replace("\u00a0", " ")
 
 
-def _resident_actions(kind: MessageKind, to_phone: str) -> list[str]:
+def _resident_actions(kind: MessageKind, to_phone: str, *, feedback: bool = False) -> list[str]:
     """What the resident can do next. A +86 number is never asked to reply (no two-way SMS there)."""
     mainland = is_mainland(to_phone)
     if kind in (MessageKind.visit_scheduled, MessageKind.reminder_24h, MessageKind.reminder_2h):
         return [_CALL_TO_CONFIRM] if mainland else [_REPLY_TO_CONFIRM, _CALL_TO_CONFIRM]
+    if kind == MessageKind.reply_help and feedback and not mainland:
+        return []  # the main text says how to answer
     if kind == MessageKind.reply_help:
         return [_CALL_TO_CONFIRM] if mainland else [_REPLY_TO_CONFIRM, _CALL_TO_CONFIRM]
+    if kind == MessageKind.complaint_outcome:
+        return [_CALL_WITH_QUESTIONS]
     if kind in (MessageKind.cancellation, MessageKind.no_show_followup):
         return [_CALL_TO_REBOOK]
     if kind in (MessageKind.request_received, MessageKind.reply_ack):

@@ -1,7 +1,8 @@
 """A volunteer's time with the programme: pause (holiday, exams, with an optional expected return), return, leave.
 
 active -> paused (pause) -> active (return); active or paused -> left (leave, with a reason; final: someone who
-comes back applies again). Matching offers nobody who is away (`away_volunteer_ids`, called by matching/week.py).
+comes back applies again). Matching offers nobody who is away (`away_volunteer_ids`, called by matching/week.py),
+nor a volunteer held until a coordinator decides on a scam or misconduct report (safeguarding/holds.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from listening.models import (
     Role,
     Volunteer,
     VolunteerDeparture,
+    VolunteerHold,
     VolunteerPause,
     VolunteerStatus,
 )
@@ -102,8 +104,10 @@ def leave(session: Session, *, actor: Account, volunteer_id: int, reason: LeaveR
 
 
 def away_volunteer_ids(session: Session) -> set[int]:
-    """Volunteers who must not be offered a visit: paused (an open pause, or the status says so) or left."""
+    """Volunteers who must not be offered a visit: paused (an open pause, or the status says so), left, or held
+    (an undecided VolunteerHold)."""
     by_status = session.exec(select(Volunteer.id).where(col(Volunteer.status).in_(
         (VolunteerStatus.paused, VolunteerStatus.left)))).all()
     pausing = session.exec(select(VolunteerPause.volunteer_id).where(col(VolunteerPause.returned_on).is_(None))).all()
-    return set(by_status) | set(pausing)
+    held = session.exec(select(VolunteerHold.volunteer_id).where(col(VolunteerHold.decided_at).is_(None))).all()
+    return set(by_status) | set(pausing) | set(held)

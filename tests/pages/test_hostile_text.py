@@ -32,6 +32,7 @@ from listening.models import (
     AuditEvent,
     AvailabilityException,
     Community,
+    Complaint,
     DoNotMatch,
     Escalation,
     InboundMessage,
@@ -83,6 +84,7 @@ TYPED_TEXT: dict[type[SQLModel], tuple[str, ...]] = {
     UnverifiedDetails: ("display_name", "address"),
     VolunteerApplication: ("full_name", "motivation"),
     VettingStep: ("notes",),
+    Complaint: ("name", "text"),
 }
 # Text columns that are codes, identifiers, phone numbers or machine-made, never typed words.
 NOT_TYPED = {
@@ -108,6 +110,7 @@ NOT_TYPED = {
     "unverified_details": {"locale"},
     "volunteer_application": {"phone", "locale"},
     "phone_code": {"phone_key", "client_key", "code_hash"},  # keyed hashes
+    "complaint": {"phone", "locale", "client_key"},  # the number to answer, a locale, a keyed hash
 }
 
 
@@ -321,7 +324,7 @@ VISITORS = (None, "coordinator", "volunteer", "trainee")
 SHOWS_TYPED_TEXT = {
     None: {"request"},  # the refusal repeats the typed phone number
     "coordinator": {"coordinator_home", "triage", "matching", "volunteers", "training", "safeguarding", "sms",
-                    "reports", "my_account", "applicants"},
+                    "reports", "my_account", "applicants", "feedback", "complaints"},
     "volunteer": {"volunteer_home", "log_session", "my_training", "my_availability", "my_account"},
     "trainee": {"volunteer_home", "my_training", "my_account"},
 }

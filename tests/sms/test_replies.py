@@ -2,7 +2,15 @@ import unicodedata
 
 import pytest
 
-from listening.sms.replies import KEYWORDS, ReplyIntent, classify_reply, normalize_reply
+from listening.sms.replies import (
+    KEYWORDS,
+    FeedbackAnswer,
+    ReplyIntent,
+    classify_reply,
+    complaint_text,
+    feedback_answer,
+    normalize_reply,
+)
 
 EXPECTED = {
     ReplyIntent.CONFIRM: ["1", "Y", "YES", "确认", "是"],
@@ -79,8 +87,10 @@ def test_yes_confirms_and_is_not_an_opt_in():
         "   ",
         "。",
         "yes please",
-        "1 2",
-        "12",
+        "1 2 3",  # two digits are a feedback answer (below); three are nothing
+        "123",
+        "62",  # a score is 1-5
+        "53",  # and the second digit 1 or 2
         "我想改时间",
         "不确认",
         "确认取消",
@@ -100,3 +110,34 @@ def test_normalize_reply_folds_width_and_case_and_drops_punctuation():
     assert normalize_reply(" ＳＴＯＰ！ ") == "stop"
     assert normalize_reply("【确认】") == "确认"
     assert unicodedata.is_normalized("NFKC", normalize_reply("ｈｅｌｐ"))
+
+
+@pytest.mark.parametrize(("body", "answer"), [
+    ("52", FeedbackAnswer(5, False)), ("5 2", FeedbackAnswer(5, False)), ("５，２", FeedbackAnswer(5, False)),
+    ("５２", FeedbackAnswer(5, False)), ("1 1", FeedbackAnswer(1, True)), ("12", FeedbackAnswer(1, False)),
+    ("【3，1】", FeedbackAnswer(3, True)), ("4-2", FeedbackAnswer(4, False)), ("⑤②", FeedbackAnswer(5, False)),
+])
+def test_two_digits_are_a_feedback_answer_score_first(body, answer):
+    """The second digit is 1 = yes (someone asked for money or private contact), 2 = no; one digit stays a
+    confirm or cancel, so no reply means two things."""
+    assert classify_reply(body) == ReplyIntent.FEEDBACK
+    assert feedback_answer(body) == answer
+
+
+@pytest.mark.parametrize("body", ["1", "2", "5", "62", "50", "522", "五二", "5 2 分"])
+def test_anything_else_is_not_a_feedback_answer(body):
+    assert feedback_answer(body) is None
+
+
+@pytest.mark.parametrize(("body", "text"), [
+    ("投诉 志愿者迟到", "志愿者迟到"), ("【投诉】没人通知我", "没人通知我"), ("COMPLAINT: late", "late"),
+    ("ｃｏｍｐｌａｉｎｔｓ", ""), ("complaint", ""),
+])
+def test_a_message_starting_with_the_complaint_keyword_is_a_complaint(body, text):
+    assert classify_reply(body) == ReplyIntent.COMPLAINT
+    assert complaint_text(body) == text
+
+
+@pytest.mark.parametrize("body", ["complainant here", "我想投诉", "no complaint"])
+def test_the_complaint_keyword_must_come_first_and_whole(body):
+    assert classify_reply(body) == ReplyIntent.OTHER and complaint_text(body) is None

@@ -97,3 +97,15 @@ def test_leaving_is_final_records_the_reason_and_ends_an_open_pause(session):
             move()
     assert len(session.exec(select(VolunteerDeparture)).all()) == 1
     assert actions(session)[-1] == "volunteer.left"
+
+
+def test_a_held_volunteer_is_not_matched_until_a_coordinator_decides(session):
+    from listening.safeguarding import holds
+
+    coordinator = factories.coordinator(session)
+    mentor = listener(session, "导师")
+    chen = listener(session, "陈静", mentor=mentor)
+    hold = holds.hold_volunteer(session, volunteer_id=chen.id, escalation_id=None, now=NOW)
+    assert volunteer_key(chen.id) not in matched_ids(session)
+    holds.decide_hold(session, actor=coordinator, hold_id=hold.id, decision="release", now=NOW)
+    assert volunteer_key(chen.id) in matched_ids(session)
