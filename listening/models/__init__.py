@@ -11,6 +11,17 @@ from listening.models.alerts import AlertSkip, EscalationAlert
 from listening.models.audit import AuditEvent
 from listening.models.columns import StrEnum, UTCDateTime, enum_column, utc_column
 from listening.models.communities import Community
+from listening.models.connections import (
+    FOLLOW_UP_WEEKS,
+    Activity,
+    ActivityFollowUp,
+    ActivityKind,
+    ActivityLanguage,
+    ActivitySuggestion,
+    FollowUpAnswer,
+    JourneyGoal,
+    JourneyPlan,
+)
 from listening.models.data_version import DataVersion
 from listening.models.duplicates import SameNumberDecision, SmsHold, UnverifiedDetails
 from listening.models.enums import (
@@ -72,9 +83,15 @@ from listening.models.volunteers import (
 )
 
 __all__ = [
+    "FOLLOW_UP_WEEKS",
     "OPEN_REQUEST_STATUSES",
     "Account",
     "AccountInvite",
+    "Activity",
+    "ActivityFollowUp",
+    "ActivityKind",
+    "ActivityLanguage",
+    "ActivitySuggestion",
     "AlertSkip",
     "AuditEvent",
     "AuthSession",
@@ -91,6 +108,7 @@ __all__ = [
     "DoNotMatch",
     "DutyShift",
     "ErasedOptOut",
+    "FollowUpAnswer",
     "Escalation",
     "EscalationAlert",
     "EscalationOutcome",
@@ -100,6 +118,8 @@ __all__ = [
     "Gender",
     "InboundMessage",
     "IntakeAttempt",
+    "JourneyGoal",
+    "JourneyPlan",
     "Language",
     "LeaveReason",
     "ListeningRequest",

@@ -101,6 +101,7 @@ class MessageKind(StrEnum):
     coordinator_notice = "coordinator_notice"
     account_invite = "account_invite"  # a one-time code to set a volunteer's password
     supervision_reminder = "supervision_reminder"  # a volunteer overdue for supervision or a session
+    activity_suggestion = "activity_suggestion"  # an activity's details, after a volunteer suggested it
 
 
 class MessageStatus(StrEnum):
