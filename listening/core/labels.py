@@ -13,8 +13,10 @@ from enum import Enum
 from listening.core.audit import AuditAction
 from listening.core.i18n import N_, gettext, translations
 from listening.models import (
+    ActivityKind,
     Competency,
     EscalationStatus,
+    FollowUpAnswer,
     Gender,
     Language,
     LeaveReason,
@@ -103,6 +105,7 @@ LABELS: Registry = {
         MessageKind.reply_ack: N_("reply acknowledgement"),
         MessageKind.coordinator_notice: N_("notice to the coordinator"),
         MessageKind.supervision_reminder: N_("supervision reminder"),
+        MessageKind.activity_suggestion: N_("activity details"),
     },
     MessageStatus: {
         MessageStatus.queued: N_("queued"),
@@ -147,6 +150,12 @@ LABELS: Registry = {
         AuditAction.auth_signed_out: N_("signed out"),
         AuditAction.auth_failed: N_("sign-in failed"),
         AuditAction.auth_expired: N_("session expired"),
+        AuditAction.activity_added: N_("activity added to the catalogue"),
+        AuditAction.activity_updated: N_("activity changed"),
+        AuditAction.activity_retired: N_("activity retired"),
+        AuditAction.activity_restored: N_("activity back in the catalogue"),
+        AuditAction.activity_suggested: N_("activity suggested to a resident"),
+        AuditAction.activity_follow_up_recorded: N_("activity follow-up recorded"),
         AuditAction.availability_rule_added: N_("weekly availability added"),
         AuditAction.availability_rule_removed: N_("weekly availability removed"),
         AuditAction.availability_exception_added: N_("time away added"),
@@ -164,6 +173,8 @@ LABELS: Registry = {
         AuditAction.escalation_alerted: N_("coordinators alerted again"),
         AuditAction.escalation_contact_revealed: N_("number revealed to call about an escalation"),
         AuditAction.escalation_outcome_recorded: N_("outcome of an escalation recorded"),
+        AuditAction.journey_plan_saved: N_("journey plan saved"),
+        AuditAction.journey_reviewed: N_("journey plan reviewed"),
         AuditAction.matching_run: N_("matching run"),
         AuditAction.privacy_purged: N_("old texts purged (retention)"),
         AuditAction.report_exported: N_("report exported"),
@@ -203,6 +214,18 @@ LABELS: Registry = {
         AuditAction.supervision_logged: N_("supervision session logged"),
         AuditAction.supervision_reminded: N_("supervision reminder sent"),
         AuditAction.hours_certificate_issued: N_("hours certificate issued"),
+    },
+    ActivityKind: {
+        ActivityKind.dazi_group: N_("dazi group (people who do one thing together)"),
+        ActivityKind.sport: N_("sport"),
+        ActivityKind.class_: N_("class"),
+        ActivityKind.volunteering: N_("volunteering"),
+        ActivityKind.other: N_("other activity"),
+    },
+    FollowUpAnswer: {
+        FollowUpAnswer.went: N_("went"),
+        FollowUpAnswer.not_went: N_("did not go"),
+        FollowUpAnswer.unknown: N_("not known"),
     },
     Competency: {
         Competency.opening: N_("opening a session"),
