@@ -101,7 +101,8 @@ class JourneyPlan(SQLModel, table=True):
     review_after: int = 6
     planned_sessions: int | None = None  # the planned last session, by number ...
     planned_last_on: date | None = None  # ... or by date
-    counted_from: date  # sessions held from this local day count toward the review (made, or last reviewed)
+    # Sessions held from this instant count toward the review: when the plan was made, or last reviewed.
+    counted_since: datetime = Field(sa_column=utc_column())
     reviewed_on: date | None = None
     recorded_by: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
