@@ -53,6 +53,7 @@ PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
         PageSpec("pages/volunteers.py", N_("Volunteers"), ":material/groups:", "volunteers", N_("People")),
         PageSpec("pages/training.py", N_("Training"), ":material/school:", "training", N_("People")),
         PageSpec("pages/supervision.py", N_("Supervision"), ":material/supervisor_account:", "supervision", N_("People")),
+        PageSpec("pages/activities.py", N_("Activities"), ":material/diversity_3:", "activities", N_("People")),
         PageSpec("pages/safeguarding.py", N_("Safeguarding"), ":material/health_and_safety:", "safeguarding", N_("Oversight")),
         PageSpec("pages/sms.py", N_("SMS"), ":material/sms:", "sms", N_("Oversight")),
         PageSpec("pages/reports.py", N_("Reports"), ":material/bar_chart:", "reports", N_("Oversight")),
