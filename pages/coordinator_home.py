@@ -9,8 +9,8 @@ from listening.models import Role
 from listening.residents import signals
 from listening.supervision import overdue
 from ui import actions, shell
-from ui.connections import signal_list
 from ui.cache import ENTRIES, data_version
+from ui.connections import signal_list
 from ui.format import status_chart
 from ui.inert import NAME, md
 

@@ -12,11 +12,20 @@ from datetime import date, datetime, time, timedelta
 
 from babel.dates import get_day_names
 
+from listening.connection.activities import FIELD_LABELS as ACTIVITY_FIELD_LABELS
 from listening.core.config import get_settings
 from listening.core.i18n import N_, format_date, format_datetime, format_duration, format_number, get_locale, join_list
 from listening.core.i18n import gettext as _
 from listening.core.labels import msgid_for_value
-from listening.models import MessageKind, ReplyIntentValue, RequestSource, RequestStatus, Role
+from listening.models import (
+    ActivityKind,
+    FollowUpAnswer,
+    MessageKind,
+    ReplyIntentValue,
+    RequestSource,
+    RequestStatus,
+    Role,
+)
 from listening.privacy.erasure import REASON_LABELS
 from listening.privacy.views import CONTEXT_LABELS
 from listening.safeguarding.detection import RISK_LABELS
@@ -67,6 +76,10 @@ KEY_LABELS = {
     "escalation_actions": N_("actions on escalations"), "inbound_bodies": N_("SMS received"),
     "outbound_bodies": N_("SMS sent"), "text_days": N_("texts kept"), "sms_days": N_("SMS kept"),
     "sms_held": N_("confirmation SMS held"),
+    "activity_id": N_("activity"), "activity_kind": N_("kind of activity"), "fields": N_("changed"),
+    "sms": N_("SMS sent"), "weeks": N_("weeks after"), "answer": N_("answer"), "goals": N_("goals"),
+    "review_after": N_("review after (sessions)"), "planned_sessions": N_("planned sessions"),
+    "planned_last_on": N_("planned last session"), "created": N_("new plan"), "sessions": N_("sessions held"),
 }
 
 SEPARATORS = {"zh_CN": "；"}  # between the parts of the details; a full-width mark after Chinese text
@@ -93,7 +106,7 @@ def _enum_words(key: str, value: str) -> str | None:
     """The msgid for a code the services write under `key`, or None."""
     tables = {
         "from": (RequestStatus,), "to": (RequestStatus,), "intent": (ReplyIntentValue,), "kind": (MessageKind,),
-        "role": (Role,),
+        "role": (Role,), "activity_kind": (ActivityKind,), "answer": (FollowUpAnswer,),
     }
     for enum_class in tables.get(key, ()):
         if words := msgid_for_value(enum_class, value):
@@ -106,6 +119,8 @@ def _enum_words(key: str, value: str) -> str | None:
         "outcome": {**{o.value: m for o, m in SESSION_OUTCOME_LABELS.items()},
                     **{o.value: m for o, m in ESCALATION_OUTCOME_LABELS.items()}},
         "method": {m.value: words for m, words in METHOD_LABELS.items()},
+        "fields": {**ACTIVITY_FIELD_LABELS, "languages": N_("languages"), "kind": N_("kind"),
+                   "community_id": N_("community"), "contact_id": N_("contact"), "free": N_("free")},
     }
     words = by_value.get(key, {}).get(value) or _OTHER_CODES.get(key, {}).get(value)
     return words
@@ -124,7 +139,7 @@ def _when(key: str, value: str) -> str | None:
     try:
         if key in ("starts_at", "ends_at"):
             return format_datetime(datetime.fromisoformat(value), get_settings().tz, "short")
-        if key in ("completed_on", "observed_on"):
+        if key in ("completed_on", "observed_on", "planned_last_on"):
             return format_date(date.fromisoformat(value))
         if key in ("start", "end"):
             return time.fromisoformat(value).strftime("%H:%M")
@@ -147,7 +162,7 @@ def value_text(key: str, value: object, names: Names) -> str:
         return join_list(_("{name} ({reason})", name=_named(_ids(k), names.accounts, N_("account #{id}")),
                            reason=_(SKIP_LABELS[v]) if v in SKIP_LABELS else v) for k, v in value.items()) or "—"
     if key in ("request_id", "into", "same_number_as", "visit_id", "session_log_id", "message_id", "original_id",
-               "rule_id", "exception_id") and _ids(value):
+               "rule_id", "exception_id", "activity_id") and _ids(value):
         return "#" + str(_ids(value)[0])
     if key in ("risk_kinds", "risk_ticks", "risk_words"):
         codes = value if isinstance(value, list) else [c for c in str(value).split(",") if c]
