@@ -33,6 +33,15 @@ from listening.models import (
 LIMITS = {"name_zh": 20, "name_en": 40, "place": 30, "schedule": 20, "cost": 12, "accessibility": 200}
 _LINK = re.compile(r"https?://|www\.|\.com|\.cn|\.net", re.IGNORECASE)  # carriers refuse SMS with links
 _SMS_FIELDS = ("name_zh", "name_en", "place", "schedule", "cost")
+_MISSING = {"name_zh": N_("Enter the activity's Chinese name."), "place": N_("Enter where the activity takes place."),
+            "schedule": N_("Enter when the activity takes place.")}
+_TOO_LONG = {"name_zh": N_("Keep the Chinese name under {n} characters: it goes into an SMS."),
+             "name_en": N_("Keep the English name under {n} characters: it goes into an SMS."),
+             "place": N_("Keep the place under {n} characters: it goes into an SMS."),
+             "schedule": N_("Keep the time under {n} characters: it goes into an SMS."),
+             "cost": N_("Keep the cost under {n} characters: it goes into an SMS."),
+             "accessibility": N_("Keep the accessibility notes under {n} characters.")}
+# The fields an audit event may name as changed.
 FIELD_LABELS = {"name_zh": N_("Name (Chinese)"), "name_en": N_("Name (English)"), "place": N_("Place"),
                 "schedule": N_("Time"), "cost": N_("Cost"), "accessibility": N_("Accessibility")}
 
@@ -80,15 +89,14 @@ def _clean(session: Session, entry: ActivityInput) -> dict:
               "accessibility": clean_typed(entry.accessibility, multiline=True)}
     for name in ("name_zh", "place", "schedule"):
         if not values[name]:
-            raise InvalidInput(N_("Enter the activity's {what}."), field=name, what=FIELD_LABELS[name])
+            raise InvalidInput(_MISSING[name], field=name)
     for name, limit in LIMITS.items():
         if len(values[name]) > limit:
-            raise InvalidInput(N_("Keep the {what} under {n} characters: it goes into an SMS."), field=name,
-                               what=FIELD_LABELS[name], n=limit)
+            raise InvalidInput(_TOO_LONG[name], field=name, n=limit)
     for name in _SMS_FIELDS:
         if _LINK.search(values[name]):
-            raise InvalidInput(N_("No web address in the {what}: text messages with links are refused."),
-                               field=name, what=FIELD_LABELS[name])
+            raise InvalidInput(N_("No web address in an activity's details: text messages with links are "
+                                  "refused."), field=name)
     try:
         kind = ActivityKind(entry.kind)
     except ValueError:
