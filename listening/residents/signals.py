@@ -182,8 +182,9 @@ def signals(session: Session, *, actor: Account, resident_ids: list[int] | None 
     now = now or utcnow()
     found = [s for check in (rising_frequency, night_sessions, one_volunteer, paid_companionship)
              for s in check(session, now=now, resident_ids=resident_ids)]
+    ids = sorted({s.resident_id for s in found})
     names = dict(session.exec(select(Resident.id, Resident.display_name)
-                              .where(col(Resident.id).in_({s.resident_id for s in found})))) if found else {}
+                              .where(col(Resident.id).in_(ids))).all()) if ids else {}
     order = list(SignalKind)
     return sorted((Signal(s.kind, s.resident_id, names.get(s.resident_id, ""), s.figures) for s in found),
                   key=lambda s: (s.resident_name, s.resident_id, order.index(s.kind)))
