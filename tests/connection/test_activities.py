@@ -19,10 +19,10 @@ def boss(session):
 
 
 def entry(session, boss, **overrides) -> ActivityInput:
-    values = dict(name_zh="社区合唱团", name_en="Community choir", kind=ActivityKind.dazi_group,
-                  community_id=factories.community(session).id, place="粤海街道党群服务中心三楼",
-                  schedule="每周五 15:00", contact_id=boss.id, languages=[Language.mandarin, Language.cantonese],
-                  accessibility="有电梯")
+    values = {"name_zh": "社区合唱团", "name_en": "Community choir", "kind": ActivityKind.dazi_group,
+                  "community_id": factories.community(session).id, "place": "粤海街道党群服务中心三楼",
+                  "schedule": "每周五 15:00", "contact_id": boss.id, "languages": [Language.mandarin, Language.cantonese],
+                  "accessibility": "有电梯"}
     values.update(overrides)
     return ActivityInput(**values)
 

@@ -31,8 +31,8 @@ from tests.factories.session_factories import NOW, coordinator, visit
 
 def held(v, **overrides) -> SessionLogInput:
     start = v.starts_at + timedelta(minutes=5)
-    values = dict(outcome=Outcome.held, actual_start=start, actual_end=start + timedelta(minutes=50), mood_before=2,
-                  mood_after=4, topics=["loneliness"], note="聊了退休后的生活。")
+    values = {"outcome": Outcome.held, "actual_start": start, "actual_end": start + timedelta(minutes=50), "mood_before": 2,
+                  "mood_after": 4, "topics": ["loneliness"], "note": "聊了退休后的生活。"}
     values.update(overrides)
     return SessionLogInput(**values)
 
@@ -52,7 +52,7 @@ def messages(session) -> list[OutboundMessage]:
 
 
 def test_a_suggestion_in_the_log_texts_the_resident_the_details_once(session, centre):
-    boss, account, chen, chess, resident, v = centre
+    _boss, account, chen, chess, resident, v = centre
     result = sessions.log_session(session, actor=account, visit_id=v.id, entry=held(v, activity_id=chess.id), now=NOW)
     assert result.suggestion is not None
     row = session.exec(select(ActivitySuggestion)).one()
@@ -79,7 +79,7 @@ def test_an_english_speaking_resident_gets_the_english_name_and_the_amount(sessi
 
 
 def test_no_sms_without_consent_and_nothing_for_a_session_not_held(session, centre):
-    boss, account, chen, chess, _resident, v = centre
+    _boss, account, chen, chess, _resident, v = centre
     quiet = factories.resident(session, name="周伯", phone="+8613712340002", consented_at=NOW - timedelta(days=3),
                                sms_consent=False)
     v2 = visit(session, volunteers=[chen], resident_row=quiet, starts_at=NOW - timedelta(hours=5))
@@ -93,7 +93,7 @@ def test_no_sms_without_consent_and_nothing_for_a_session_not_held(session, cent
 
 
 def test_a_retired_activity_never_stops_the_log_or_its_risk(session, centre):
-    boss, account, _chen, chess, _resident, v = centre
+    _boss, account, _chen, chess, _resident, v = centre
     chess.retired_at = NOW - timedelta(minutes=1)
     session.add(chess)
     result = sessions.log_session(session, actor=account, visit_id=v.id,
@@ -104,7 +104,7 @@ def test_a_retired_activity_never_stops_the_log_or_its_risk(session, centre):
 
 
 def test_two_volunteers_on_one_visit_suggesting_the_same_activity_send_one_sms(session, centre):
-    boss, account, chen, chess, resident, _v = centre
+    _boss, account, chen, chess, _resident, _v = centre
     partner_account, partner = factories.volunteer(session, "partner", name="周敏", phone="+8613900007777")
     v = visit(session, volunteers=[chen, partner], resident_row=factories.resident(
         session, name="何奶奶", phone="+8613712340003", consented_at=NOW - timedelta(days=3)),
@@ -170,7 +170,7 @@ def test_a_follow_up_is_recorded_once_and_only_by_its_volunteer_or_a_coordinator
 
 
 def test_a_residents_suggestions_with_their_answers(session, suggested):
-    boss, account, row = suggested
+    boss, _account, row = suggested
     suggestions.record_follow_up(session, actor=boss, suggestion_id=row.id, weeks=2, answer=FollowUpAnswer.unknown,
                                  now=local(date(2026, 3, 26), 10))
     [given] = suggestions.resident_suggestions(session, actor=boss, resident_id=row.resident_id)

@@ -104,8 +104,8 @@ def test_a_due_follow_up_is_answered_on_the_activities_page_and_on_the_volunteer
 
 
 def test_the_volunteer_suggests_an_activity_in_the_log_and_the_resident_gets_one_sms(session, centre):
-    boss, account, chen, chess, resident = centre
-    v = visit(session, volunteers=[chen], resident_row=resident,
+    _boss, account, chen, chess, resident = centre
+    visit(session, volunteers=[chen], resident_row=resident,
               starts_at=utcnow().replace(second=0, microsecond=0) - timedelta(hours=2))
     session.commit()
     at = open_as(account, "pages/log_session.py")
