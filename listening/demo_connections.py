@@ -95,9 +95,10 @@ def seed_connections(session: Session, *, now: datetime, seed: int) -> dict[str,
     session.flush()
 
     suggestions = _seed_suggestions(session, activities=activities, now=now, today=today, rng=rng, recorder=wang)
-    _seed_signals_and_plan(session, now=now, today=today, coordinator=wang)
+    sessions = _seed_signals_and_plan(session, now=now, today=today, coordinator=wang)
     session.flush()
-    return {"activities": len(activities) + 1, "activity_suggestions": suggestions}
+    return {"activities": len(activities) + 1, "activity_suggestions": suggestions, "requests": sessions,
+            "visits": sessions, "session_logs": sessions}
 
 
 def _seed_suggestions(session: Session, *, activities: list[Activity], now: datetime, today: date,
@@ -150,7 +151,7 @@ def _seed_suggestions(session: Session, *, activities: list[Activity], now: date
     return created
 
 
-def _seed_signals_and_plan(session: Session, *, now: datetime, today: date, coordinator: Account) -> None:
+def _seed_signals_and_plan(session: Session, *, now: datetime, today: date, coordinator: Account) -> int:
     """梁阿姨 came five times in four weeks after one visit the month before, mostly at night, always to the same
     volunteer, and mentioned paying for "instant reply" chats: every signal. Her journey plan's review is due."""
     volunteer = session.exec(select(Volunteer).join(Account).where(Account.username == "volunteer")).one()
@@ -186,3 +187,4 @@ def _seed_signals_and_plan(session: Session, *, now: datetime, today: date, coor
     session.add(plan)
     session.flush()
     session.add_all(JourneyGoal(plan_id=plan.id, position=n, text=goal) for n, goal in enumerate(GOALS))
+    return len(days)
