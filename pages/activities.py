@@ -55,11 +55,11 @@ with catalogue_tab:
                                         max_chars=LIMITS["name_en"], key=f"activity_name_en_{suffix}")
         columns = st.columns(2)
         kind = columns[0].selectbox(_("Kind"), list(ActivityKind), format_func=label, key=f"activity_kind_{suffix}",
-                                    index=list(ActivityKind).index(current.kind) if current else 0)
+                                    placeholder=_("Choose"), index=list(ActivityKind).index(current.kind) if current else 0)
         codes = list(community_ids)
         community = columns[1].selectbox(
             _("Community"), codes, format_func=lambda i: name_of(community_ids[i]), key=f"activity_community_{suffix}",
-            index=next((n for n, i in enumerate(codes) if community_ids[i] == current.community_code), 0)
+            placeholder=_("Choose"), index=next((n for n, i in enumerate(codes) if community_ids[i] == current.community_code), 0)
             if current else 0)
         columns = st.columns(2)
         place = columns[0].text_input(_("Place"), value=current.place if current else "", max_chars=LIMITS["place"],
@@ -73,12 +73,13 @@ with catalogue_tab:
                                      max_chars=LIMITS["cost"], key=f"activity_cost_{suffix}")
         people = list(contact_ids)
         contact = st.selectbox(_("Contact at the centre"), people, format_func=contact_ids.get,
-                               key=f"activity_contact_{suffix}",
+                               key=f"activity_contact_{suffix}", placeholder=_("Choose"),
                                index=people.index(current.contact_id) if current and current.contact_id in people
                                else (people.index(account.id) if account.id in people else 0))
         languages = st.multiselect(_("Languages spoken there"), list(Language), format_func=label,
                                    default=list(current.languages) if current else [Language.mandarin],
-                                   key=f"activity_languages_{suffix}", placeholder=_("Choose"))
+                                   key=f"activity_languages_{suffix}", placeholder=_("Choose"),
+                                   select_all=False)
         accessibility = st.text_area(_("Accessibility (steps, lift, seating, hearing)"),
                                      value=current.accessibility if current else "",
                                      max_chars=LIMITS["accessibility"], key=f"activity_access_{suffix}")

@@ -29,12 +29,14 @@ from sqlmodel import SQLModel, col, select, update
 
 from listening.models import (
     Account,
+    Activity,
     AuditEvent,
     AvailabilityException,
     Community,
     DoNotMatch,
     Escalation,
     InboundMessage,
+    JourneyGoal,
     Language,
     ListeningRequest,
     MessageKind,
@@ -78,6 +80,8 @@ TYPED_TEXT: dict[type[SQLModel], tuple[str, ...]] = {
     TrainingModule: ("title_zh", "title_en", "summary_zh", "summary_en"),
     RequestReason: ("reason",),
     UnverifiedDetails: ("display_name", "address"),
+    Activity: ("name_zh", "name_en", "place", "schedule", "cost", "accessibility"),
+    JourneyGoal: ("text",),
 }
 # Text columns that are codes, identifiers, phone numbers or machine-made, never typed words.
 NOT_TYPED = {
@@ -273,6 +277,7 @@ def seed(session, payload: Payload) -> None:
         length = getattr(model.__table__.c[column].type, "length", None)
         return text[:length] if postgres and length else text
 
+    session.exec(update(Activity).values(free=False))  # a free activity keeps no cost (ck_activity_cost)
     for model, columns in TYPED_TEXT.items():
         session.exec(update(model).values({column: stored(model, column) for column in columns}))
     # No service writes typed text into the audit trail, and the trail is append-only: lift the guard to test
@@ -314,7 +319,7 @@ VISITORS = (None, "coordinator", "volunteer", "trainee")
 SHOWS_TYPED_TEXT = {
     None: {"request"},  # the refusal repeats the typed phone number
     "coordinator": {"coordinator_home", "triage", "matching", "volunteers", "training", "safeguarding", "sms",
-                    "reports", "my_account"},
+                    "reports", "my_account", "activities"},
     "volunteer": {"volunteer_home", "log_session", "my_training", "my_availability", "my_account"},
     "trainee": {"volunteer_home", "my_training", "my_account"},
 }
