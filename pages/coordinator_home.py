@@ -84,11 +84,18 @@ for row in needing_care:
                         success=lambda message: _("Reminder queued.") if message
                         else ("info", _("A reminder already went out today.")))
 
+
+
+@st.cache_data(max_entries=ENTRIES, ttl=300, show_spinner=False)
+def connections(version: str, actor_id: int, today, _account):
+    """Follow-ups and reviews due, and the signals: cached like the figures (signals read weeks of sessions)."""
+    with read_scope() as session:
+        return (suggestions.follow_ups_due(session, actor=_account), journeys.reviews_due(session, actor=_account),
+                signals.signals(session, actor=_account))
+
+
 st.subheader(_("Back to real people"))
-with read_scope() as session:
-    due = suggestions.follow_ups_due(session, actor=account)
-    reviews = journeys.reviews_due(session, actor=account)
-    found = signals.signals(session, actor=account)
+due, reviews, found = connections(data_version(), account.id, clock.today(), account)
 if due:
     st.markdown(ngettext("{n} activity follow-up is due.", "{n} activity follow-ups are due.", len(due)))
     shell.link("pages/activities.py", _("Open the follow-ups"), icon=":material/diversity_3:")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from listening.core import audit
@@ -158,8 +159,11 @@ def record_follow_up(session: Session, *, actor: Account, suggestion_id: int, we
         raise IllegalTransition(N_("This follow-up has been recorded already."))
     row = ActivityFollowUp(suggestion_id=suggestion.id, weeks=weeks, answer=answer, recorded_by=actor.id,
                            recorded_at=now)
-    session.add(row)
-    session.flush()
+    try:  # two people answering at the same moment: the key decides, the second is told it is done
+        with session.begin_nested():
+            session.add(row)
+    except sa.exc.IntegrityError:
+        raise IllegalTransition(N_("This follow-up has been recorded already.")) from None
     audit.record(session, actor_id=actor.id, action=AuditAction.activity_follow_up_recorded,
                  entity="activity_suggestion", entity_id=suggestion.id, at=now,
                  details={"weeks": weeks, "answer": answer.value})
