@@ -100,7 +100,7 @@ previous = st.session_state.get("triage_selected")
 if selected:
     wanted = str(ids[selected[0]])
     st.query_params["request"] = wanted
-elif previous and previous[0] == table_key:  # the coordinator cleared the row they had selected
+elif previous and previous[0] == table_key and previous[1]:  # the coordinator cleared the row they had selected
     st.query_params.pop("request", None)
     wanted = ""
 st.session_state["triage_selected"] = (table_key, wanted if selected else None)

@@ -176,3 +176,16 @@ def test_the_activities_page_in_english(session, centre):
     assert not at.exception
     assert at.title[0].value == "Activities" and [t.label for t in at.tabs] == ["Catalogue", "Follow-ups due (0)"]
     assert "Chess partners" in at.dataframe[0].value["Name"].tolist()
+
+
+def test_a_plan_can_be_made_from_a_closed_requests_deep_link(session, centre):
+    """The safeguarding page links to any request, open or not: a step on its detail keeps the request open."""
+    boss, _account, chen, _chess, resident = centre
+    closed = held_visit(session, resident=resident, volunteers=[chen], starts_at=utcnow() - timedelta(days=3))
+    session.commit()
+    at = open_as(boss, "pages/triage.py", request=closed.request_id)
+    at.text_area(key=f"journey_goals_{resident.id}").input("认识两个邻居")
+    at.button(key=f"FormSubmitter:journey_{resident.id}-保存计划").click().run()
+    assert not at.exception and at.query_params["request"] == str(closed.request_id)
+    fresh(session)
+    assert session.exec(select(JourneyPlan.resident_id)).all() == [resident.id]
