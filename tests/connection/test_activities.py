@@ -106,3 +106,15 @@ def test_the_contact_must_be_a_coordinator_and_a_volunteer_cannot_edit(session, 
     assert [a.id for a in activities.catalogue(session, actor=account)] == [added.id]  # the log form reads it
     with pytest.raises(NotAllowed):
         activities.retire_activity(session, actor=account, activity_id=added.id)
+
+
+def test_the_audit_trail_reads_the_changes_in_words(session, boss):
+    from listening.privacy.audit_details import Names, details_text
+
+    added = activities.add_activity(session, actor=boss, entry=entry(session, boss))
+    activities.update_activity(session, actor=boss, activity_id=added.id,
+                               entry=entry(session, boss, place="南山区图书馆", languages=[Language.mandarin]))
+    [event] = events(session, "activity.updated")
+    assert details_text(event.details, Names()) == "修改了：地点和语言"
+    [event] = events(session, "activity.added")
+    assert details_text(event.details, Names()) == "活动类型：搭子小组"
