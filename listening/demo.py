@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from listening import demo_supervision
+from listening import demo_connections, demo_supervision
 from listening.core import audit, clock
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
@@ -344,6 +344,8 @@ def seed_demo(session: Session, *, now: datetime | None = None, seed: int = 2026
         reminders.on_visit_scheduled(session, visit=visit, now=now)
     demo_supervision.seed_supervision(session, volunteers=volunteers, today=today, rng=rng,
                                       supervisors=demo_supervision.supervisor_accounts(session))
+    for key, n in demo_connections.seed_connections(session, now=now, seed=seed).items():
+        counts[key] = counts.get(key, 0) + n  # its resident's sessions add to the requests, visits and logs
     counts["messages"] = session.exec(select(func.count()).select_from(OutboundMessage)).one()
     audit.record(session, actor_id=None, action=AuditAction.demo_seeded, entity="database", details=counts)
     session.flush()

@@ -1,14 +1,17 @@
 import streamlit as st
 
 from listening import reports
+from listening.connection import journeys, suggestions
 from listening.core import clock
 from listening.core.db import read_scope
 from listening.core.i18n import _, format_number, join_list, ngettext
 from listening.feedback import followups
 from listening.models import Role
+from listening.residents import signals
 from listening.supervision import overdue
 from ui import actions, shell
 from ui.cache import ENTRIES, data_version
+from ui.connections import signal_list
 from ui.format import status_chart
 from ui.inert import NAME, md
 
@@ -98,3 +101,30 @@ for row in needing_care:
             actions.run(overdue.send_reminder, actor=account, volunteer_id=row.volunteer_id,
                         success=lambda message: _("Reminder queued.") if message
                         else ("info", _("A reminder already went out today.")))
+
+
+
+@st.cache_data(max_entries=ENTRIES, ttl=300, show_spinner=False)
+def connections(version: str, actor_id: int, today, _account):
+    """Follow-ups and reviews due, and the signals: cached like the figures (signals read weeks of sessions)."""
+    with read_scope() as session:
+        return (suggestions.follow_ups_due(session, actor=_account), journeys.reviews_due(session, actor=_account),
+                signals.signals(session, actor=_account))
+
+
+st.subheader(_("Back to real people"))
+due, reviews, found = connections(data_version(), account.id, clock.today(), account)
+if due:
+    st.markdown(ngettext("{n} activity follow-up is due.", "{n} activity follow-ups are due.", len(due)))
+    shell.link("pages/activities.py", _("Open the follow-ups"), icon=":material/diversity_3:")
+else:
+    st.caption(_("No activity follow-up is due."))
+st.markdown("**" + _("Journey reviews due") + "**")
+if not reviews:
+    st.caption(_("No journey plan has reached its review."))
+for review in reviews:
+    st.markdown("- " + _("{name}: {n} sessions since the plan (review after {review})",
+                         name=md(review.resident_name, max_chars=NAME), n=review.sessions_since,
+                         review=review.review_after))
+st.markdown("**" + _("Signals for a review") + "**")
+signal_list(found)

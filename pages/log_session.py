@@ -1,11 +1,12 @@
 import streamlit as st
 
 from listening import safeguarding, sessions
+from listening.connection import activities
 from listening.core import clock
 from listening.core.config import get_settings
 from listening.core.db import session_scope
 from listening.core.errors import ServiceError
-from listening.core.i18n import _, join_list, ngettext
+from listening.core.i18n import _, get_locale, join_list, ngettext
 from listening.models import Mode, Outcome, Role
 from listening.sessions import log_saving
 from listening.sessions.logs import OUTCOME_LABELS, TOPIC_LABELS, TOPICS, SessionLogInput
@@ -40,6 +41,13 @@ def debrief_button() -> None:
                     success=_("A coordinator will contact you for a debrief."))
 
 
+ACTIVITY_NOTES = {
+    "sms": _("The activity's details are on their way to the resident by SMS."),
+    "no_sms": _("The resident has not agreed to text messages: please give them the activity's details yourself."),
+    "retired": _("Nothing was sent about the activity: it was retired meanwhile, or the other volunteer on this "
+                 "visit suggested it already."),
+}
+
 card = st.session_state.get(CARD)
 if card:
     if card.get("unanswered"):
@@ -53,10 +61,14 @@ if card:
     else:
         st.success(_("Thank you. The session is logged."))
         st.session_state.pop(CARD, None)
+    if card.get("activity"):
+        st.info(ACTIVITY_NOTES[card["activity"]])
+
 
 try:
     with session_scope() as session:
         choices = sessions.loggable_visits(session, actor=account)
+        offered = activities.catalogue(session, actor=account)
 except ServiceError as error:
     shell.show_error(error)
     st.stop()
@@ -104,13 +116,20 @@ with st.form(f"log_{visit_id}"):
     st.markdown("**" + _("Risk checklist: tick anything you noticed") + "**")
     risks = {code for code in safeguarding.RISK_KINDS
              if st.checkbox(_(safeguarding.RISK_LABELS[code]), key=f"log_risk_{code}")}
+    # Only when the resident is interested: a suggestion texts them the details once (no link, no reply asked).
+    activity_labels = {a.id: f"{a.name(get_locale())} · {a.schedule} · {a.place}" for a in offered}
+    activity = st.selectbox(_("Suggest an activity the resident is interested in (optional)"),
+                            [None, *activity_labels], key="log_activity", placeholder=_("Choose"),
+                            format_func=lambda i: _("none") if i is None else activity_labels[i],
+                            help=_("Only for a session that took place. The resident gets the activity's name, time, "
+                                   "place and cost by SMS, and a follow-up is due after two and six weeks."))
     submitted = st.form_submit_button(_("Save the log"), type="primary")
 
 if submitted:
     entry = SessionLogInput(
         outcome=outcome, mode=mode, actual_start=clock.local_datetime(day, start),
         actual_end=clock.local_datetime(day, end), mood_before=mood_before, mood_after=mood_after,
-        topics=topics, follow_up_wanted=follow_up, note=note, risks=risks,
+        topics=topics, follow_up_wanted=follow_up, note=note, risks=risks, activity_id=activity,
     )
     try:
         result = log_saving.save_log(actor=account, visit_id=visit_id, entry=entry)
@@ -123,6 +142,8 @@ if submitted:
             "debrief": result.debrief is not None,
             "rest_hours": get_settings().cooling_off_hours,
             "unanswered": result.unanswered_alert is not None,
+            "activity": None if activity is None or outcome != Outcome.held else "retired" if result.suggestion is None
+            else "sms" if result.suggestion.message is not None else "no_sms",
         }
         st.rerun()
 

@@ -8,7 +8,7 @@ from listening.core import clock
 from listening.core.db import read_scope, session_scope
 from listening.core.errors import ServiceError
 from listening.core.i18n import _, format_date, format_number, join_list
-from listening.models import Language, LeaveReason, Mode, Outcome, Role
+from listening.models import ActivityKind, Language, LeaveReason, Mode, Outcome, Role
 from listening.reports import feedback as outcomes
 from listening.residents.communities import name_of
 from ui import shell
@@ -68,6 +68,22 @@ hours_frame = pd.DataFrame(
     [{_("Volunteer"): h.full_name, _("Sessions"): h.sessions, _("Hours"): h.hours,
       _("Sessions with a risk tick"): h.heavy_sessions} for h in hours])
 st.dataframe(hours_frame, hide_index=True, width="stretch")
+
+st.subheader(_("Back to real people: residents connected to community activities"))
+with read_scope() as session:
+    connected = reports.connection_figures(session, actor=account, start=start, end=end)
+row = st.columns(3)
+row[0].metric(_("Residents given an activity"), format_number(connected.residents_suggested))
+row[1].metric(_("Residents who went"), format_number(connected.residents_connected),
+              help=_("A follow-up after two or six weeks says they went."))
+row[2].metric(_("Still going after six weeks"), format_number(connected.residents_still_attending))
+if connected.empty_reason:
+    st.caption(_(connected.empty_reason))
+else:
+    chart = connected.by_kind.set_index("kind")[["went", "still_attending"]]
+    chart = chart.rename(index=lambda kind: label(ActivityKind(kind)),
+                         columns={"went": _("Went"), "still_attending": _("Still going after six weeks")})
+    st.bar_chart(chart, stack=False, x_label=_("Kind of activity"), y_label=_("Residents"))
 
 
 def readable(report: reports.SessionReport) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from listening.residents.intake import SubmitOutcome
 from listening.residents.references import reference
 from listening.residents.triage import HISTORY_LABELS, SMS_HELD_LABELS, TriageSort
 from ui import actions, inert, shell
+from ui.connections import journey_section
 from ui.format import label, local_time, urgency_text, visit_time
 from ui.inert import NAME, md
 from ui.request_form import form_fields, window_text, windows_summary
@@ -99,7 +100,7 @@ previous = st.session_state.get("triage_selected")
 if selected:
     wanted = str(ids[selected[0]])
     st.query_params["request"] = wanted
-elif previous and previous[0] == table_key:  # the coordinator cleared the row they had selected
+elif previous and previous[0] == table_key and previous[1]:  # the coordinator cleared the row they had selected
     st.query_params.pop("request", None)
     wanted = ""
 st.session_state["triage_selected"] = (table_key, wanted if selected else None)
@@ -172,6 +173,8 @@ if chosen is not None:
         hide_index=True,
         width="stretch",
     )
+
+    journey_section(account, resident_id=request.resident_id)
 
     if detail.same_number_as:
         with st.expander(_("Merge or keep this same-number request"), expanded=True):

@@ -1,5 +1,6 @@
 import streamlit as st
 
+from listening.connection import suggestions
 from listening.core.db import read_scope, session_scope
 from listening.core.errors import ServiceError
 from listening.core.i18n import _, format_date, ngettext
@@ -7,7 +8,8 @@ from listening.core.phones import display
 from listening.models import Role
 from listening.sessions import visits
 from listening.supervision import sessions as supervision
-from ui import shell
+from ui import actions, shell
+from ui.connections import follow_up_list
 from ui.format import label, visit_time
 from ui.inert import NAME, md
 
@@ -40,6 +42,13 @@ if to_log:
             with cols[1]:
                 shell.link("pages/log_session.py", _("Log this visit"), icon=":material/edit_note:",
                            visit=visit.visit_id)
+
+with read_scope() as session:
+    due = suggestions.follow_ups_due(session, actor=account)
+if due:
+    st.subheader(_("Activities I suggested: did they go?"))
+    actions.show_flash()
+    follow_up_list(account, due, key="my_follow_ups")
 
 st.subheader(_("My upcoming visits"))
 if not upcoming:

@@ -58,3 +58,18 @@ def test_the_demo_has_applicants_at_every_vetting_step(session):
     steps_done = Counter(done.get(v, 0) for v in volunteers)
     assert set(steps_done) == set(range(len(VettingStepKind) + 1)), "none, one, ... every step done"
     assert steps_done[len(VettingStepKind)] >= 20  # everyone past applicant is vetted, so the demo still matches
+
+
+def test_the_demo_has_activities_follow_ups_a_journey_and_every_signal(session):
+    from listening.connection import activities, journeys, suggestions
+    from listening.models import ActivityFollowUp
+    from listening.residents import signals
+
+    seed_demo(session)
+    boss, volunteer = (session.exec(select(Account).where(Account.username == name)).one()
+                       for name in ("coordinator", "volunteer"))
+    assert len(activities.catalogue(session, actor=boss)) >= 8
+    assert suggestions.follow_ups_due(session, actor=volunteer)  # 陈静's home has one to answer
+    assert {f.weeks for f in session.exec(select(ActivityFollowUp))} == {2, 6}
+    assert journeys.reviews_due(session, actor=boss)
+    assert {s.kind for s in signals.signals(session, actor=boss)} == set(signals.SignalKind)

@@ -57,6 +57,7 @@ PAGES_BY_ROLE: dict[Role | None, tuple[PageSpec, ...]] = {
         PageSpec("pages/applicants.py", N_("Applicants"), ":material/person_add:", "applicants", N_("People")),
         PageSpec("pages/training.py", N_("Training"), ":material/school:", "training", N_("People")),
         PageSpec("pages/supervision.py", N_("Supervision"), ":material/supervisor_account:", "supervision", N_("People")),
+        PageSpec("pages/activities.py", N_("Activities"), ":material/diversity_3:", "activities", N_("People")),
         PageSpec("pages/safeguarding.py", N_("Safeguarding"), ":material/health_and_safety:", "safeguarding", N_("Oversight")),
         PageSpec("pages/feedback.py", N_("Feedback"), ":material/reviews:", "feedback", N_("Oversight")),
         PageSpec("pages/complaints.py", N_("Complaints"), ":material/feedback:", "complaints", N_("Oversight")),

@@ -26,6 +26,12 @@ class AuditAction(StrEnum):
     auth_signed_out = "auth.signed_out"
     auth_failed = "auth.failed"
     auth_expired = "auth.expired"
+    activity_added = "activity.added"
+    activity_updated = "activity.updated"
+    activity_retired = "activity.retired"
+    activity_restored = "activity.restored"
+    activity_suggested = "activity.suggested"  # in a session log; the resident gets its details by SMS
+    activity_follow_up_recorded = "activity.follow_up_recorded"  # went, still goes, or not, at 2 or 6 weeks
     availability_rule_added = "availability.rule_added"
     availability_rule_removed = "availability.rule_removed"
     availability_exception_added = "availability.exception_added"
@@ -43,6 +49,8 @@ class AuditAction(StrEnum):
     escalation_alerted = "escalation.alerted"  # a re-alert, or the chain moving on after failed SMS
     escalation_contact_revealed = "escalation.contact_revealed"  # a coordinator revealed a number to call
     escalation_outcome_recorded = "escalation.outcome_recorded"
+    journey_plan_saved = "journey.plan_saved"
+    journey_reviewed = "journey.reviewed"
     matching_run = "matching.run"
     privacy_purged = "privacy.purged"
     report_exported = "report.exported"

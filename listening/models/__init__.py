@@ -21,6 +21,17 @@ from listening.models.audit import AuditEvent
 from listening.models.columns import StrEnum, UTCDateTime, enum_column, utc_column
 from listening.models.communities import Community
 from listening.models.complaints import Complaint, ComplaintChannel, ComplaintOutcome, ComplaintStatus
+from listening.models.connections import (
+    FOLLOW_UP_WEEKS,
+    Activity,
+    ActivityFollowUp,
+    ActivityKind,
+    ActivityLanguage,
+    ActivitySuggestion,
+    FollowUpAnswer,
+    JourneyGoal,
+    JourneyPlan,
+)
 from listening.models.data_version import DataVersion
 from listening.models.duplicates import SameNumberDecision, SmsHold, UnverifiedDetails
 from listening.models.enums import (
@@ -89,9 +100,15 @@ from listening.models.volunteers import (
 )
 
 __all__ = [
+    "FOLLOW_UP_WEEKS",
     "OPEN_REQUEST_STATUSES",
     "Account",
     "AccountInvite",
+    "Activity",
+    "ActivityFollowUp",
+    "ActivityKind",
+    "ActivityLanguage",
+    "ActivitySuggestion",
     "AlertSkip",
     "ApplicationLanguage",
     "ApplicationStatus",
@@ -125,11 +142,14 @@ __all__ = [
     "EscalationStatus",
     "FeedbackChannel",
     "FeedbackRequest",
+    "FollowUpAnswer",
     "FollowUpOutcome",
     "Gender",
     "HoldDecision",
     "InboundMessage",
     "IntakeAttempt",
+    "JourneyGoal",
+    "JourneyPlan",
     "Language",
     "LeaveReason",
     "ListeningRequest",

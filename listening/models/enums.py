@@ -106,6 +106,7 @@ class MessageKind(StrEnum):
     feedback_thanks = "feedback_thanks"
     complaint_received = "complaint_received"  # with the complaint's reference
     complaint_outcome = "complaint_outcome"
+    activity_suggestion = "activity_suggestion"  # an activity's details, after a volunteer suggested it
 
 
 class MessageStatus(StrEnum):

@@ -12,13 +12,16 @@ from datetime import date, datetime, time, timedelta
 
 from babel.dates import get_day_names
 
+from listening.connection.activities import FIELD_LABELS as ACTIVITY_FIELD_LABELS
 from listening.core.config import get_settings
 from listening.core.i18n import N_, format_date, format_datetime, format_duration, format_number, get_locale, join_list
 from listening.core.i18n import gettext as _
 from listening.core.labels import msgid_for_value
 from listening.models import (
-    DeclineReason,
+    ActivityKind,
     ComplaintOutcome,
+    DeclineReason,
+    FollowUpAnswer,
     FollowUpOutcome,
     HoldDecision,
     MessageKind,
@@ -83,8 +86,12 @@ KEY_LABELS = {
     "channel": N_("how"), "feedback_score": N_("felt listened to (1-5)"),
     "asked_for_money_or_contact": N_("asked for money or private contact"), "follow_up": N_("follow-up"),
     "escalation_id": N_("escalation"), "visit_ids": N_("visits"), "decision": N_("decision"),
-    "previous_owner": N_("previous owner"), "days_open": N_("days open"), "sms": N_("told by SMS"),
+    "previous_owner": N_("previous owner"), "days_open": N_("days open"),
     "late": N_("past its deadline"), "complaint_texts": N_("complaint texts"),
+    "activity_id": N_("activity"), "activity_kind": N_("kind of activity"), "fields": N_("changed"),
+    "sms": N_("SMS sent"), "weeks": N_("weeks after"), "answer": N_("answer"), "goals": N_("goals"),
+    "review_after": N_("review after (sessions)"), "planned_sessions": N_("planned sessions"),
+    "planned_last_on": N_("planned last session"), "created": N_("new plan"), "sessions": N_("sessions held"),
 }
 
 SEPARATORS = {"zh_CN": "；"}  # between the parts of the details; a full-width mark after Chinese text
@@ -113,7 +120,7 @@ def _enum_words(key: str, value: str) -> str | None:
     """The msgid for a code the services write under `key`, or None."""
     tables = {
         "from": (RequestStatus,), "to": (RequestStatus,), "intent": (ReplyIntentValue,), "kind": (MessageKind,),
-        "role": (Role,), "step": (VettingStepKind,),
+        "role": (Role,), "step": (VettingStepKind,), "activity_kind": (ActivityKind,), "answer": (FollowUpAnswer,),
     }
     for enum_class in tables.get(key, ()):
         if words := msgid_for_value(enum_class, value):
@@ -129,6 +136,8 @@ def _enum_words(key: str, value: str) -> str | None:
                     **{o.value: msgid_for_value(ComplaintOutcome, o.value) for o in ComplaintOutcome}},
         "method": {m.value: words for m, words in METHOD_LABELS.items()},
         "decision": {d.value: msgid_for_value(HoldDecision, d.value) for d in HoldDecision},
+        "fields": {**ACTIVITY_FIELD_LABELS, "languages": N_("languages"), "kind": N_("kind"),
+                   "community_id": N_("community"), "contact_id": N_("contact"), "free": N_("free")},
     }
     words = (by_value.get(key, {}).get(value) or _OTHER_CODES.get(key, {}).get(value)
              or (msgid_for_value(DeclineReason, value) if key == "reason" else None))
@@ -148,7 +157,7 @@ def _when(key: str, value: str) -> str | None:
     try:
         if key in ("starts_at", "ends_at"):
             return format_datetime(datetime.fromisoformat(value), get_settings().tz, "short")
-        if key in ("completed_on", "observed_on", "done_on"):
+        if key in ("completed_on", "observed_on", "done_on", "planned_last_on"):
             return format_date(date.fromisoformat(value))
         if key in ("start", "end"):
             return time.fromisoformat(value).strftime("%H:%M")
@@ -175,7 +184,7 @@ def value_text(key: str, value: object, names: Names) -> str:
     if key == "previous_owner":
         return _named(_ids(value), names.accounts, N_("account #{id}")) or "—"
     if key in ("request_id", "into", "same_number_as", "visit_id", "session_log_id", "message_id", "original_id",
-               "rule_id", "exception_id", "escalation_id") and _ids(value):
+               "rule_id", "exception_id", "escalation_id", "activity_id") and _ids(value):
         return "#" + str(_ids(value)[0])
     if key in ("risk_kinds", "risk_ticks", "risk_words"):
         codes = value if isinstance(value, list) else [c for c in str(value).split(",") if c]

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from babel.dates import get_day_names
 from sqlmodel import Session, col, select
 
+from listening.connection import journeys, suggestions
 from listening.core import audit, phones
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
@@ -65,6 +66,25 @@ def _lines(title: str, fields: list[tuple[str, object]]) -> list[str]:
     out = [f"### {title}", ""]
     out += [f"- {name}: {value if value not in (None, '') else '—'}" for name, value in fields]
     return [*out, ""]
+
+
+def _connections(session: Session, *, actor: Account, resident_id: int) -> list[str]:
+    """The activities suggested to the resident with what they said, and their journey plan with its goals."""
+    given = suggestions.resident_suggestions(session, actor=actor, resident_id=resident_id)
+    plan = journeys.plan_for(session, actor=actor, resident_id=resident_id)
+    if not given and plan is None:
+        return []
+    text = ["## " + _("Activities and journey"), ""]
+    for g in given:
+        text += _lines(_("Activity suggested on {date}", date=format_date(g.suggested_on)), [
+            (_("Activity"), g.activity_name),
+            *[(_("After {n} weeks", n=weeks), label(answer)) for weeks, answer in sorted(g.answers.items())]])
+    if plan is not None:
+        text += _lines(_("Journey plan"), [
+            *[(_("Goal"), goal) for goal in plan.goals], (_("Review after this many sessions"), plan.review_after),
+            (_("Planned number of sessions"), plan.planned_sessions),
+            (_("Planned last session"), format_date(plan.planned_last_on) if plan.planned_last_on else None)])
+    return text
 
 
 def resident_copy(session: Session, *, actor: Account, resident_id: int) -> ResidentCopy:
@@ -123,6 +143,7 @@ def resident_copy(session: Session, *, actor: Account, resident_id: int) -> Resi
                 (_("Raised"), _when(escalation.raised_at)), (_("Status"), label(escalation.status)),
                 (_("Risk"), join_list(_(r) for r in risk_label_ids(escalation.risk_kinds))),
                 (_("What was done"), escalation.action_taken)])
+    text += _connections(session, actor=actor, resident_id=resident.id)
     text += ["## " + _("Text messages"), ""]
     for message in session.exec(select(OutboundMessage).where(OutboundMessage.to_phone == resident.phone)
                                 .order_by(col(OutboundMessage.created_at))):

@@ -2,7 +2,7 @@
 
 Every row that holds the resident's data goes: the resident, their requests and time windows, the reasons typed
 about them, visits and bookings, session logs, escalations about them, SMS sent to or received from their number
-(and alerts about their requests), who-viewed records and do-not-match pairs. A number that had opted out leaves
+(and alerts about their requests), who-viewed records do-not-match pairs, activities suggested to them with their follow-ups, and their journey plan with its goals. A number that had opted out leaves
 only its keyed hash (core.phones.opt_out_hash), so it is never texted again. Volunteers' own records that pointed
 at a visit (shadow sessions, debrief requests) stay, without the pointer.
 
@@ -23,6 +23,8 @@ from listening.core.i18n import N_
 from listening.core.permissions import require_role
 from listening.models import (
     Account,
+    ActivityFollowUp,
+    ActivitySuggestion,
     Complaint,
     DebriefRequest,
     DoNotMatch,
@@ -33,6 +35,8 @@ from listening.models import (
     FeedbackRequest,
     InboundMessage,
     IntakeAttempt,
+    JourneyGoal,
+    JourneyPlan,
     ListeningRequest,
     OutboundMessage,
     RequestReason,
@@ -135,6 +139,13 @@ def erase_resident(session: Session, *, actor: Account, resident_id: int, reason
         session.execute(sa.update(DebriefRequest).where(col(DebriefRequest.session_log_id).in_(log_ids))
                         .values(session_log_id=None))
         _delete(session, SessionLog, col(SessionLog.id).in_(log_ids))
+    # Activities suggested to the resident, their follow-ups, and the resident's journey plan with its goals.
+    suggestion_ids = select(ActivitySuggestion.id).where(ActivitySuggestion.resident_id == resident.id)
+    _delete(session, ActivityFollowUp, col(ActivityFollowUp.suggestion_id).in_(suggestion_ids))
+    _delete(session, ActivitySuggestion, ActivitySuggestion.resident_id == resident.id)
+    plan_ids = select(JourneyPlan.id).where(JourneyPlan.resident_id == resident.id)
+    _delete(session, JourneyGoal, col(JourneyGoal.plan_id).in_(plan_ids))
+    _delete(session, JourneyPlan, JourneyPlan.resident_id == resident.id)
     if visit_ids:
         session.execute(sa.update(ShadowSession).where(col(ShadowSession.visit_id).in_(visit_ids))
                         .values(visit_id=None))

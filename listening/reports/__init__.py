@@ -2,9 +2,11 @@
 week (`overview`), and logged sessions over a period (`sessions`): figures aggregated in SQL for the page, the
 per-session table for the Excel export; hours shaped for the volunteer platforms (`hours`, CSV or Excel) and a
 volunteer's hours certificate (`certificate`, PDF); attrition and time to a first session (`volunteers`); feedback
-scores per month, complaints and their handling time, scam reports (`feedback`)."""
+scores per month, complaints and their handling time, scam reports (`feedback`); residents connected to
+activities (`connections`)."""
 
 from listening.reports.certificate import FontMissing, hours_certificate, my_hours_certificate
+from listening.reports.connections import ConnectionFigures, connection_figures
 from listening.reports.hours import PLATFORM_COLUMNS, platform_csv, platform_hours, with_headers
 from listening.reports.overview import Overview, coordinator_overview, requests_by_week
 from listening.reports.sessions import (
@@ -27,6 +29,7 @@ __all__ = [
     "MAX_REPORT_DAYS",
     "PLATFORM_COLUMNS",
     "SESSION_COLUMNS",
+    "ConnectionFigures",
     "FirstSessionFigures",
     "FontMissing",
     "Overview",
@@ -34,6 +37,7 @@ __all__ = [
     "SessionReport",
     "attrition",
     "by_community",
+    "connection_figures",
     "coordinator_overview",
     "excel_workbook",
     "hours_certificate",

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from listening import safeguarding
+from listening.connection import suggestions
 from listening.core import audit
 from listening.core.audit import AuditAction
 from listening.core.clock import day_bounds, hours_between
@@ -92,6 +93,7 @@ class SessionLogInput:
     follow_up_wanted: bool = False
     note: str = ""
     risks: set[str] = field(default_factory=set)  # codes from safeguarding.RISK_KINDS
+    activity_id: int | None = None  # an activity the resident was interested in (a held session only)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class LogResult:
     escalation: Escalation | None  # raised by a risk tick or risk words
     debrief: DebriefRequest | None  # offered to the volunteer after a heavy session
     unanswered_alert: Escalation | None  # raised because the resident stopped answering
+    suggestion: suggestions.Suggested | None = None  # the activity suggested, and its SMS
 
 
 def _validate(entry: SessionLogInput, *, visit: Visit, now: datetime) -> SessionLogInput:
@@ -145,7 +148,7 @@ def _validate(entry: SessionLogInput, *, visit: Visit, now: datetime) -> Session
     return SessionLogInput(outcome=outcome, mode=mode, actual_start=start, actual_end=end,
                            mood_before=entry.mood_before, mood_after=entry.mood_after,
                            topics=[t for t in TOPICS if t in topics], follow_up_wanted=bool(entry.follow_up_wanted),
-                           note=note, risks=set(entry.risks))
+                           note=note, risks=set(entry.risks), activity_id=entry.activity_id)
 
 
 def visit_of_volunteer(session: Session, *, visit_id: int, volunteer: Volunteer) -> Visit:
@@ -196,6 +199,9 @@ def log_session(session: Session, *, actor: Account, visit_id: int, entry: Sessi
             feedback.ask_after_visit(session, visit=visit, actor=actor, now=now)  # two questions, by SMS or a call
         else:
             lifecycle.mark_no_show(session, actor=actor, request_id=request.id)
+    # A retired activity gives None, never a refusal: the log and its risks are saved whatever happens here.
+    suggested = suggestions.suggest_in_log(session, actor=actor, volunteer=volunteer, visit=visit,
+                                           activity_id=clean.activity_id, now=now) if clean.activity_id else None
 
     escalation = debrief = None
     risks = clean.risks | word_risks
@@ -216,7 +222,8 @@ def log_session(session: Session, *, actor: Account, visit_id: int, entry: Sessi
     unanswered = None
     if clean.outcome == Outcome.no_answer:
         unanswered = check_unanswered_calls(session, resident_id=request.resident_id, actor=actor, now=now)
-    return LogResult(log=log, escalation=escalation, debrief=debrief, unanswered_alert=unanswered)
+    return LogResult(log=log, escalation=escalation, debrief=debrief, unanswered_alert=unanswered,
+                     suggestion=suggested)
 
 
 # ----- unanswered phone visits --------------------------------------------------------------------------------

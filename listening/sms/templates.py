@@ -12,6 +12,8 @@ Rules every body keeps (tests/test_templates.py checks each kind in both languag
   a compound family name, the default centre number; a volunteer with a Latin name costs a second segment).
   English cannot: mainland carriers require a Chinese signature, which makes the whole message UCS-2 too, and
   the time, the centre's number and "free" alone pass 70; an English text takes at most three segments.
+* an activity's details (a volunteer suggested it) are one message of up to three Chinese segments: its name,
+  time, place and cost are the coordinator's text (connection/activities.py keeps them short and without links).
 * a phone visit says who will call (callers.py: "志愿者王女士", "volunteer Anna", or "a volunteer") and when.
 * feedback after a visit (listening/feedback/asking.py) asks two questions answered by ONE reply of two digits:
   the first is the score 1-5 ("did you feel listened to"), the second 1 = yes / 2 = no ("did anyone ask you for
@@ -106,6 +108,10 @@ _MAIN: dict[MessageKind, tuple[str | None, str | None]] = {
         None,
         N_("It is time for your supervision: please call the centre to book one, {centre_phone}."),
     ),
+    MessageKind.activity_suggestion: (
+        N_("An activity for you: {activity}, {schedule}, {place}, {cost}."),
+        None,
+    ),
     MessageKind.feedback_request: (
         # The Chinese is exactly one SMS with the signature and "free" (the English three, UCS-2): keep it short.
         N_("Did you feel listened to (1-5)? Did anyone ask you for money, gifts, investment or private contact "
@@ -137,6 +143,11 @@ COMPLAINT_OUTCOME_WORDS = {
     "not_upheld": N_("we looked into it and found no fault"),
     "withdrawn": N_("withdrawn at your request"),
 }
+# An activity's cost, in the activity SMS; and the programme's own "free" said so it is not read as the activity's.
+_ACTIVITY_FREE = N_("free of charge")
+_ACTIVITY_COST = N_("cost {amount}")
+_ACTIVITY_PAID = N_("there is a fee")
+_FREE_LISTENING = N_("Listening Hour is free; volunteers never ask for money.")
 # A volunteer overdue for a listening session rather than supervision (`overdue="sessions"`).
 _SESSIONS_OVERDUE = N_("We have not seen you at a listening session for a while: call the centre for your next "
                        "one, {centre_phone}.")
@@ -173,6 +184,8 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     (callers.short_name, or None for "a volunteer") for a resident's phone visit, and `signs_in=False` for a
     volunteer without an account (the SMS then says where, or whom to call);
     `overdue="sessions"` for a supervision reminder to a volunteer who has not listened for a while;
+    `activity_name`, `activity_time`, `activity_place`, `activity_free` and `activity_cost` (None or the amount
+    as typed) for an activity's details;
     `escalation_id` for a safeguarding alert (`realert=True` when nobody has acknowledged it yet), `request_id`
     for a coordinator notice (shown as #id); `username`, `code` and `hours` for an account invite; `code` and
     `minutes` for an application code (`recipient="applicant"`).
@@ -210,6 +223,9 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
         )
     if mode is not None:
         values["mode"] = label_in(Mode(mode), locale)
+    if kind == MessageKind.activity_suggestion:
+        values.update(activity=params.get("activity_name", ""), schedule=params.get("activity_time", ""),
+                      place=params.get("activity_place", ""), cost=_activity_cost(params, text))
     values.update({key: params[key] for key in ("username", "code", "hours", "minutes") if key in params})
     values["complaint"] = params.get("complaint", "")
     values["days"] = params.get("days", get_settings().complaint_days)
@@ -227,13 +243,20 @@ def render(kind: MessageKind, *, locale: str, to_phone: str, recipient: str | No
     if to_resident:
         parts.extend(text(p).format(**values) for p in _resident_actions(kind, to_phone,
                                                                             feedback=bool(params.get("feedback"))))
-        parts.append(text(_FREE_RESIDENT))
+        parts.append(text(_FREE_LISTENING if kind == MessageKind.activity_suggestion else _FREE_RESIDENT))
     elif recipient == "volunteer":
         parts.append(text(_NEVER_SHARE_CODE if kind == MessageKind.account_invite else _FREE_VOLUNTEER))
     elif recipient == "applicant":
         parts.append(text(_NEVER_SHARE_CODE))
     separator = "" if locale == DEFAULT_LOCALE else " "  # Chinese runs sentences together
     return SIGNATURE + separator.join(parts)
+
+
+def _activity_cost(params: dict, text) -> str:
+    if params.get("activity_free", True):
+        return text(_ACTIVITY_FREE)
+    amount = params.get("activity_cost")
+    return text(_ACTIVITY_COST).format(amount=amount) if amount else text(_ACTIVITY_PAID)
 
 
 def _resident_when(local: datetime, locale: str) -> str:
@@ -258,6 +281,6 @@ def _resident_actions(kind: MessageKind, to_phone: str, *, feedback: bool = Fals
         return [_CALL_WITH_QUESTIONS]
     if kind in (MessageKind.cancellation, MessageKind.no_show_followup):
         return [_CALL_TO_REBOOK]
-    if kind in (MessageKind.request_received, MessageKind.reply_ack):
+    if kind in (MessageKind.request_received, MessageKind.reply_ack, MessageKind.activity_suggestion):
         return [_CALL_WITH_QUESTIONS]
     return []

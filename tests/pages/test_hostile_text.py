@@ -29,6 +29,7 @@ from sqlmodel import SQLModel, col, select, update
 
 from listening.models import (
     Account,
+    Activity,
     AuditEvent,
     AvailabilityException,
     Community,
@@ -36,6 +37,7 @@ from listening.models import (
     DoNotMatch,
     Escalation,
     InboundMessage,
+    JourneyGoal,
     Language,
     ListeningRequest,
     MessageKind,
@@ -85,6 +87,8 @@ TYPED_TEXT: dict[type[SQLModel], tuple[str, ...]] = {
     VolunteerApplication: ("full_name", "motivation"),
     VettingStep: ("notes",),
     Complaint: ("name", "text"),
+    Activity: ("name_zh", "name_en", "place", "schedule", "cost", "accessibility"),
+    JourneyGoal: ("text",),
 }
 # Text columns that are codes, identifiers, phone numbers or machine-made, never typed words.
 NOT_TYPED = {
@@ -283,6 +287,7 @@ def seed(session, payload: Payload) -> None:
         length = getattr(model.__table__.c[column].type, "length", None)
         return text[:length] if postgres and length else text
 
+    session.exec(update(Activity).values(free=False))  # a free activity keeps no cost (ck_activity_cost)
     for model, columns in TYPED_TEXT.items():
         session.exec(update(model).values({column: stored(model, column) for column in columns}))
     # No service writes typed text into the audit trail, and the trail is append-only: lift the guard to test
@@ -324,7 +329,7 @@ VISITORS = (None, "coordinator", "volunteer", "trainee")
 SHOWS_TYPED_TEXT = {
     None: {"request"},  # the refusal repeats the typed phone number
     "coordinator": {"coordinator_home", "triage", "matching", "volunteers", "training", "safeguarding", "sms",
-                    "reports", "my_account", "applicants", "feedback", "complaints"},
+                    "reports", "my_account", "applicants", "feedback", "complaints", "activities"},
     "volunteer": {"volunteer_home", "log_session", "my_training", "my_availability", "my_account"},
     "trainee": {"volunteer_home", "my_training", "my_account"},
 }

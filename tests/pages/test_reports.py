@@ -36,3 +36,32 @@ def test_a_volunteer_cannot_open_reports(demo, session):
     at.session_state["account"] = session.exec(select(Account).where(Account.username == "volunteer")).one()
     at.run()
     assert [e.value for e in at.error] == ["您的角色无权访问此页面。"]
+
+
+def test_the_connections_section_shows_the_demos_residents_who_went(demo, session):
+    from sqlmodel import select
+
+    from listening.models import Account
+
+    at = app_test("pages/reports.py")
+    at.session_state["account"] = session.exec(select(Account).where(Account.username == "coordinator")).one()
+    at.run()
+    assert not at.exception
+    assert "回到身边的人：参加社区活动的居民" in [s.value for s in at.subheader]
+    metrics = {m.label: m.value for m in at.metric}  # the feedback section's average score is not a count
+    metrics = {label: int(metrics[label]) for label in ("获推荐活动的居民", "去了的居民", "六周后仍在参加")}
+    assert metrics["获推荐活动的居民"] >= metrics["去了的居民"] >= metrics["六周后仍在参加"] > 0
+    charts = [e for e in at.main if getattr(e, "type", "") == "vega_lite_chart"]
+    assert len(charts) >= 2  # topics, and residents who went by kind of activity
+
+
+def test_the_connections_section_says_why_it_is_empty(session):
+    from tests.factories.session_factories import coordinator
+
+    boss = coordinator(session)
+    session.commit()
+    at = app_test("pages/reports.py")
+    at.session_state["account"] = boss
+    at.run()
+    assert not at.exception
+    assert "本期间没有在倾听记录中推荐过活动。" in [c.value for c in at.caption]

@@ -9,7 +9,7 @@ from listening.core.errors import NotAllowed
 from listening.core.i18n import set_locale
 from listening.models import AuditEvent, Resident
 from listening.privacy import copy
-from tests.privacy.test_erasure import ADDRESS, NAME, NOTE, REASON, SMS, TOPIC, erased_setup  # noqa: F401
+from tests.privacy.test_erasure import ADDRESS, GOAL, NAME, NOTE, REASON, SMS, TOPIC, erased_setup  # noqa: F401
 
 
 def test_the_copy_holds_what_we_keep_with_labels_not_codes(session, erased_setup):  # noqa: F811
@@ -17,8 +17,9 @@ def test_the_copy_holds_what_we_keep_with_labels_not_codes(session, erased_setup
     made = copy.resident_copy(session, actor=coordinator, resident_id=resident.id)
     session.commit()
     text = made.data.decode("utf-8")
-    for held in (NAME, "+86 137 1234 5678", ADDRESS, TOPIC, NOTE, REASON, SMS):
+    for held in (NAME, "+86 137 1234 5678", ADDRESS, TOPIC, NOTE, REASON, SMS, GOAL, "象棋搭子"):
         assert held in text, held
+    assert "- 2 周后: 去了" in text  # the activity's follow-up, in words
     assert "上门探访" in text and "普通话" in text and "家庭" in text  # labels in Chinese
     assert "home" not in text and "family" not in text and "reminder_24h" not in text
     assert made.filename.startswith(f"resident-{resident.id}-") and made.filename.endswith(".md")

@@ -10,8 +10,11 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 
 from listening import safeguarding
+from listening.connection import journeys
 from listening.core.errors import InvalidInput, NotAllowed
 from listening.models import (
+    ActivityFollowUp,
+    ActivitySuggestion,
     AuditEvent,
     DebriefRequest,
     DoNotMatch,
@@ -20,7 +23,10 @@ from listening.models import (
     EscalationAlert,
     EscalationOutcome,
     EscalationOutcomeKind,
+    FollowUpAnswer,
     IntakeAttempt,
+    JourneyGoal,
+    JourneyPlan,
     Language,
     MessageKind,
     MessageStatus,
@@ -41,13 +47,15 @@ from listening.safeguarding import outcomes
 from listening.sessions.logs import SessionLogInput, log_session
 from listening.sms import inbound, outbox
 from tests import factories
+from tests.factories import connection_factories
 
 NAME, PHONE, LOCAL = "罗婆婆", "+8613712345678", "13712345678"
 ADDRESS, TOPIC = "海月路 88 号 3 栋", "最近老伴走了，晚上睡不着"
 NOTE, REASON, SMS = "她说女儿在外地，很少打电话", "居民本周住院（抑郁复发）", "我下周再约，谢谢你们"
+GOAL = "每周给在外地的女儿打一次电话"  # a journey plan's goal, in her words
 # A second form sent with the same number from another browser: kept apart, with the details it gave.
 GIVEN_NAME, GIVEN_ADDRESS, GIVEN_TOPIC = "罗阿姨", "月亮湾 9 栋 1201", "有时候觉得不想活了"
-SECRETS = (NAME, PHONE, LOCAL, ADDRESS, TOPIC, NOTE, REASON, SMS, GIVEN_NAME, GIVEN_ADDRESS, GIVEN_TOPIC)
+SECRETS = (NAME, PHONE, LOCAL, ADDRESS, TOPIC, NOTE, REASON, SMS, GIVEN_NAME, GIVEN_ADDRESS, GIVEN_TOPIC, GOAL)
 
 
 def every_value(session) -> list[str]:
@@ -78,9 +86,14 @@ def erased_setup(session):
     visit = lifecycle.propose(session, actor=coordinator, request_id=request.id, volunteer_ids=[chen.id],
                               starts_at=now - timedelta(hours=2))
     lifecycle.schedule(session, actor=coordinator, request_id=request.id, now=now)
+    chess = connection_factories.activity(session, coordinator)
     log = log_session(session, actor=account, visit_id=visit.id, now=now,
                       entry=SessionLogInput(outcome=Outcome.held, mood_before=2, mood_after=4, topics=["family"],
-                                            note=NOTE, actual_start=visit.starts_at, actual_end=visit.ends_at))
+                                            note=NOTE, actual_start=visit.starts_at, actual_end=visit.ends_at,
+                                            activity_id=chess.id))
+    session.add(ActivityFollowUp(suggestion_id=log.suggestion.suggestion.id, weeks=2, answer=FollowUpAnswer.went))
+    journeys.save_plan(session, actor=coordinator, resident_id=log.suggestion.suggestion.resident_id, goals=[GOAL],
+                       now=now)
     session.add(DebriefRequest(volunteer_id=chen.id, session_log_id=log.log.id))
     session.add(ShadowSession(volunteer_id=chen.id, mentor_id=mentor.id, visit_id=visit.id,
                               observed_on=now.date()))
@@ -106,7 +119,7 @@ def erased_setup(session):
 def test_erasing_a_resident_leaves_nothing_of_them_in_any_table_and_keeps_the_number_blocked(session, erased_setup):
     coordinator, resident = erased_setup
     before = " ".join(every_value(session))
-    assert all(secret in before for secret in (NAME, PHONE, ADDRESS, TOPIC, NOTE, REASON, SMS))
+    assert all(secret in before for secret in (NAME, PHONE, ADDRESS, TOPIC, NOTE, REASON, SMS, GOAL))
 
     counts = erasure.erase_resident(session, actor=coordinator, resident_id=resident.id,
                                     reason=ErasureReason.resident_asked, confirm_name=NAME)
@@ -117,7 +130,8 @@ def test_erasing_a_resident_leaves_nothing_of_them_in_any_table_and_keeps_the_nu
         assert not [v for v in values if secret in v], secret
     assert "她不想见男性" not in " ".join(values)
     assert session.exec(select(IntakeAttempt)).all() == []
-    for table in (Escalation, EscalationAlert, EscalationOutcome, UnverifiedDetails):
+    for table in (Escalation, EscalationAlert, EscalationOutcome, UnverifiedDetails, ActivitySuggestion,
+                  ActivityFollowUp, JourneyPlan, JourneyGoal):
         assert session.exec(select(table)).all() == [], table
     assert counts.requests == 2 and counts.visits == 2 and counts.session_logs == 1 and counts.opt_out_kept_as_hash
     assert session.exec(select(SmsOptOut)).all() == [] and len(session.exec(select(ErasedOptOut)).all()) == 1

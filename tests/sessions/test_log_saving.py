@@ -109,3 +109,31 @@ def test_a_refusal_the_volunteer_can_fix_raises_nothing(engine, ready):
     with pytest.raises(InvalidInput):
         log_saving.save_log(actor=account, visit_id=v.id, entry=bad, now=NOW)
     assert count(engine, Escalation) == 0  # the form is still in front of them, with the tick
+
+
+def test_a_failing_suggestion_loses_neither_the_risk_nor_the_suggestion(engine, ready, monkeypatch):
+    """The suggestion and its SMS are part of the log's transaction: if writing them fails, the risk is still
+    raised on its own and nothing is half-written; saving again writes the log and one suggestion."""
+    from listening.connection import suggestions
+    from listening.models import ActivitySuggestion
+    from tests.factories.connection_factories import activity
+
+    duty, account, v = ready
+    with Session(engine, expire_on_commit=False) as setup:
+        chess = activity(setup, duty)
+        setup.commit()
+    picked = SessionLogInput(**{**entry(v, risks={"suicide"}).__dict__, "activity_id": chess.id})
+    with monkeypatch.context() as patched:
+        def failing(*_args, **_kwargs):
+            raise sa.exc.OperationalError("INSERT INTO activity_suggestion ...", {}, Exception("disk I/O error"))
+
+        patched.setattr(suggestions, "suggest_in_log", failing)
+        patched.setattr(log_saving.db.time, "sleep", lambda _s: None)
+        with pytest.raises(LogNotSaved) as caught:
+            log_saving.save_log(actor=account, visit_id=v.id, entry=picked, now=NOW)
+    assert caught.value.alerted
+    assert (count(engine, SessionLog), count(engine, ActivitySuggestion)) == (0, 0)
+    result = log_saving.save_log(actor=account, visit_id=v.id, entry=picked, now=NOW)
+    assert result.escalation.id == caught.value.escalation_id and result.suggestion is not None
+    assert count(engine, ActivitySuggestion) == 1
+    assert count(engine, OutboundMessage, OutboundMessage.kind == MessageKind.activity_suggestion) == 0  # no consent

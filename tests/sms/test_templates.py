@@ -17,6 +17,10 @@ MAINLAND = "+8613800138000"
 ABROAD = "+447700900123"
 STARTS_AT = datetime(2026, 3, 5, 6, 30, tzinfo=UTC)  # 14:30 in Shenzhen
 URL = re.compile(r"https?://|www\.|\.com|\.cn", re.IGNORECASE)
+# An activity's details (connection/activities.py LIMITS): the longest a coordinator may type, in Chinese.
+ACTIVITY = {"activity_name": "南山区粤海街道长者智能手机学习班第二期班", "activity_place": "深圳市南山区粤海街道党群服务中心三楼多功能活动室一号大房间内",
+            "activity_time": "每月第一个和第三个星期三下午两点半开始上", "activity_free": False,
+            "activity_cost": "每期五十元含教材与茶水费"}
 
 
 def bodies():
@@ -36,7 +40,7 @@ def bodies():
 def test_every_template_keeps_the_rules(kind, recipient, locale, phone):
     body = templates.render(kind, locale=locale, to_phone=phone, recipient=recipient, starts_at=STARTS_AT,
                             mode=Mode.centre, escalation_id=7, request_id=9, username="v12",
-                            code="12345678", hours=72, minutes=15)
+                            code="12345678", hours=72, minutes=15, **ACTIVITY)
     assert body.startswith("【倾听一小时】")
     assert not URL.search(body)
     assert "{" not in body and "}" not in body  # every placeholder filled
@@ -102,7 +106,8 @@ LONGEST_CALLERS = {"zh_CN": "欧阳女士", "en": "Alexandra"}  # a compound fam
 
 def resident_bodies(locale: str, phone: str):
     for kind in MessageKind:
-        if kind in templates.STAFF_ONLY | templates.APPLICANT_ONLY:
+        if kind in templates.STAFF_ONLY | templates.APPLICANT_ONLY or kind == MessageKind.activity_suggestion:
+            # the activity's SMS has its own test below
             continue
         for mode in Mode:
             for caller in (None, LONGEST_CALLERS[locale]):
@@ -145,3 +150,31 @@ def test_a_volunteer_is_not_told_the_resident_style_short_time():
     body = templates.render(MessageKind.visit_scheduled, locale="zh_CN", to_phone=MAINLAND, recipient="volunteer",
                             starts_at=STARTS_AT, mode=Mode.phone, caller="王女士")
     assert "王女士" not in body and "2026" in body
+
+
+# -- an activity's details --------------------------------------------------------------------------------------
+
+
+def test_the_longest_activity_fits_three_chinese_segments_and_four_english():
+    from listening.connection.activities import LIMITS
+    assert [len(ACTIVITY[k]) for k in ("activity_name", "activity_place", "activity_time", "activity_cost")] == [
+        LIMITS["name_zh"], LIMITS["place"], LIMITS["schedule"], LIMITS["cost"]]
+    for phone in (MAINLAND, ABROAD):
+        zh = templates.render(MessageKind.activity_suggestion, locale="zh_CN", to_phone=phone, **ACTIVITY)
+        en = templates.render(MessageKind.activity_suggestion, locale="en", to_phone=phone, **ACTIVITY)
+        assert segment_count(zh) <= 3 and segment_count(en) <= 4
+
+
+def test_an_activity_sms_says_what_when_where_what_it_costs_and_whom_to_call():
+    common = {"activity_name": "象棋搭子", "activity_place": "粤海街道党群服务中心二楼", "activity_time": "每周三 19:00"}
+    free = templates.render(MessageKind.activity_suggestion, locale="zh_CN", to_phone=MAINLAND, activity_free=True,
+                            **common)
+    assert free == ("【倾听一小时】为您推荐活动：象棋搭子，每周三 19:00，粤海街道党群服务中心二楼，免费。"
+                    f"如有疑问请拨{get_settings().centre_phone}。倾听服务免费，志愿者绝不收费。")
+    assert segment_count(free) == 2
+    paid = templates.render(MessageKind.activity_suggestion, locale="en", to_phone=ABROAD, activity_free=False,
+                            activity_cost="10 yuan", **common)
+    assert "cost 10 yuan" in paid and "Reply" not in paid and "Listening Hour is free" in paid
+    unpriced = templates.render(MessageKind.activity_suggestion, locale="zh_CN", to_phone=MAINLAND,
+                                activity_free=False, **common)
+    assert "需付费" in unpriced
