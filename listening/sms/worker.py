@@ -5,7 +5,7 @@ One pass (`Worker.run_once`):
    next coordinators when every alert of a round failed, a re-alert round when one is due; the SMS they queue
    go out in this same pass;
 1. reconcile orphans: rows left in "sending" by a crashed worker, or after an ambiguous outcome (timeout, 5xx),
-   are looked up at the provider (`find_sent`, since the claim) BEFORE anything is resent;
+   are looked up at the provider (`find_sent`, since the claim) BEFORE anything is resent (sms/reconcile.py);
 2. expire what can no longer help (a reminder after the visit started), hold back opted-out numbers, and mark
    `not_sent` (with the reason) what quiet hours now hold until it expires;
 3. claim a small batch of due rows, marking them "sending" in one committed statement
@@ -45,12 +45,12 @@ from listening.models import MessageStatus, OutboundMessage, SmsOptOut, WorkerHe
 from listening.privacy import retention
 from listening.safeguarding import alerts
 from listening.sms import outbox, send_slots
+from listening.sms.reconcile import ERROR_MAX, MAX_ATTEMPTS, Reconciling, backoff
 from listening.sms.transport import (
     TWILIO_UNSUBSCRIBED_RECIPIENT,
     Accepted,
     NotSent,
     OutboxOnlyTransport,
-    ProviderLookupError,
     Rejected,
     Retryable,
     Transport,
@@ -59,18 +59,10 @@ from listening.sms.transport import (
 
 log = logging.getLogger("listening.worker")
 
-MAX_ATTEMPTS = 6
 HEARTBEAT_EVERY = timedelta(seconds=2)
 # A claimant whose heartbeat is older than this is taken for dead (its "sending" rows get reconciled).
-CLAIMANT_DEAD_AFTER = timedelta(seconds=15)
-ERROR_MAX = 300
 MAX_SENDERS = 32
 REFILL_FOR = timedelta(seconds=5)  # a pass tops its batch up this long, then expiry and reconciliation run again
-
-
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, 4 min, ... capped at 30 min."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
 
 
 def auto_senders(rate_per_second: float) -> int:
@@ -112,7 +104,7 @@ class PassResult:
     alerted: int = 0  # safeguarding alerts queued by this pass (the chain moving on, re-alerts)
 
 
-class Worker:
+class Worker(Reconciling):
     def __init__(
         self,
         engine: Engine,
@@ -294,84 +286,6 @@ class Worker:
                 session.delete(row)
                 session.commit()
 
-    # -- reconcile ---------------------------------------------------------------------------------------------
-
-    def _dead_claimants(self, session: Session, now: datetime) -> set[str]:
-        alive: set[str] = set()
-        for beat in session.exec(select(WorkerHeartbeat)):
-            if beat.worker_id == self.worker_id:
-                alive.add(beat.worker_id)
-            elif now - beat.last_beat_at < CLAIMANT_DEAD_AFTER and not (
-                beat.host == self.host and not _process_alive(beat.pid)
-            ):
-                alive.add(beat.worker_id)
-        claimants = set(session.exec(
-            select(OutboundMessage.claimed_by).distinct()
-            .where(OutboundMessage.status == MessageStatus.sending, col(OutboundMessage.claimed_by).is_not(None))
-        ))
-        return claimants - alive
-
-    def reconcile_orphans(self) -> int:
-        """Rows in "sending" nobody is working on: ask the provider whether they exist before any resend."""
-        now = self.clock()
-        with Session(self.engine) as session:
-            dead = self._dead_claimants(session, now)
-            orphan_ids = list(session.exec(
-                select(OutboundMessage.id)
-                .where(OutboundMessage.status == MessageStatus.sending)
-                .where(sa.or_(col(OutboundMessage.claimed_by).is_(None), col(OutboundMessage.claimed_by).in_(dead)))
-                .where(col(OutboundMessage.due_at) <= now)
-                .order_by(col(OutboundMessage.id))
-                .limit(self.batch_size)
-            ))
-        done = 0
-        for message_id in orphan_ids:
-            if self._reconcile_one(message_id, dead):
-                done += 1
-        return done
-
-    def _reconcile_one(self, message_id: int, dead: set[str]) -> bool:
-        # Take the row over first (one conditional UPDATE), so two workers never reconcile it together.
-        now = self.clock()
-        with Session(self.engine) as session:
-            taken = session.execute(
-                sa.update(OutboundMessage)
-                .where(col(OutboundMessage.id) == message_id, OutboundMessage.status == MessageStatus.sending)
-                .where(sa.or_(col(OutboundMessage.claimed_by).is_(None), col(OutboundMessage.claimed_by).in_(dead)))
-                .values(claimed_by=self.worker_id, updated_at=now)
-            ).rowcount
-            session.commit()
-            if not taken:
-                return False
-            message = session.get(OutboundMessage, message_id)
-            known_sids = set(session.exec(
-                select(OutboundMessage.provider_sid)
-                .where(OutboundMessage.to_phone == message.to_phone, col(OutboundMessage.provider_sid).is_not(None))
-            ))
-        since = message.claimed_at or message.created_at
-        try:
-            found = [m for m in self.transport.find_sent(message.to_phone, since, message.body)
-                     if m.sid not in known_sids]
-        except ProviderLookupError as error:
-            # Cannot tell: leave it "sending" (never resend blindly) and ask again later.
-            self._store(message_id, status=MessageStatus.sending, claimed_by=None,
-                        due_at=now + backoff(message.attempts), error_message=str(error))
-            return False
-        if found:
-            match = min(found, key=lambda m: m.date_created or now)
-            self._store(message_id, status=MessageStatus.sent, provider=self.transport.name,
-                        provider_sid=match.sid, segments=match.segments or message.segments,
-                        sent_at=match.date_created or now, error_code=None, error_message=None)
-            log.info("message %s was sent before the interruption; recorded, not resent", message_id)
-            return True
-        if message.attempts >= MAX_ATTEMPTS:
-            self._store(message_id, status=MessageStatus.failed, claimed_by=None,
-                        error_message=(message.error_message or "no answer from the provider")[:ERROR_MAX])
-            return True
-        # The provider never got it: it may be sent again.
-        self._store(message_id, status=MessageStatus.queued, claimed_by=None, due_at=now)
-        return True
-
     # -- expiry and opt-outs -----------------------------------------------------------------------------------
 
     def expire_and_hold(self) -> int:
@@ -541,16 +455,6 @@ class Worker:
 
 def _code(code: int | None) -> str | None:
     return None if code is None else str(code)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def main(*, once: bool = False) -> int:
