@@ -32,7 +32,7 @@ from sqlmodel import Session  # noqa: E402
 
 from listening.core import clock, db  # noqa: E402
 from listening.core.config import get_settings  # noqa: E402
-from listening.demo import RESIDENT_FORMS, SURNAMES, TOPICS, _name  # noqa: E402
+from listening.demo.centre import RESIDENT_FORMS, SURNAMES, TOPICS, _name  # noqa: E402
 from listening.models import (  # noqa: E402
     Account,
     AuditEvent,

@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from listening import demo_connections, demo_supervision
 from listening.core import audit, clock
 from listening.core.audit import AuditAction
 from listening.core.config import get_settings
 from listening.core.i18n import DEFAULT_LOCALE, N_
-from listening.demo_applications import seed_applications
-from listening.feedback import demo as demo_feedback
+from listening.demo import connections as demo_connections
+from listening.demo import feedback as demo_feedback
+from listening.demo import supervision as demo_supervision
+from listening.demo.applications import seed_applications
 from listening.models import (
     Account,
     AvailabilityException,
