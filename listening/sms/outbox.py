@@ -12,6 +12,7 @@ that caused it tells the coordinator to phone instead (listening/sms/reminders.p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -130,6 +131,21 @@ def is_opted_out(session: Session, *, phone: str) -> bool:
     """The number said STOP, or said it before its resident was erased (only its hash is left)."""
     return (session.get(SmsOptOut, phone) is not None
             or session.get(ErasedOptOut, phones.opt_out_hash(phone)) is not None)
+
+
+def withdraw_code(session: Session, *, dedupe_key: str, masked_body: Callable[[OutboundMessage], str | None],
+                  now: datetime) -> None:
+    """A one-time code that stopped working (used, replaced or burnt): its SMS keeps no usable code (the body
+    `masked_body` makes from it, if any) and, if still queued, is not sent."""
+    message = session.exec(select(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key)).first()
+    if message is None:
+        return
+    if (body := masked_body(message)) is not None:
+        message.body = body
+    if message.status == MessageStatus.queued:
+        message.status = MessageStatus.cancelled
+    message.updated_at = now
+    session.add(message)
 
 
 def opted_out_among(session: Session, numbers: set[str]) -> set[str]:

@@ -220,17 +220,13 @@ def _close(session: Session, invite: AccountInvite, *, now: datetime, used: bool
     else:
         invite.revoked_at = now
     session.add(invite)
-    message = session.exec(select(OutboundMessage).where(OutboundMessage.dedupe_key == _dedupe_key(invite))).first()
-    if message is None:
-        return
-    account = session.get(Account, invite.account_id)
-    volunteer = session.exec(select(Volunteer).where(Volunteer.account_id == invite.account_id)).first()
-    if account is not None and volunteer is not None:
-        message.body = _sms_body(account, volunteer, MASKED_CODE)
-    if message.status == MessageStatus.queued:
-        message.status = MessageStatus.cancelled
-    message.updated_at = now
-    session.add(message)
+
+    def masked(_message: OutboundMessage) -> str | None:
+        account = session.get(Account, invite.account_id)
+        volunteer = session.exec(select(Volunteer).where(Volunteer.account_id == invite.account_id)).first()
+        return _sms_body(account, volunteer, MASKED_CODE) if account and volunteer else None
+
+    outbox.withdraw_code(session, dedupe_key=_dedupe_key(invite), masked_body=masked, now=now)
 
 
 # ----- the volunteer, signed out -------------------------------------------------------------------------------

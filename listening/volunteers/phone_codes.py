@@ -25,7 +25,7 @@ from listening.core.audit import AuditAction
 from listening.core.config import get_settings
 from listening.core.errors import IllegalTransition, InvalidInput
 from listening.core.i18n import N_
-from listening.models import MessageKind, MessageStatus, OutboundMessage, PhoneCode, RecipientKind, utcnow
+from listening.models import MessageKind, MessageStatus, PhoneCode, RecipientKind, utcnow
 from listening.models.invites import CODE_DIGITS, MASKED_CODE
 from listening.residents import limits
 from listening.sms import outbox, templates
@@ -147,14 +147,8 @@ def _close(session: Session, row: PhoneCode, *, now: datetime, used: bool) -> No
     else:
         row.revoked_at = now
     session.add(row)
-    message = session.exec(select(OutboundMessage).where(OutboundMessage.dedupe_key == _dedupe_key(row))).first()
-    if message is None:
-        return
-    message.body = _body(message.to_phone, MASKED_CODE, message.locale)
-    if message.status == MessageStatus.queued:
-        message.status = MessageStatus.cancelled
-    message.updated_at = now
-    session.add(message)
+    outbox.withdraw_code(session, dedupe_key=_dedupe_key(row), now=now,
+                         masked_body=lambda message: _body(message.to_phone, MASKED_CODE, message.locale))
 
 
 def _body(phone: str, code: str, locale: str) -> str:
