@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from listening.core import audit
 from listening.core.audit import AuditAction
+from listening.core.choices import one_of
 from listening.core.clock import today as local_today
 from listening.core.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound
 from listening.core.i18n import DEFAULT_LOCALE, N_
@@ -148,10 +149,7 @@ def record_follow_up(session: Session, *, actor: Account, suggestion_id: int, we
         raise NotAllowed(N_("Only the volunteer who suggested the activity, or a coordinator, can record this."))
     if weeks not in FOLLOW_UP_WEEKS:
         raise InvalidInput(N_("A follow-up is after two or six weeks."), field="weeks")
-    try:
-        answer = FollowUpAnswer(answer)
-    except ValueError:
-        raise InvalidInput(N_("Choose whether the resident went."), field="answer") from None
+    answer = one_of(FollowUpAnswer, answer, field="answer", message=N_("Choose whether the resident went."))
     due_on = suggestion.suggested_on + timedelta(weeks=weeks)
     if local_today(now) < due_on:
         raise IllegalTransition(N_("This follow-up is due from {date}."), date=due_on.isoformat())

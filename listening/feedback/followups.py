@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 
 from listening.core import audit
 from listening.core.audit import AuditAction
-from listening.core.errors import IllegalTransition, InvalidInput, NotFound
+from listening.core.choices import one_of
+from listening.core.errors import IllegalTransition, NotFound
 from listening.core.i18n import N_
 from listening.core.permissions import require_role
 from listening.core.phones import mask
@@ -80,10 +81,7 @@ def close_follow_up(session: Session, *, actor: Account, feedback_id: int, outco
                     now: datetime | None = None) -> FeedbackRequest:
     require_role(actor, Role.coordinator)
     now = now or utcnow()
-    try:
-        outcome = FollowUpOutcome(outcome)
-    except ValueError:
-        raise InvalidInput(N_("Choose how the follow-up ended."), field="outcome") from None
+    outcome = one_of(FollowUpOutcome, outcome, field="outcome", message=N_("Choose how the follow-up ended."))
     feedback = session.get(FeedbackRequest, feedback_id, with_for_update=True, populate_existing=True)
     if feedback is None:
         raise NotFound(N_("This feedback request does not exist."))

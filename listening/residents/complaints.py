@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from listening.core import audit, phones
 from listening.core.audit import AuditAction
+from listening.core.choices import one_of
 from listening.core.config import get_settings
 from listening.core.errors import IllegalTransition, InvalidForm, InvalidInput, NotFound
 from listening.core.i18n import DEFAULT_LOCALE, LOCALES, N_
@@ -165,10 +166,7 @@ def close(session: Session, *, actor: Account, complaint_id: int, outcome: Compl
     """-> closed with an outcome; the resident is told it by SMS when they agreed to texts."""
     require_role(actor, Role.coordinator)
     now = now or utcnow()
-    try:
-        outcome = ComplaintOutcome(outcome)
-    except ValueError:
-        raise InvalidInput(N_("Choose the outcome of the complaint."), field="outcome") from None
+    outcome = one_of(ComplaintOutcome, outcome, field="outcome", message=N_("Choose the outcome of the complaint."))
     complaint = _complaint(session, complaint_id)
     if complaint.status == ComplaintStatus.closed:
         raise IllegalTransition(N_("Complaint {reference} is closed already: {outcome}."),

@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 
 from listening.core import audit
 from listening.core.audit import AuditAction
-from listening.core.errors import IllegalTransition, InvalidInput, NotFound
+from listening.core.choices import one_of
+from listening.core.errors import IllegalTransition, NotFound
 from listening.core.i18n import N_
 from listening.core.labels import label
 from listening.core.permissions import require_role
@@ -103,10 +104,7 @@ def decide_hold(session: Session, *, actor: Account, hold_id: int, decision: Hol
     """A coordinator's decision on a hold: release, cancel the held visits, or cancel them and pause the volunteer."""
     require_role(actor, Role.coordinator)
     now = now or utcnow()
-    try:
-        decision = HoldDecision(decision)
-    except ValueError:
-        raise InvalidInput(N_("Choose what happens to the held visits."), field="decision") from None
+    decision = one_of(HoldDecision, decision, field="decision", message=N_("Choose what happens to the held visits."))
     hold = session.get(VolunteerHold, hold_id, with_for_update=True, populate_existing=True)
     if hold is None:
         raise NotFound(N_("This hold does not exist."))

@@ -19,7 +19,8 @@ from sqlmodel import Session, col, select
 
 from listening.core import audit
 from listening.core.audit import AuditAction
-from listening.core.errors import IllegalTransition, InvalidInput, NotFound
+from listening.core.choices import one_of
+from listening.core.errors import IllegalTransition, NotFound
 from listening.core.i18n import N_
 from listening.core.permissions import require_role
 from listening.models import (
@@ -44,10 +45,7 @@ def record_outcome(session: Session, *, actor: Account, escalation_id: int, kind
                    now: datetime | None = None) -> EscalationOutcome:
     require_role(actor, Role.coordinator)
     now = now or utcnow()
-    try:
-        kind = EscalationOutcomeKind(kind)
-    except ValueError:
-        raise InvalidInput(N_("Choose what came of the escalation."), field="outcome") from None
+    kind = one_of(EscalationOutcomeKind, kind, field="outcome", message=N_("Choose what came of the escalation."))
     escalation = session.get(Escalation, escalation_id, with_for_update=True, populate_existing=True)
     if escalation is None:
         raise NotFound(N_("Escalation {id} does not exist."), id=escalation_id)

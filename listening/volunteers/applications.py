@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from listening.core import audit
 from listening.core.audit import AuditAction
+from listening.core.choices import one_of
 from listening.core.clock import local_date
 from listening.core.errors import IllegalTransition, InvalidForm, InvalidInput, NotFound
 from listening.core.i18n import DEFAULT_LOCALE, LOCALES, N_
@@ -157,10 +158,7 @@ def _name(raw: str | None) -> str:
 
 
 def _gender(value) -> Gender:
-    try:
-        return Gender(value)
-    except ValueError:
-        raise InvalidInput(N_("Please choose from the list."), field="gender") from None
+    return one_of(Gender, value, field="gender", message=N_("Please choose from the list."))
 
 
 def _who(check: _Checks, form: ApplicationForm | ResidentApplication) -> dict:
