@@ -179,13 +179,13 @@ with resident_tab:
                           key="resident_apply_gender")
         problem("gender")
         languages = st.multiselect(_("Languages and dialects"), list(Language), format_func=label,
-                                   placeholder=_("Choose"), key="resident_apply_languages")
+                                   placeholder=_("Choose"), key="resident_apply_languages", select_all=False)
         problem("languages")
         days = st.multiselect(_("Days"), list(DayKind), format_func=label, placeholder=_("Choose"),
-                              key="resident_apply_days")
+                              key="resident_apply_days", select_all=False)
         problem("days")
         parts = st.multiselect(_("Parts of the day"), list(PartOfDay), format_func=lambda p: _(PART_OF_DAY_SHORT[p]),
-                               placeholder=_("Choose"), key="resident_apply_parts")
+                               placeholder=_("Choose"), key="resident_apply_parts", select_all=False)
         problem("parts_of_day")
         consent = st.checkbox(_("They agreed on the phone that the centre uses these details for their application, "
                                 "and heard the code of conduct."), key="resident_apply_consent")
