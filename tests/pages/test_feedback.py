@@ -82,4 +82,4 @@ def test_the_coordinators_home_says_what_waits_after_visits(demo, session):
     at.run()
     assert not at.exception
     line = next(m.value for m in at.markdown if m.value.startswith("反馈跟进："))
-    assert "反馈电话：" in line and "未结案投诉：1" in line and "被暂停的志愿者：0" in line
+    assert "反馈电话：" in line and "未结案投诉：1" in line and "探访被暂缓的志愿者：0" in line

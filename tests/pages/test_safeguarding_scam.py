@@ -27,11 +27,11 @@ def test_a_scam_report_has_its_own_label_and_the_coordinator_decides_on_the_hold
     assert not at.exception
     assert any("来源：居民反馈：诈骗或不当行为" in c.value for c in at.caption)
     assert any(w.value.startswith("诈骗或不当行为：") for w in at.warning)
-    assert any("等待您决定而暂停的探访：0" in m.value for m in at.markdown)
+    assert any("等待您决定而暂缓的探访：0" in m.value for m in at.markdown)
     at.selectbox(key=f"hold_{hold.id}").set_value(HoldDecision.release)
     at.button(key=f"decide_{hold.id}").click().run()
     assert not at.exception and not at.error
     session.rollback()
     session.expire_all()
     assert session.get(VolunteerHold, hold.id).decision == HoldDecision.release
-    assert any("暂停已于" in c.value for c in at.caption)
+    assert any("暂缓已于" in c.value for c in at.caption)
