@@ -94,7 +94,8 @@ def use_code(session: Session, *, phone: str, code: str, now: datetime | None = 
     error is raised: reloading the page cannot reset the count."""
     now = now or utcnow()
     phone_key = limits.phone_key(phone)
-    live = next(iter(_open_codes(session, phone_key)), None)
+    # Locked: two presses of "send" at once must not both use the code (SQLite's writers queue already).
+    live = next(iter(_open_codes(session, phone_key, lock=True)), None)
     if live is None:
         raise InvalidInput(N_("There is no code waiting for this number. Please ask for a code first."),
                            field="code")
@@ -133,11 +134,11 @@ def _count(session: Session, *conditions) -> int:
     return session.exec(select(func.count()).select_from(PhoneCode).where(*conditions)).one()
 
 
-def _open_codes(session: Session, phone_key: str) -> list[PhoneCode]:
-    return list(session.exec(select(PhoneCode).where(PhoneCode.phone_key == phone_key,
-                                                     col(PhoneCode.used_at).is_(None),
-                                                     col(PhoneCode.revoked_at).is_(None))
-                             .order_by(col(PhoneCode.created_at).desc(), col(PhoneCode.id).desc())))
+def _open_codes(session: Session, phone_key: str, *, lock: bool = False) -> list[PhoneCode]:
+    query = (select(PhoneCode).where(PhoneCode.phone_key == phone_key, col(PhoneCode.used_at).is_(None),
+                                     col(PhoneCode.revoked_at).is_(None))
+             .order_by(col(PhoneCode.created_at).desc(), col(PhoneCode.id).desc()))
+    return list(session.exec(query.with_for_update() if lock else query))
 
 
 def _close(session: Session, row: PhoneCode, *, now: datetime, used: bool) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from listening.core import clock
+from listening.core import clock, db
 from listening.core.audit import AuditAction
 from listening.core.errors import IllegalTransition, InvalidForm, InvalidInput, NotAllowed
 from listening.models import (
@@ -262,3 +263,34 @@ def test_a_resident_who_was_heard_can_become_an_applicant(session):
     assert applications.applications(session, actor=coordinator).items[0].full_name == "李秀英"
     with pytest.raises(IllegalTransition, match="already waiting"):
         applications.from_resident(session, actor=coordinator, form=form)
+
+
+def test_two_presses_of_send_at_the_same_moment_store_one_application(session, engine):
+    """Two browsers (or a double click) send the same code at once: one application, the other told the code is
+    used; on PostgreSQL the code's row is locked, on SQLite the second writer waits its turn."""
+    factories.community(session)
+    phone_codes.send_code(session, phone=PHONE, client_address="203.0.113.7", locale="zh_CN")
+    session.commit()
+    code = sent_code(session)
+    session.rollback()
+    start = threading.Barrier(2, timeout=30)
+    outcomes: list = [None, None]
+
+    def press(index: int) -> None:
+        start.wait()
+        try:
+            with Session(db.for_writing(engine), expire_on_commit=False) as own:
+                outcomes[index] = applications.submit(own, form=form(code=code))
+                own.commit()
+        except Exception as error:  # noqa: BLE001 - the outcome is what the test looks at
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    session.expire_all()
+    assert factories.count(session, VolunteerApplication) == 1
+    assert sum(isinstance(o, applications.Submitted) for o in outcomes) == 1
+    assert sum(isinstance(o, InvalidInput) and o.field == "code" for o in outcomes) == 1
