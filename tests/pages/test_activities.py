@@ -3,7 +3,7 @@ signals on the request detail, through AppTest."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -157,7 +157,8 @@ def test_the_coordinators_home_lists_follow_ups_reviews_and_signals(session, cen
         held_visit(session, resident=resident, volunteers=[chen], starts_at=utcnow() - timedelta(days=days))
     session.add(JourneyPlan(resident_id=resident.id, review_after=3, counted_since=utcnow() - timedelta(days=30)))
     v = held_visit(session, resident=resident, volunteers=[chen], starts_at=utcnow() - timedelta(days=30))
-    suggestion(session, resident=resident, activity_row=chess, volunteer=chen, visit=v, on=date(2026, 11, 1))
+    suggestion(session, resident=resident, activity_row=chess, volunteer=chen, visit=v,
+               on=clock.today() - timedelta(days=30))
     session.commit()
     at = open_as(boss, "pages/coordinator_home.py")
     assert not at.exception
