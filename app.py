@@ -23,5 +23,6 @@ with errors.boundary("shell"):
 
     navigation = shell.navigation(signed_in)
     if signed_in is not None:
+        shell.fetch_session_cookie()
         shell.sign_out_button(signed_in)
 shell.run_guarded(navigation, signed_in)

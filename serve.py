@@ -19,6 +19,8 @@ from starlette.middleware import Middleware  # noqa: E402
 from api.headers import SecurityHeaders  # noqa: E402
 from api.routes import routes  # noqa: E402
 from ui.shell import only_app_navigation  # noqa: E402
+from ui.warm import preload  # noqa: E402
 
-only_app_navigation()  # every page runs inside app.py (sign-in shell, error boundary), even on the first run
+only_app_navigation()
+preload()  # no visitor waits for a page's imports after a restart  # every page runs inside app.py (sign-in shell, error boundary), even on the first run
 app = st.App("app.py", routes=routes(), middleware=[Middleware(SecurityHeaders)])

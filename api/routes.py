@@ -43,15 +43,26 @@ def _secure_cookie() -> bool:
     return urlparse(get_settings().public_base_url).scheme == "https"
 
 
-def redeem_session_ticket(request: Request) -> Response:
-    """The sign-in page sends the browser here once; it leaves with an HttpOnly session cookie and the mark of a
-    known browser. The ticket only works in the browser that signed in (its BROWSER_COOKIE): a ticket sent to
-    someone else's browser signs nobody in there (login CSRF)."""
-    ticket = request.query_params.get("ticket", "")
-    with session_scope() as session:
-        redeemed = auth.redeem_ticket(session, ticket=ticket, browser=request.cookies.get(auth.BROWSER_COOKIE),
-                                      device_cookie=request.cookies.get(auth.DEVICE_COOKIE)) if ticket else None
-    response = RedirectResponse(_home(request), status_code=303)
+async def redeem_session_ticket(request: Request) -> Response:
+    """Right after signing in, the page POSTs its one-time ticket here in the background (`fetch`) and the browser
+    keeps an HttpOnly session cookie and the mark of a known browser: the page goes on without a reload, and a
+    refresh stays signed in. A GET with the ticket in the query does the same and then sends the browser back to
+    the app (the link shown if the background request cannot be made). The ticket only works in the browser that
+    signed in (its BROWSER_COOKIE): a ticket sent to someone else's browser signs nobody in there (login CSRF)."""
+    if request.method == "POST":
+        try:
+            given = (await request.form()).get("ticket", "")
+        except Exception:  # an unreadable body
+            return PlainTextResponse("malformed request", status_code=400)
+        ticket = given if isinstance(given, str) else ""
+    else:
+        ticket = request.query_params.get("ticket", "")
+    redeemed = await run_in_threadpool(_redeem, ticket, request.cookies.get(auth.BROWSER_COOKIE),
+                                       request.cookies.get(auth.DEVICE_COOKIE)) if ticket else None
+    if request.method == "POST":
+        response: Response = Response(status_code=204 if redeemed else 403)
+    else:
+        response = RedirectResponse(_home(request), status_code=303)
     if redeemed:
         cookie = {"httponly": True, "samesite": "lax", "secure": _secure_cookie(), "path": "/"}
         response.set_cookie(auth.SESSION_COOKIE, redeemed.session_cookie,
@@ -59,6 +70,11 @@ def redeem_session_ticket(request: Request) -> Response:
         response.set_cookie(auth.DEVICE_COOKIE, redeemed.device_cookie, max_age=auth.DEVICE_COOKIE_DAYS * 86400,
                             **cookie)
     return response
+
+
+def _redeem(ticket: str, browser: str | None, device_cookie: str | None) -> auth.Redeemed | None:
+    with session_scope() as session:
+        return auth.redeem_ticket(session, ticket=ticket, browser=browser, device_cookie=device_cookie)
 
 
 SIGN_OUT_FIELD = "csrf"
@@ -200,7 +216,7 @@ def guarded(path: str, endpoint: Endpoint) -> Endpoint:
 
 def routes() -> list[Route]:
     endpoints: list[tuple[str, Endpoint, list[str]]] = [
-        ("/api/auth/session", redeem_session_ticket, ["GET"]),
+        ("/api/auth/session", redeem_session_ticket, ["GET", "POST"]),
         ("/api/auth/logout", sign_out, ["POST"]),
         ("/api/health", health, ["GET"]),
         ("/api/sms/inbound", sms_inbound, ["POST"]),

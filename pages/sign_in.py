@@ -31,12 +31,12 @@ if submitted:
         st.caption(_("After several wrong attempts, each new attempt from this device has to wait a little longer."))
     else:
         st.session_state[shell.TOKEN_KEY] = new_session.token
-        st.success(_("Welcome, {name}.", name=md(account.display_name, max_chars=NAME)))
         if new_session.ticket:
-            # The browser fetches its HttpOnly cookie once, so a refresh keeps it signed in.
-            then = f"&next={wanted}" if wanted else ""
-            shell.redirect(f"/api/auth/session?ticket={new_session.ticket}&lang={get_locale()}{then}")
-            st.stop()
+            # This Streamlit session goes on signed in at once; the browser fetches its HttpOnly cookie in the
+            # background on the next run, so a refresh keeps it signed in.
+            st.session_state[shell.COOKIE_TICKET_KEY] = new_session.ticket
+            shell.go_on_signed_in(account)
+        st.success(_("Welcome, {name}.", name=md(account.display_name, max_chars=NAME)))
         st.caption(_("This browser does not keep cookies for this site, so a refresh will sign you out."))
         st.button(_("Continue"), key="continue_signed_in")  # any click reruns into the signed-in pages
         st.stop()

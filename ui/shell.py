@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from urllib.parse import urlencode
 from dataclasses import dataclass
 
 import streamlit as st
@@ -22,6 +23,7 @@ from ui import errors
 from ui.inert import NAME, md
 
 TOKEN_KEY = "auth_token"
+COOKIE_TICKET_KEY = "cookie_ticket"  # the sign-in's one-time ticket, until the browser has fetched its cookie
 HERE = "shell_url_path"  # the URL path of the page this run shows
 
 
@@ -122,6 +124,17 @@ def hidden_page(url_path: str, signed_in: Account | None):
 def to_first_page() -> None:
     first = page_specs_for(account())[0]
     st.switch_page(first.path, query_params={"lang": get_locale()})
+
+
+def go_on_signed_in(signed_in: Account) -> None:
+    """Right after a sign-in, in the same Streamlit session and without a reload: the staff page whose address the
+    visitor opened (the address stays; the signed-in navigation shows that page there), else the role's first page.
+    Pages are known by their URL path, so switching to this run's hidden page at the first page's address runs the
+    signed-in first page next (one run, not two)."""
+    if page_wanted_before_sign_in():
+        st.rerun()
+    first = page_specs_for(signed_in)[0]
+    st.switch_page(hidden_page(first.url_path, None), query_params={"lang": get_locale()})
 
 
 def page_wanted_before_sign_in() -> str:
@@ -244,10 +257,16 @@ def link(path: str, text: str, *, icon: str | None = None, **query: object) -> N
         st.markdown(f"[{text}](/{url_path}?{'&'.join(f'{k}={v}' for k, v in params.items())})")
 
 
-def redirect(url: str) -> None:
-    """Send the browser to one of our HTTP routes (cookie set or cleared there)."""
-    st.html(f"<script>window.location.replace({json.dumps(url)});</script>", unsafe_allow_javascript=True)
-    st.link_button(_("Continue"), url)
+def fetch_session_cookie() -> None:
+    """Once, on the first run after a sign-in: the browser POSTs the one-time ticket to /api/auth/session in the
+    background and keeps the HttpOnly cookie it answers with (the ticket never goes into an address or history)."""
+    ticket = st.session_state.pop(COOKIE_TICKET_KEY, None)
+    if not ticket:
+        return
+    body = json.dumps(urlencode({"ticket": ticket}))
+    st.html("<script>fetch('/api/auth/session', {method: 'POST', credentials: 'same-origin', headers: "
+            "{'Content-Type': 'application/x-www-form-urlencoded'}, body: " + body + "});</script>",
+            unsafe_allow_javascript=True)
 
 
 def post_to(url: str, fields: dict[str, str]) -> None:

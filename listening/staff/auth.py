@@ -220,8 +220,8 @@ def _open_session(session: Session, *, username: str, matched_hash: str | None, 
                   device_cookie: str | None, browser: str | None, now: datetime) -> tuple[Account, NewSession]:
     account = _record_attempt(session, username=username, matched_hash=matched_hash, address=address,
                               device_cookie=device_cookie, now=now, settings=None)
-    token = secrets.token_urlsafe(32)
     ticket = secrets.token_urlsafe(32) if browser else None
+    token = _token_of_ticket(ticket) if ticket else secrets.token_urlsafe(32)
     session.add(AuthSession(id=_sha256(token), account_id=account.id, created_at=now, last_seen_at=now,
                             ticket_hash=_ticket_hash(ticket, browser) if ticket else None,
                             ticket_expires_at=now + timedelta(seconds=TICKET_SECONDS) if ticket else None))
@@ -235,14 +235,20 @@ class Redeemed:
     device_cookie: str  # for DEVICE_COOKIE: the browser's known-browser mark, kept when it already had one
 
 
+def _token_of_ticket(ticket: str) -> str:
+    """The session token behind a ticket, derived with the secret key: the page that signed in and the cookie the
+    browser fetches with the ticket hold one session, so the page goes on signed in without a reload, and one
+    sign-out ends both. The ticket alone (in a log, say) gives nobody the token."""
+    return hmac.new(get_settings().secret_key.encode(), f"session-token:{ticket}".encode(), hashlib.sha256).hexdigest()
+
+
 def redeem_ticket(session: Session, *, ticket: str, browser: str | None, device_cookie: str | None = None,
                   now: datetime | None = None) -> Redeemed | None:
     """Exchange a one-time ticket for the signed cookie values, or None if it is unknown, used, stale or was issued
     to another browser (`browser` is the BROWSER_COOKIE of the browser redeeming it).
 
-    The ticket travels in a URL, so it is single-use, short-lived and bound to the browser that signed in;
-    redeeming it rotates the session to a fresh token that only the HttpOnly cookie ever holds (the page that
-    signed in reloads from that cookie).
+    The ticket is single-use, short-lived and bound to the browser that signed in: the page fetches it in the
+    background right after the sign-in, and the cookie then holds the same session as the page.
     """
     now = now or utcnow()
     if not ticket or not browser:
@@ -253,12 +259,11 @@ def redeem_ticket(session: Session, *, ticket: str, browser: str | None, device_
         return None
     if auth_session.ticket_expires_at < now:
         return None
-    token = secrets.token_urlsafe(32)
-    replacement = AuthSession(id=_sha256(token), account_id=auth_session.account_id, created_at=auth_session.created_at,
-                              last_seen_at=now)
-    session.delete(auth_session)
-    session.flush()
-    session.add(replacement)
+    token = _token_of_ticket(ticket)
+    if not hmac.compare_digest(auth_session.id, _sha256(token)):  # a secret key changed since the sign-in
+        return None
+    auth_session.ticket_hash, auth_session.ticket_expires_at = None, None
+    session.add(auth_session)
     account = session.get(Account, auth_session.account_id)
     known = device_cookie if account and device_of(device_cookie, account) else new_device_cookie(auth_session.account_id)
     return Redeemed(session_cookie=_signer().sign(token).decode(), device_cookie=known)

@@ -270,6 +270,23 @@ def test_a_ticket_redeemed_in_another_browser_signs_nobody_in(web, session, engi
     assert auth.SESSION_COOKIE in web.cookies
 
 
+def test_the_page_fetches_its_cookie_by_post_without_leaving(web, session):
+    factories.coordinator(session)
+    session.commit()
+    web.get("/api/health")
+    _, new = auth.sign_in(username="coord", password=factories.PASSWORD, browser=web.cookies[auth.BROWSER_COOKIE])
+    assert web.post("/api/auth/session", data={"ticket": "not the ticket"}).status_code == 403
+    assert auth.SESSION_COOKIE not in web.cookies
+    response = web.post("/api/auth/session", data={"ticket": new.ticket}, follow_redirects=False)
+    assert response.status_code == 204 and "location" not in response.headers
+    assert auth.token_from_cookie(web.cookies[auth.SESSION_COOKIE]) == new.token  # the page's own session
+    assert "httponly" in response.headers["set-cookie"].lower()
+    # Used once.
+    web.cookies.clear()
+    web.get("/api/health")
+    assert web.post("/api/auth/session", data={"ticket": new.ticket}).status_code == 403
+
+
 def test_sign_out_is_a_post_with_the_sessions_token(web, session):
     web, token = signed_in_browser(web, session)
     # A link (GET) from anywhere signs nobody out.

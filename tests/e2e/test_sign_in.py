@@ -19,6 +19,15 @@ def refusals_of_the_content_policy(page) -> list[str]:
     return refused
 
 
+def session_cookie_of(page, *, seconds: float = 10) -> dict:
+    for _ in range(int(seconds * 10)):
+        cookies = {c["name"]: c for c in page.context.cookies()}
+        if "lh_session" in cookies:
+            return cookies["lh_session"]
+        page.wait_for_timeout(100)
+    raise AssertionError("the browser never got its session cookie")
+
+
 def test_coordinator_signs_in_sees_home_and_survives_a_refresh(served_app, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(TIMEOUT_MS)
@@ -27,12 +36,16 @@ def test_coordinator_signs_in_sees_home_and_survives_a_refresh(served_app, brows
     page.get_by_text("演示账号").first.wait_for()
     page.get_by_label("用户名").fill("coordinator")
     page.get_by_role("textbox", name="密码", exact=True).fill("listening-demo")
+    loads: list[str] = []
+    page.on("load", lambda _page: loads.append("load"))
     page.get_by_role("button", name="登录").click()
 
     page.get_by_text("王芳，您好").wait_for()
     page.get_by_text("未结申请").first.wait_for()
-    cookies = {c["name"]: c for c in page.context.cookies()}
-    assert cookies["lh_session"]["httpOnly"] is True
+    # The page went on without a reload; the cookie came by a background request.
+    cookie = session_cookie_of(page)
+    assert cookie["httpOnly"] is True and loads == []
+    assert "ticket=" not in page.url
 
     page.reload()
     page.get_by_text("王芳，您好").wait_for()  # still signed in, from the cookie
@@ -52,6 +65,19 @@ def test_coordinator_signs_in_sees_home_and_survives_a_refresh(served_app, brows
     cookies = {c["name"] for c in page.context.cookies()}
     assert "lh_session" not in cookies and "lh_device" in cookies  # signed out, still a known browser
     assert refused == []
+
+
+def test_a_staff_address_opened_signed_out_is_the_page_shown_after_signing_in(served_app, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{served_app}/triage?lang=en")
+    page.get_by_text("Please sign in to open this page.").wait_for()
+    page.get_by_label("Username").fill("coordinator")
+    page.get_by_role("textbox", name="Password", exact=True).fill("listening-demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Requests").first.wait_for()
+    assert page.url.split("?")[0].endswith("/triage")
+    assert session_cookie_of(page)["httpOnly"] is True
 
 
 def test_the_app_refuses_to_be_framed(served_app, browser):

@@ -50,8 +50,21 @@ def test_sign_in_ticket_becomes_a_cookie_once(session):
     assert auth.device_of(redeemed.device_cookie, account)  # this browser is known to the account from now on
     token = auth.token_from_cookie(redeemed.session_cookie)
     assert auth.resume(session, token=token, now=NOW + timedelta(seconds=10)).id == account.id
-    # The token that lived in the sign-in page is rotated away.
-    assert auth.resume(session, token=new.token, now=NOW + timedelta(seconds=10)) is None
+    # The page that signed in and the cookie hold one session: the page goes on without a reload, and one
+    # sign-out ends both.
+    assert token == new.token
+    auth.sign_out(session, token=new.token, now=NOW + timedelta(seconds=20))
+    assert auth.resume(session, token=token, now=NOW + timedelta(seconds=21)) is None
+
+
+def test_a_ticket_alone_gives_nobody_the_session_token(session, monkeypatch):
+    factories.coordinator(session)
+    session.commit()
+    _, new = auth.sign_in(username="coord", password=factories.PASSWORD, browser=BROWSER, now=NOW)
+    assert new.ticket not in new.token and new.token != new.ticket
+    # Derived with the secret key: after a key change the ticket redeems nothing (and no wrong session).
+    monkeypatch.setattr(auth, "_token_of_ticket", lambda ticket: "another key's token")
+    assert auth.redeem_ticket(session, ticket=new.ticket, browser=BROWSER, now=NOW + timedelta(seconds=1)) is None
 
 
 def test_a_stale_ticket_or_a_forged_cookie_gets_nothing(session):
