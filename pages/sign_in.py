@@ -2,7 +2,7 @@ import streamlit as st
 
 from listening.core.config import get_settings
 from listening.core.errors import ServiceError
-from listening.core.i18n import _, get_locale
+from listening.core.i18n import _
 from listening.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from listening.staff import auth
 from ui import shell

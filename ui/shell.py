@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 import json
-from urllib.parse import urlencode
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
