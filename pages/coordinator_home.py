@@ -12,7 +12,6 @@ from listening.supervision import overdue
 from ui import actions, shell
 from ui.cache import ENTRIES, data_version
 from ui.connections import signal_list
-from ui.format import status_chart
 from ui.inert import NAME, md
 
 account = shell.require(Role.coordinator)
@@ -25,12 +24,10 @@ def figures(version: str, actor_id: int, today, _account):
     """The home page's figures, cached until the next write (ui/cache.py), for five minutes at most: "the next
     7 days" and "the oldest wait" move on with the clock alone."""
     with read_scope() as session:
-        return (reports.coordinator_overview(session, actor=_account),
-                reports.requests_by_week(session, actor=_account))
+        return reports.coordinator_overview(session, actor=_account)
 
 
-overview, by_week = figures(data_version(), account.id, clock.today(), account)
-by_week = by_week.copy()  # the cached frame is shared by every run
+overview = figures(data_version(), account.id, clock.today(), account)
 
 row = st.columns(4)
 row[0].metric(_("Open requests"), format_number(overview.open_requests))
@@ -69,13 +66,9 @@ if after_visits.any:
             with links[2]:
                 shell.link("pages/safeguarding.py", _("Decide on held visits"), icon=":material/health_and_safety:")
 
-st.subheader(_("Requests per week"))
-if by_week.empty:
-    st.caption(_("No requests in the last 12 weeks."))
-else:
-    chart, colours = status_chart(by_week, index="week", value="requests")
-    chart.index = chart.index.map(str)  # ISO dates: sort correctly and read the same in both languages
-    st.bar_chart(chart, color=colours, x_label=_("Week starting"), y_label=_("Number of requests"))
+# The weekly chart is on Reports: the home opens after every sign-in, and a chart's library costs a small
+# machine's browser up to a second on the first one.
+shell.link("pages/reports.py", _("Requests per week, and the other figures: Reports"), icon=":material/bar_chart:")
 
 st.subheader(_("Volunteers to look after"))
 actions.show_flash()

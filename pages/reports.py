@@ -13,7 +13,7 @@ from listening.reports import feedback as outcomes
 from listening.residents.communities import name_of
 from ui import shell
 from ui.cache import ENTRIES, data_version
-from ui.format import label
+from ui.format import label, status_chart
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
@@ -23,6 +23,12 @@ def figures(version: str, actor_id: int, start, end, _account):
         return (reports.session_figures(session, actor=_account, start=start, end=end),
                 sessions.hour_totals(session, actor=_account, start=start, end=end))
 
+
+@st.cache_data(max_entries=ENTRIES, ttl=300, show_spinner=False)
+def weekly(version: str, actor_id: int, today, _account):
+    """Requests per week of the last 12, until the next write (the week moves on with the clock alone)."""
+    with read_scope() as session:
+        return reports.requests_by_week(session, actor=_account)
 
 
 account = shell.require(Role.coordinator)
@@ -44,6 +50,15 @@ row[0].metric(_("Sessions held"), format_number(found.held))
 row[1].metric(_("Listening hours"), format_number(found.hours))
 row[2].metric(_("Residents heard"), format_number(found.residents_heard))
 row[3].metric(_("Not held (no-show or no answer)"), format_number(found.not_held))
+
+st.subheader(_("Requests per week"))
+by_week = weekly(data_version(), account.id, clock.today(), account).copy()  # the cached frame is shared
+if by_week.empty:
+    st.caption(_("No requests in the last 12 weeks."))
+else:
+    chart, colours = status_chart(by_week, index="week", value="requests")
+    chart.index = chart.index.map(str)  # ISO dates: sort correctly and read the same in both languages
+    st.bar_chart(chart, color=colours, x_label=_("Week starting"), y_label=_("Number of requests"))
 
 topics = found.topics
 # Communities by name, in the viewer's language, on the page and in the export alike.

@@ -8,6 +8,7 @@ domain packages): 0.5-1.5 s on a small server, on top of the page itself.
 from __future__ import annotations
 
 import ast
+import gc
 import importlib
 import importlib.util
 import logging
@@ -55,3 +56,13 @@ def preload() -> int:
             continue
         imported += 1
     return imported
+
+
+def freeze_what_is_loaded() -> int:
+    """Move every object alive now (the modules, their functions and constants) out of the garbage collector's
+    sight, and return how many. Streamlit runs a full collection after every script run; with the pages' modules
+    loaded that scan took ~0.15 s on every run and every page switch, on a quiet machine, while holding the
+    interpreter lock. What is frozen lives as long as the process anyway."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

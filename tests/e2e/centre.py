@@ -203,6 +203,18 @@ class Journey:
         assert elapsed <= limit, f"{self.folder.name}/{name}: the page took {elapsed:.1f} s to be ready (limit {limit} s)"
         return elapsed
 
+    def open_page(self, name: str, link: str, url_path: str, *expected: str, limit: float = READY_SECONDS) -> float:
+        """A step to another page the way a person moves around the app: a click on its link in the sidebar (the
+        first page of a visit is an address typed or opened, a step of its own with its own limit)."""
+        def click() -> None:
+            target = self.page.get_by_test_id("stSidebarNav").get_by_role("link", name=link, exact=True)
+            if not target.is_visible():  # on a phone the sidebar starts folded away: the menu button first
+                self.page.get_by_test_id("stExpandSidebarButton").click()
+            target.click()
+            self.page.wait_for_url(f"**/{url_path}*", timeout=30_000)
+
+        return self.step(name, click, *expected, limit=limit)
+
     # -- Streamlit's widgets as a person uses them ------------------------------------------------------------
 
     def open_list(self, label: str) -> None:

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pandas as pd
 import pytest
 
+from listening.core.labels import label_in
+from listening.models import RequestStatus
 from tests.pages.conftest import app_test, sign_in
+from ui.format import STATUS_COLOURS
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
@@ -65,3 +69,31 @@ def test_the_connections_section_says_why_it_is_empty(session):
     at.run()
     assert not at.exception
     assert "本期间没有在倾听记录中推荐过活动。" in [c.value for c in at.caption]
+
+
+def reports_page(session, lang: str):
+    from sqlmodel import select
+
+    from listening.models import Account
+
+    at = app_test("pages/reports.py")
+    at.session_state["account"] = session.exec(select(Account).where(Account.username == "coordinator")).one()
+    at.session_state["locale"] = lang
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_each_request_status_keeps_its_colour_in_both_languages(session, demo):
+    """Requests per week (moved from the home): one fixed, meaningful colour per status in both languages."""
+    colours = {}
+    for lang in ("zh_CN", "en"):
+        chart = next(e for e in reports_page(session, lang).main if getattr(e, "type", "") == "vega_lite_chart")
+        scale = json.loads(chart.proto.spec)["encoding"]["color"]["scale"]
+        colours[lang] = dict(zip(scale["domain"], scale["range"], strict=True))
+    by_status = {lang: {s: colours[lang][label_in(s, lang)] for s in RequestStatus if label_in(s, lang) in colours[lang]}
+                 for lang in colours}
+    assert by_status["zh_CN"] == by_status["en"] and len(by_status["en"]) >= 3
+    assert all(colour == STATUS_COLOURS[s] for s, colour in by_status["en"].items())
+    assert STATUS_COLOURS[RequestStatus.completed] == "#2e9e4f"  # green, the colour of done
+    assert STATUS_COLOURS[RequestStatus.no_show] == "#d62728"  # red

@@ -22,3 +22,11 @@ def test_preload_in_a_fresh_process_imports_every_page_module_without_running_a_
             "assert n > 20 and not missing, (n, missing); print('ok')")
     done = subprocess.run([sys.executable, "-c", code], cwd=warm.ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_after_the_preload_a_full_collection_no_longer_scans_the_loaded_modules():
+    code = ("import gc, time; from ui.warm import preload, freeze_what_is_loaded; preload(); "
+            "frozen = freeze_what_is_loaded(); tracked = len(gc.get_objects()); "
+            "assert frozen > 100_000 and tracked < 1_000, (frozen, tracked); print('ok')")
+    done = subprocess.run([sys.executable, "-c", code], cwd=warm.ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
