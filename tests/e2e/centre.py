@@ -10,6 +10,7 @@ page to the time a person would wait.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Self
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
 from tests.fake_twilio import FakeTwilio
@@ -207,11 +209,15 @@ class Journey:
         """A step to another page the way a person moves around the app: a click on its link in the sidebar (the
         first page of a visit is an address typed or opened, a step of its own with its own limit)."""
         def click() -> None:
-            target = self.page.get_by_test_id("stSidebarNav").get_by_role("link", name=link, exact=True)
-            if not target.is_visible():  # on a phone the sidebar starts folded away: the menu button first
-                self.page.get_by_test_id("stExpandSidebarButton").click()
-            target.click()
+            expand = self.page.get_by_test_id("stExpandSidebarButton")
+            folded = expand.count() and expand.is_visible()  # on a phone the sidebar starts folded away
+            if folded:
+                expand.click()
+            self.page.get_by_test_id("stSidebarNav").get_by_role("link", name=link, exact=True).click()
             self.page.wait_for_url(f"**/{url_path}*", timeout=30_000)
+            collapse = self.page.get_by_test_id("stSidebarCollapseButton")
+            if folded and collapse.is_visible():  # and over the page it covers, until closed again
+                collapse.click()
 
         return self.step(name, click, *expected, limit=limit)
 
@@ -231,9 +237,18 @@ class Journey:
         raise AssertionError(f"the list of {label!r} does not open")
 
     def choose(self, label: str, option: str) -> None:
-        """A selectbox: open its list, click the option (no Escape after: it would undo the choice)."""
-        self.open_list(label)
-        self.page.locator("[role=option]").filter(has_text=option).first.click()
+        """A selectbox: open its list, click the option (no Escape after: it would undo the choice). A click that
+        lands while the list is still moving into place only highlights the option: then again."""
+        box = self.page.get_by_role("combobox", name=label).first  # its input shows the chosen option
+        for _ in range(3):
+            self.open_list(label)
+            self.page.locator("[role=option]").filter(has_text=option).first.click()
+            try:
+                expect(box).to_have_value(re.compile(re.escape(option)), timeout=2000)
+                return
+            except (AssertionError, PlaywrightTimeout):
+                continue
+        raise AssertionError(f"{option!r} could not be chosen in {label!r}")
 
     def choose_all(self, label: str, *options: str) -> None:
         """A multiselect: each option from its list, then close the list."""
