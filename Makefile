@@ -49,13 +49,14 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
 	    fonts-noto-color-emoji >/dev/null; }
 
-## The whole suite, on SQLite and on PostgreSQL (TEST_POSTGRES_URL, default the local server's `test` database).
+## The whole suite, on SQLite and on PostgreSQL (TEST_POSTGRES_URL, default the local server's `test` database), then
+## the browser journeys on their own (tests/e2e/test_journeys.py: the centre as `make run` starts it, one person at
+## each screen, every page held to 2 s), one at a time so nothing competes with them for those 2 s.
 test: install-dev chromium
 	$(BIN)/python -m pytest -n auto -m "not journey"
+	$(BIN)/python -m pytest -n 0 -m journey
 
-## The browser journeys (tests/e2e/test_journeys.py: the centre as `make run` starts it, one person at each screen),
-## one at a time so nothing competes with them for the 2 s a page may take. Not yet part of `make test`: the
-## coordinator's home after sign-in takes 1.9-2.2 s on this 2-core machine, and one step is not yet stable (issue 15).
+## The browser journeys alone, with a screenshot of every step in benchmarks/out/journeys/.
 journeys: install-dev chromium
 	$(BIN)/python -m pytest -n 0 -m journey
 
