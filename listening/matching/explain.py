@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from listening.core.i18n import N_
+from listening.core.marks import N_  # not listening.core.i18n: no babel for the command line
 from listening.matching.candidates import Candidates
 from listening.matching.instance import LOCAL_MODES
 
@@ -119,7 +119,7 @@ def diagnose(candidates: Candidates, unserved: Iterable[int]) -> list[Unmatched]
         elif max(len(members) for members in pools) < request.volunteers_needed:
             reasons.append(Unmatched(request.id, "no_pair", {}))
         else:
-            volunteers = len(np.unique(np.concatenate(pools)))
+            volunteers = len(set(np.concatenate(pools).tolist()))  # not np.unique, which imports numpy.ma
             reasons.append(Unmatched(request.id, "capacity", {"volunteers": volunteers}))
     return reasons
 

@@ -300,8 +300,10 @@ def solve_network_mip(
     inflow_fixed = (np.bincount(network.heads[fixed], weights=base_flows[fixed], minlength=network.num_nodes)
                     - np.bincount(network.tails[fixed], weights=base_flows[fixed], minlength=network.num_nodes))
     tails, heads = network.tails[free_arcs], network.heads[free_arcs]
-    nodes = np.unique(np.concatenate([tails, heads]))
-    nodes = nodes[nodes > network.SINK]  # the source and sink balance through the bypass arc
+    touched = np.zeros(network.num_nodes, dtype=bool)  # a mask rather than np.unique, which imports numpy.ma
+    touched[tails] = touched[heads] = True
+    touched[[network.SOURCE, network.SINK]] = False  # the source and sink balance through the bypass arc
+    nodes = np.flatnonzero(touched)
     row_of = np.full(network.num_nodes, -1, dtype=np.int64)
     row_of[nodes] = np.arange(len(nodes))
 
