@@ -35,7 +35,16 @@ def parse_slot(value: Any, where: str = "slot") -> str:
     canonical, problem = _canonical_slot(value)
     if problem:
         raise ValueError(f"{where}: slot {value!r} {problem}")
+    if len(_READ_SLOTS) >= _READ_SLOTS_KEPT:
+        _READ_SLOTS.clear()
+    _READ_SLOTS[value] = canonical
     return canonical
+
+
+# Slots already read, as written -> canonical: a week's 20,000 slot values are a hundred distinct ones, and a dict
+# lookup is a tenth of the cost of parse_slot. Bounded, for the app's long-lived process.
+_READ_SLOTS: dict[str, str] = {}
+_READ_SLOTS_KEPT = 65_536
 
 
 @lru_cache(maxsize=65_536)
@@ -91,10 +100,13 @@ def _mode(value: Any) -> str:
 
 
 def _modes(value: Any) -> tuple[str, ...]:
-    modes = _strings("modes")(value)
+    modes = _mode_strings(value)
     for mode in modes:
         _mode(mode)
     return modes
+
+
+_mode_strings = _strings("modes")
 
 
 def _gender(label: str) -> Callable[[Any], str | None]:
@@ -125,8 +137,11 @@ def _language(value: Any) -> str:
     return value
 
 
+_urgency_integer = _integer("urgency")
+
+
 def _urgency(value: Any) -> int:
-    urgency = _integer("urgency")(value)
+    urgency = _urgency_integer(value)
     if urgency not in URGENCIES:
         raise ValueError(f"urgency must be 1, 2 or 3, not {urgency!r}")
     return urgency
@@ -145,7 +160,10 @@ def _needs_pair(value: Any) -> bool:
 def _slots(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise ValueError(f"slots: expected a list of local times like '2026-12-02T19:00', not {value!r}")
-    return tuple(dict.fromkeys(parse_slot(item, "slots") for item in value))
+    try:
+        return tuple(dict.fromkeys([_READ_SLOTS[item] for item in value]))
+    except (KeyError, TypeError):  # a value not read before (or not a string): each one read, or its problem said
+        return tuple(dict.fromkeys(parse_slot(item, "slots") for item in value))
 
 
 def _timezone(value: Any) -> str:
@@ -268,7 +286,10 @@ class Instance:
         """
         if not isinstance(data, Mapping):
             raise ValueError(f"instance: expected an object, not {type(data).__name__}")
-        top = _read_record(cls, data, "instance", missing_first=False)
+        try:
+            top = _read_record(cls, data, missing_first=False)
+        except ValueError as error:
+            raise ValueError(f"instance: {error}") from None
         volunteers = tuple(_read_item(VolunteerIn, "volunteers", i, item) for i, item in enumerate(top["volunteers"]))
         requests = tuple(_read_item(RequestIn, "requests", i, item) for i, item in enumerate(top["requests"]))
         for kind, items in (("volunteer", volunteers), ("request", requests)):
@@ -328,35 +349,32 @@ def _specs(cls: type) -> tuple[tuple[str, Callable[..., Any], bool, bool, Any], 
 
 
 @cache
-def _names(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in fields(cls))
+def _names(cls: type) -> tuple[frozenset[str], frozenset[str]]:
+    """The field names, and those without a default."""
+    return frozenset(f.name for f in fields(cls)), frozenset(f.name for f in fields(cls) if f.default is MISSING)
 
 
-def _read_record(cls: type, data: Mapping[str, Any], where: str, *, missing_first: bool) -> dict[str, Any]:
+def _read_record(cls: type, data: Mapping[str, Any], *, missing_first: bool) -> dict[str, Any]:
     """The fields of `data` read by their rules (left-out ones absent, unless their default is checked), or
-    ValueError "where: problem": unknown fields first, then missing ones (`missing_first`) and each rule in order."""
-    specs = _specs(cls)
-    unknown = sorted(str(key) for key in data if key not in _names(cls))
-    if unknown:
-        raise ValueError(f"{where}: unknown field(s) {', '.join(map(repr, unknown))}")
-    if missing_first:
-        for name, _, _, _, default in specs:
-            if default is MISSING and name not in data:
-                raise ValueError(f"{where}: missing {name!r}")
+    ValueError for the first problem: unknown fields, then missing ones (`missing_first`) and each rule in order.
+    The caller adds where: building that text for every record would cost more than reading it."""
+    names, required = _names(cls)
+    if not names.issuperset(data):
+        unknown = sorted(str(key) for key in data if key not in names)
+        raise ValueError(f"unknown field(s) {', '.join(map(repr, unknown))}")
+    if missing_first and not data.keys() >= required:
+        raise ValueError(f"missing {next(f.name for f in fields(cls) if f.name in required and f.name not in data)!r}")
     read: dict[str, Any] = {}
-    for name, check, with_record, checks_default, default in specs:
+    for name, check, with_record, checks_default, default in _specs(cls):
         if name in data:
             value = data[name]
         elif default is MISSING:
-            raise ValueError(f"{where}: missing {name!r}")
+            raise ValueError(f"missing {name!r}")
         elif checks_default:
             value = default
         else:
             continue
-        try:
-            read[name] = check(value, read) if with_record else check(value)
-        except ValueError as error:
-            raise ValueError(f"{where}: {error}") from None
+        read[name] = check(value, read) if with_record else check(value)
     return read
 
 
@@ -368,4 +386,7 @@ def _read_item(cls: type, plural: str, index: int, data: Any) -> Any:
         _id(data.get("id"))
     except ValueError as error:
         raise ValueError(f"{plural}[{index}].id: {error}") from None
-    return cls(**_read_record(cls, data, f"{_ITEM_KINDS[plural]} {data['id']!r}", missing_first=True))
+    try:
+        return cls(**_read_record(cls, data, missing_first=True))
+    except ValueError as error:
+        raise ValueError(f"{_ITEM_KINDS[plural]} {data['id']!r}: {error}") from None
