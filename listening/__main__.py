@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 
 
@@ -63,6 +64,9 @@ def cmd_create_coordinator(args: argparse.Namespace) -> int:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
+    # The matcher does no linear algebra: OpenBLAS's thread pool, started when numpy is imported, is only cost
+    # (about 40 ms of a run on a busy two-core machine). A caller's own setting wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from listening.matching.solver import run_file
 
     try:
