@@ -111,7 +111,7 @@ def diagnose(candidates: Candidates, unserved: Iterable[int]) -> list[Unmatched]
             code, params = by_profile[p]
             reasons.append(Unmatched(request.id, code, dict(params)))
             continue
-        pools = [candidates.pool_members[pool] for t in candidates.request_slot_ranks[r].tolist()
+        pools = [candidates.pool_members[pool] for t in candidates.request_slot_ranks[r]
                  if (pool := candidates.pool_of.get((p, t))) is not None]
         if not pools:
             params = {"language": request.language, "mode": request.mode}
