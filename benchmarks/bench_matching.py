@@ -234,6 +234,7 @@ from listening.matching.instance import Instance
 from listening.matching.network import Network
 network = Network(Candidates(Instance.from_json(sys.argv[1])))
 network.solve_flow(None)
+os._exit(0)  # no interpreter teardown, as `python -m listening match` ends
 """
 
 # The generic MIP on the same file, in its own process; prints its weight and whether it is proven.
