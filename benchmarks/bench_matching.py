@@ -227,12 +227,14 @@ def reference_weight(data: dict, time_limit: float = MIP_TIME_LIMIT) -> tuple[in
 # The bare pair-free flow: read and validate the file, build the network, one min-cost flow with the pairs'
 # units free to split (the relaxation), the flows read back. Nothing written.
 BARE_FLOW = """
-import sys
+import os, sys
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `python -m listening match` does
 from listening.matching.candidates import Candidates
 from listening.matching.instance import Instance
 from listening.matching.network import Network
 network = Network(Candidates(Instance.from_json(sys.argv[1])))
 network.solve_flow(None)
+os._exit(0)  # no interpreter teardown, as `python -m listening match` ends
 """
 
 # The generic MIP on the same file, in its own process; prints its weight and whether it is proven.

@@ -23,17 +23,14 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
+from listening.core.marks import N_  # noqa: F401  (re-exported: most modules import the marker from here)
+
 LOCALE_DIR = Path(__file__).parent.parent / "locale"
 DEFAULT_LOCALE = "zh_CN"
 LOCALES: tuple[str, ...] = (DEFAULT_LOCALE, "en")
 LANGUAGE_NAMES = {DEFAULT_LOCALE: "中文", "en": "English"}
 
 _current_locale: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
-
-
-def N_(message: str) -> str:
-    """Mark a string for extraction; it is translated where it is shown."""
-    return message
 
 
 @lru_cache(maxsize=None)

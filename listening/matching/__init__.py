@@ -1,4 +1,4 @@
-"""Matching volunteers to listening requests: the instance (pydantic models read from the JSON format of
+"""Matching volunteers to listening requests: the instance (frozen dataclasses read from the JSON format of
 docs/matching-instance.md), candidates by the hard rules, the min-cost-flow network and its MIP, the optimal
 solver, the sign-up sheet baseline, results with their check, and reasons for unmatched requests. Pure apart from
 `proposals` and `week`: no database, no Streamlit. The app builds an `Instance` from the database (`week`),

@@ -61,23 +61,39 @@ class Candidates:
 
         # Pools: for each profile and each slot one of its requests accepts, the fitting volunteers free then.
         wanted_slots: list[set[int]] = [set() for _ in self.profile_fit]
-        self.request_slot_ranks: list[np.ndarray] = []
+        self.request_slot_ranks: list[list[int]] = []  # ascending; lists, as the solver's loops read them
+        profiles = self.profile_of_request.tolist()
         for r, request in enumerate(requests):
-            ranks = np.array(sorted(self.slot_rank[s] for s in request.slots), dtype=np.int64)
+            ranks = sorted([self.slot_rank[s] for s in request.slots])
             self.request_slot_ranks.append(ranks)
-            wanted_slots[self.profile_of_request[r]].update(ranks.tolist())
+            wanted_slots[profiles[r]].update(ranks)
         self.pool_of: dict[tuple[int, int], int] = {}  # (profile, slot rank) -> pool
         pool_members: list[np.ndarray] = []
         for p, fit in enumerate(self.profile_fit):
             if not wanted_slots[p] or not fit.any():
                 continue
             fitting = np.flatnonzero(fit)
-            ranks = np.array(sorted(wanted_slots[p]), dtype=np.int64)
-            available = self.free[np.ix_(fitting, ranks)]
-            for column in np.flatnonzero(available.any(axis=0)):
-                self.pool_of[(p, int(ranks[column]))] = len(pool_members)
-                pool_members.append(fitting[available[:, column]])
+            ranks = sorted(wanted_slots[p])
+            # One pool per slot column with someone free: its members in volunteer order, as boolean indexing gives.
+            columns, rows = np.nonzero(self.free[np.ix_(fitting, ranks)].T)
+            starts = np.flatnonzero(np.diff(columns, prepend=-1)).tolist()
+            members = fitting[rows]
+            for start, end, column in zip(starts, [*starts[1:], len(columns)], columns[starts].tolist()):
+                self.pool_of[(p, ranks[column])] = len(pool_members)
+                pool_members.append(members[start:end])
         self.pool_members = pool_members
+
+        # Per request, (slot rank, pool) where enough fitting volunteers are free: every solver step asks for them.
+        sizes = [len(members) for members in pool_members]
+        self._usable: list[tuple[tuple[int, int], ...]] = []
+        for r, request in enumerate(requests):
+            p, needed = profiles[r], request.volunteers_needed
+            usable = []
+            for t in self.request_slot_ranks[r]:
+                pool = self.pool_of.get((p, t))
+                if pool is not None and sizes[pool] >= needed:
+                    usable.append((t, pool))
+            self._usable.append(tuple(usable))
 
     def _profile_key(self, request: RequestIn) -> tuple:
         community = request.community if request.mode in LOCAL_MODES else None
@@ -96,16 +112,9 @@ class Candidates:
                 fit[self.volunteer_index[volunteer_id]] = False
         return fit
 
-    def usable_slots(self, r: int) -> list[tuple[int, int]]:
+    def usable_slots(self, r: int) -> tuple[tuple[int, int], ...]:
         """(slot rank, pool) for every slot of request r where enough fitting volunteers are free."""
-        request = self.instance.requests[r]
-        p = int(self.profile_of_request[r])
-        usable = []
-        for t in self.request_slot_ranks[r].tolist():
-            pool = self.pool_of.get((p, t))
-            if pool is not None and len(self.pool_members[pool]) >= request.volunteers_needed:
-                usable.append((t, pool))
-        return usable
+        return self._usable[r]
 
     def previous_volunteer(self, r: int) -> int | None:
         """Index of the request's previous volunteer when that volunteer fits it (time aside)."""

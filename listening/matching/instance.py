@@ -1,31 +1,24 @@
-"""The matching instance: volunteers and requests as pydantic models, read from the JSON of
+"""The matching instance: volunteers and requests as frozen dataclasses, read from the JSON of
 docs/matching-instance.md.
 
-Pydantic checks the structure (required and unknown fields, nesting, defaults); each field's own rule is a small
-validator. A malformed input raises ValueError with one message saying where, e.g.
+Each field declares its own rule (a small function below) and its default; one reader applies them and checks the
+structure (an object, unknown and missing fields, unique ids). A malformed input raises ValueError with one message
+saying where, the first problem in reading order, e.g.
 "volunteer 'v1': unknown mode 'chat' (expected one of phone, centre, home)".
+Plain dataclasses rather than pydantic: `python -m listening match` would spend a fifth of its time importing
+pydantic and building its schemas.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainValidator,
-    ValidationError,
-    ValidationInfo,
-    model_validator,
-)
 
 MODES = ("phone", "centre", "home")
 LOCAL_MODES = frozenset({"centre", "home"})  # the volunteer must live in the resident's community
@@ -42,7 +35,16 @@ def parse_slot(value: Any, where: str = "slot") -> str:
     canonical, problem = _canonical_slot(value)
     if problem:
         raise ValueError(f"{where}: slot {value!r} {problem}")
+    if len(_READ_SLOTS) >= _READ_SLOTS_KEPT:
+        _READ_SLOTS.clear()
+    _READ_SLOTS[value] = canonical
     return canonical
+
+
+# Slots already read, as written -> canonical: a week's 20,000 slot values are a hundred distinct ones, and a dict
+# lookup is a tenth of the cost of parse_slot. Bounded, for the app's long-lived process.
+_READ_SLOTS: dict[str, str] = {}
+_READ_SLOTS_KEPT = 65_536
 
 
 @lru_cache(maxsize=65_536)
@@ -60,8 +62,8 @@ def _canonical_slot(value: str) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Field rules. Each raises ValueError with the message after "where: "; `_message` below adds the where.
-# They are plain validators: JSON types exactly (no coercion of "1" to 1, nor of true to 1).
+# Field rules. Each raises ValueError with the message after "where: "; the reader below adds the where.
+# JSON types exactly: no coercion of "1" to 1, nor of true to 1.
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -98,10 +100,13 @@ def _mode(value: Any) -> str:
 
 
 def _modes(value: Any) -> tuple[str, ...]:
-    modes = _strings("modes")(value)
+    modes = _mode_strings(value)
     for mode in modes:
         _mode(mode)
     return modes
+
+
+_mode_strings = _strings("modes")
 
 
 def _gender(label: str) -> Callable[[Any], str | None]:
@@ -118,9 +123,9 @@ def _community(value: Any) -> str | None:
     return value
 
 
-def _request_community(value: Any, info: ValidationInfo) -> str | None:
+def _request_community(value: Any, read: Mapping[str, Any]) -> str | None:
     community = _community(value)
-    mode = info.data.get("mode")
+    mode = read.get("mode")
     if mode in LOCAL_MODES and community is None:
         raise ValueError(f"a {mode} request needs the resident's community")
     return community
@@ -132,8 +137,11 @@ def _language(value: Any) -> str:
     return value
 
 
+_urgency_integer = _integer("urgency")
+
+
 def _urgency(value: Any) -> int:
-    urgency = _integer("urgency")(value)
+    urgency = _urgency_integer(value)
     if urgency not in URGENCIES:
         raise ValueError(f"urgency must be 1, 2 or 3, not {urgency!r}")
     return urgency
@@ -152,7 +160,10 @@ def _needs_pair(value: Any) -> bool:
 def _slots(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise ValueError(f"slots: expected a list of local times like '2026-12-02T19:00', not {value!r}")
-    return tuple(dict.fromkeys(parse_slot(item, "slots") for item in value))
+    try:
+        return tuple(dict.fromkeys([_READ_SLOTS[item] for item in value]))
+    except (KeyError, TypeError):  # a value not read before (or not a string): each one read, or its problem said
+        return tuple(dict.fromkeys(parse_slot(item, "slots") for item in value))
 
 
 def _timezone(value: Any) -> str:
@@ -174,22 +185,27 @@ def _list_named(name: str) -> Callable[[Any], Any]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The models
+# The records. Each field's rule and default is declared once, on the field; `_read_record` applies them.
 # ---------------------------------------------------------------------------------------------------------------
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+def _rule(check: Callable[..., Any], default: Any = MISSING, *, with_record: bool = False,
+          checks_default: bool = False) -> Any:
+    """A field read by `check(value)`, or `check(value, fields read so far)` `with_record`; a field with a default
+    may be left out, and its default is checked too when `checks_default`."""
+    return field(default=default, metadata={"check": check, "with_record": with_record,
+                                            "checks_default": checks_default})
 
 
-class VolunteerIn(_Record):
-    id: Annotated[str, PlainValidator(_id)]
-    languages: Annotated[tuple[str, ...], PlainValidator(_strings("languages"))]
-    modes: Annotated[tuple[str, ...], PlainValidator(_modes)]
-    gender: Annotated[str | None, PlainValidator(_gender("gender"))] = None
-    community: Annotated[str | None, PlainValidator(_community)] = None
-    max_slots: Annotated[int, PlainValidator(_integer("max_slots", minimum=0))]
-    slots: Annotated[tuple[str, ...], PlainValidator(_slots)]
+@dataclass(frozen=True, kw_only=True)
+class VolunteerIn:
+    id: str = _rule(_id)
+    languages: tuple[str, ...] = _rule(_strings("languages"))
+    modes: tuple[str, ...] = _rule(_modes)
+    gender: str | None = _rule(_gender("gender"), None)
+    community: str | None = _rule(_community, None)
+    max_slots: int = _rule(_integer("max_slots", minimum=0))
+    slots: tuple[str, ...] = _rule(_slots)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -203,19 +219,20 @@ class VolunteerIn(_Record):
         }
 
 
-class RequestIn(_Record):
-    id: Annotated[str, PlainValidator(_id)]
-    mode: Annotated[str, PlainValidator(_mode)]
-    language: Annotated[str, PlainValidator(_language)]
-    gender_wish: Annotated[str | None, PlainValidator(_gender("gender_wish"))] = None
+@dataclass(frozen=True, kw_only=True)
+class RequestIn:
+    id: str = _rule(_id)
+    mode: str = _rule(_mode)
+    language: str = _rule(_language)
+    gender_wish: str | None = _rule(_gender("gender_wish"), None)
     # Checked even when left out: a centre or home request needs it.
-    community: Annotated[str | None, PlainValidator(_request_community), Field(validate_default=True)] = None
-    urgency: Annotated[int, PlainValidator(_urgency)] = 1
-    previous_volunteer: Annotated[str | None, PlainValidator(_previous_volunteer)] = None
-    needs_pair: Annotated[bool, PlainValidator(_needs_pair)] = False
-    slots: Annotated[tuple[str, ...], PlainValidator(_slots)]
-    waiting_days: Annotated[int, PlainValidator(_integer("waiting_days", minimum=0))] = 0
-    avoid: Annotated[tuple[str, ...], PlainValidator(_strings("avoid", allow_empty=True))] = ()
+    community: str | None = _rule(_request_community, None, with_record=True, checks_default=True)
+    urgency: int = _rule(_urgency, 1)
+    previous_volunteer: str | None = _rule(_previous_volunteer, None)
+    needs_pair: bool = _rule(_needs_pair, False)
+    slots: tuple[str, ...] = _rule(_slots)
+    waiting_days: int = _rule(_integer("waiting_days", minimum=0), 0)
+    avoid: tuple[str, ...] = _rule(_strings("avoid", allow_empty=True), ())
 
     @property
     def weight(self) -> int:
@@ -253,29 +270,35 @@ def fits(request: RequestIn, volunteer: VolunteerIn) -> bool:
     )
 
 
-class Instance(_Record):
-    timezone: Annotated[str, PlainValidator(_timezone)] = "Asia/Shanghai"
-    slot_minutes: Annotated[int, PlainValidator(_integer("slot_minutes", minimum=1))] = 60
-    volunteers: Annotated[tuple[VolunteerIn, ...], BeforeValidator(_list_named("volunteers"))]
-    requests: Annotated[tuple[RequestIn, ...], BeforeValidator(_list_named("requests"))]
+@dataclass(frozen=True, kw_only=True)
+class Instance:
+    timezone: str = _rule(_timezone, "Asia/Shanghai")
+    slot_minutes: int = _rule(_integer("slot_minutes", minimum=1), 60)
+    volunteers: tuple[VolunteerIn, ...] = _rule(_list_named("volunteers"))
+    requests: tuple[RequestIn, ...] = _rule(_list_named("requests"))
 
-    @model_validator(mode="after")
-    def _ids_are_unique(self) -> Instance:
-        for kind, items in (("volunteer", self.volunteers), ("request", self.requests)):
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Instance:
+        """Validate and read the documented JSON structure; a malformed input raises ValueError saying where.
+
+        Problems are reported in reading order: the instance's own fields, then each volunteer and request in
+        turn (within one: its id, unknown fields, missing fields, then each field's rule), then duplicate ids.
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError(f"instance: expected an object, not {type(data).__name__}")
+        try:
+            top = _read_record(cls, data, missing_first=False)
+        except ValueError as error:
+            raise ValueError(f"instance: {error}") from None
+        volunteers = tuple(_read_item(VolunteerIn, "volunteers", i, item) for i, item in enumerate(top["volunteers"]))
+        requests = tuple(_read_item(RequestIn, "requests", i, item) for i, item in enumerate(top["requests"]))
+        for kind, items in (("volunteer", volunteers), ("request", requests)):
             seen: set[str] = set()
             for item in items:
                 if item.id in seen:
                     raise ValueError(f"duplicate {kind} id {item.id!r}")
                 seen.add(item.id)
-        return self
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Instance:
-        """Validate and read the documented JSON structure; a malformed input raises ValueError saying where."""
-        try:
-            return cls.model_validate(data)
-        except ValidationError as error:
-            raise ValueError(_message(error, data)) from None
+        return cls(**{**top, "volunteers": volunteers, "requests": requests})
 
     @classmethod
     def from_json(cls, path: str | Path) -> Instance:
@@ -300,7 +323,7 @@ class Instance(_Record):
     def request(self, request_id: str) -> RequestIn | None:
         return self._requests_by_id.get(request_id)
 
-    # cached_property writes straight into __dict__, so it works on a frozen model; pydantic compares fields only.
+    # cached_property writes straight into __dict__, so it works on a frozen dataclass, whose == compares fields.
     @cached_property
     def _volunteers_by_id(self) -> dict[str, VolunteerIn]:
         return {v.id: v for v in self.volunteers}
@@ -311,47 +334,59 @@ class Instance(_Record):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# One message for a ValidationError: the first problem in reading order (the instance's own fields, then each
-# volunteer and request in turn; within one, its id, unknown fields, missing fields, then each field's rule).
+# The reader
 # ---------------------------------------------------------------------------------------------------------------
 
-_INSTANCE_FIELDS = ("timezone", "slot_minutes", "volunteers", "requests")
 _ITEM_KINDS = {"volunteers": "volunteer", "requests": "request"}
 
 
-def _order(error: Mapping[str, Any]) -> tuple:
-    loc, kind = error["loc"], error["type"]
-    if not loc:
-        return (-1,) if kind == "model_type" else (9,)  # not an object at all; or duplicate ids
-    if len(loc) == 1:
-        return (0,) if kind == "extra_forbidden" else (1 + _INSTANCE_FIELDS.index(loc[0]),)
-    item = (5 + list(_ITEM_KINDS).index(loc[0]), loc[1])
-    if len(loc) == 2:
-        return (*item, 0)  # not an object
-    phase = 1 if loc[2] == "id" else 2 if kind == "extra_forbidden" else 3 if kind == "missing" else 4
-    return (*item, phase)
+@cache
+def _specs(cls: type) -> tuple[tuple[str, Callable[..., Any], bool, bool, Any], ...]:
+    """(name, check, with_record, checked when left out, default) per field, in declaration order: looked up once
+    per record type, not once per record."""
+    return tuple((f.name, f.metadata["check"], f.metadata["with_record"], f.metadata["checks_default"], f.default)
+                 for f in fields(cls))
 
 
-def _message(error: ValidationError, data: Any) -> str:
-    errors = sorted(error.errors(), key=_order)  # a stable sort: pydantic's field order within a phase
-    first = errors[0]
-    loc, kind = first["loc"], first["type"]
-    if len(loc) < 2:
-        where = "instance"
-    elif loc[2:] == ("id",):
-        where = f"{loc[0]}[{loc[1]}].id"
-    elif len(loc) == 2 and kind == "model_type":
-        where = f"{loc[0]}[{loc[1]}]"
-    else:
-        where = f"{_ITEM_KINDS[loc[0]]} {data[loc[0]][loc[1]]['id']!r}"
-    if kind == "model_type":
-        return f"{where}: expected an object, not {type(first['input']).__name__}"
-    if kind == "extra_forbidden":
-        unknown = sorted(str(e["loc"][-1]) for e in errors if e["type"] == kind and e["loc"][:-1] == loc[:-1])
-        return f"{where}: unknown field(s) {', '.join(map(repr, unknown))}"
-    if kind == "missing":
-        if loc[2:] == ("id",):
-            return f"{where}: expected a non-empty string id, not None"
-        return f"{where}: missing {loc[-1]!r}"
-    reason = str(first["ctx"]["error"]) if "error" in first.get("ctx", {}) else first["msg"]
-    return reason if not loc else f"{where}: {reason}"
+@cache
+def _names(cls: type) -> tuple[frozenset[str], frozenset[str]]:
+    """The field names, and those without a default."""
+    return frozenset(f.name for f in fields(cls)), frozenset(f.name for f in fields(cls) if f.default is MISSING)
+
+
+def _read_record(cls: type, data: Mapping[str, Any], *, missing_first: bool) -> dict[str, Any]:
+    """The fields of `data` read by their rules (left-out ones absent, unless their default is checked), or
+    ValueError for the first problem: unknown fields, then missing ones (`missing_first`) and each rule in order.
+    The caller adds where: building that text for every record would cost more than reading it."""
+    names, required = _names(cls)
+    if not names.issuperset(data):
+        unknown = sorted(str(key) for key in data if key not in names)
+        raise ValueError(f"unknown field(s) {', '.join(map(repr, unknown))}")
+    if missing_first and not data.keys() >= required:
+        raise ValueError(f"missing {next(f.name for f in fields(cls) if f.name in required and f.name not in data)!r}")
+    read: dict[str, Any] = {}
+    for name, check, with_record, checks_default, default in _specs(cls):
+        if name in data:
+            value = data[name]
+        elif default is MISSING:
+            raise ValueError(f"missing {name!r}")
+        elif checks_default:
+            value = default
+        else:
+            continue
+        read[name] = check(value, read) if with_record else check(value)
+    return read
+
+
+def _read_item(cls: type, plural: str, index: int, data: Any) -> Any:
+    """One volunteer or request: its id is checked first, so that every later message can name it."""
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{plural}[{index}]: expected an object, not {type(data).__name__}")
+    try:
+        _id(data.get("id"))
+    except ValueError as error:
+        raise ValueError(f"{plural}[{index}].id: {error}") from None
+    try:
+        return cls(**_read_record(cls, data, missing_first=True))
+    except ValueError as error:
+        raise ValueError(f"{_ITEM_KINDS[plural]} {data['id']!r}: {error}") from None
