@@ -8,7 +8,9 @@ has its heartbeat, `--messages` due SMS are committed at once. The fake records 
 it; the table shows the most requests in any sliding 1-second window (by arrival, and by the fake's
 date_created, which is after its latency), throughput from first to last arrival (and as % of the limit),
 duplicates and lost messages (both must be 0), and the longest the fake's own process was kept from running
-(on a loaded machine it then stamps the requests that waited as arriving together).
+(on a loaded machine it then stamps the requests that waited as arriving together). The workers run niced
+(WORKER_NICENESS), so that on a small machine the fake, which stands for another company's servers, is not the one
+kept waiting.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from tests.fake_twilio import FakeTwilio  # noqa: E402
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CELL_TIMEOUT = 300
+WORKER_NICENESS = 10
 
 
 @dataclass
@@ -91,7 +94,11 @@ def run_cell(engine: sa.Engine, url: str, *, messages: int, rate: float, workers
         env = dict(os.environ, DATABASE_URL=url, TWILIO_ACCOUNT_SID=fake.account_sid,
                    TWILIO_AUTH_TOKEN=fake.auth_token, TWILIO_FROM=fake.from_number, TWILIO_BASE_URL=fake.base_url,
                    SMS_RATE_PER_SECOND=str(rate), QUIET_HOURS="00:00-00:00")
-        processes = [subprocess.Popen([sys.executable, "-m", "listening", "worker"], cwd=ROOT, env=env,
+        # The workers run at a lower CPU priority than the fake: in production the provider is another machine,
+        # and a fake kept from running by the workers on a 2-core machine stamps the requests that waited late and
+        # together (the stall column), which is the instrument's error, not the limit's.
+        processes = [subprocess.Popen(["nice", "-n", str(WORKER_NICENESS), sys.executable, "-m", "listening", "worker"],
+                                      cwd=ROOT, env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                      for _ in range(workers)]
         try:
