@@ -48,10 +48,9 @@ def the_incident(at, caplog, *, lang: str = "zh_CN", where: str) -> str:
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_a_database_error_on_the_coordinator_home_shows_an_incident_id_and_logs_no_data(demo, monkeypatch,
                                                                                          caplog, lang):
-    at = sign_in("coordinator", lang=lang)
     monkeypatch.setattr(reports, "coordinator_overview", raise_leaky_error)
     with all_logs(caplog):
-        at.run()
+        at = sign_in("coordinator", lang=lang)  # the home follows the sign-in in the same run
     incident = the_incident(at, caplog, lang=lang, where="home")
     assert not at.metric  # the page stopped where it failed
     assert incident in caplog.text and "tests/incident_helpers.py:" in caplog.text  # frames as file:line
@@ -80,10 +79,9 @@ def test_a_service_error_a_page_did_not_catch_is_shown_as_written_and_not_logged
     def refuse(*_args, **_kwargs):
         raise NotAllowed(N_("This page is not available for your role."))
 
-    at = sign_in("coordinator")
     monkeypatch.setattr(reports, "coordinator_overview", refuse)
     with all_logs(caplog):
-        at.run()
+        at = sign_in("coordinator")  # the home follows the sign-in in the same run
     assert not at.exception
     assert [e.value for e in at.error] == ["您的角色无权访问此页面。"]
     assert incident_records(caplog) == []
