@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from listening.core.errors import NotAllowed, NotFound
 from listening.core.i18n import set_locale
-from listening.models import Language
+from listening.models import Language, Volunteer
 from listening.staff.auth import create_account
-from listening.volunteers import list_volunteers, volunteer_of
+from listening.volunteers import list_volunteers, volunteer_names, volunteer_of
 from tests import factories
 
 
@@ -23,6 +24,24 @@ def test_the_coordinator_sees_volunteers_by_name_with_masked_phones_and_their_la
     assert "+8613900001234" not in chen.phone_masked and chen.phone_masked.endswith("1234")
     assert set(chen.languages) == {Language.mandarin, Language.cantonese}
     assert [r.full_name for r in list_volunteers(session, actor=coordinator, search=" 李 ")] == ["李明"]
+
+
+def test_a_chooser_s_names_are_the_list_s_names_in_its_order_read_in_one_statement(session):
+    """The supervision page's choosers hold two thousand names at district scale: two columns, one statement."""
+    from tests.safeguarding.test_contacts import statements
+
+    coordinator = factories.coordinator(session)
+    for n, name in enumerate(["王芳", "陈静", "李明"]):
+        factories.volunteer(session, f"v{n}", name=name, phone=f"+861390000{n}234")
+    session.commit()
+    session.exec(select(Volunteer.id)).first()  # the transaction has begun (SQLite's BEGIN is a statement)
+    with statements(session) as seen:
+        names = volunteer_names(session, actor=coordinator)
+    assert len(seen) == 1
+    assert list(names.items()) == [(r.id, r.full_name) for r in list_volunteers(session, actor=coordinator)]
+    account, _ = factories.volunteer(session, "v9", phone="+8613900009234")
+    with pytest.raises(NotAllowed):
+        volunteer_names(session, actor=account)
 
 
 def test_a_volunteer_s_community_is_listed_by_name_in_the_reader_s_language(session):
