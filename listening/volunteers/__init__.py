@@ -6,6 +6,8 @@ from listening.volunteers.profiles import (
     list_volunteers,
     volunteer_names,
     volunteer_of,
+    volunteer_page,
 )
 
-__all__ = ["VolunteerPublic", "languages_by_volunteer", "list_volunteers", "volunteer_names", "volunteer_of"]
+__all__ = ["VolunteerPublic", "languages_by_volunteer", "list_volunteers", "volunteer_names", "volunteer_of",
+           "volunteer_page"]

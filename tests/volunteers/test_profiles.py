@@ -68,3 +68,28 @@ def test_the_volunteer_record_behind_an_account_or_a_clear_error(session):
         volunteer_of(session, unlinked)
     with pytest.raises(NotAllowed):
         volunteer_of(session, factories.coordinator(session))
+
+
+def test_a_page_of_volunteers_is_the_list_s_slice_read_in_three_statements_whatever_their_number(session):
+    """The volunteers page shows fifty of a district's two thousand: a count, the page's rows, their languages."""
+    from tests.safeguarding.test_contacts import statements
+    from listening.volunteers import volunteer_page
+
+    coordinator = factories.coordinator(session)
+    for n in range(7):
+        factories.volunteer(session, f"v{n}", name=f"{'陈李王'[n % 3]}{n}", phone=f"+861390000{n}234",
+                            languages=(Language.mandarin, Language.cantonese) if n % 2 else (Language.mandarin,))
+    session.commit()
+    whole = list_volunteers(session, actor=coordinator)
+    for search in (None, "陈"):
+        found = list_volunteers(session, actor=coordinator, search=search)
+        count = -(-len(found) // 3)
+        pages = [volunteer_page(session, actor=coordinator, search=search, page=n, size=3) for n in range(1, count + 1)]
+        assert [v for p in pages for v in p.items] == found and all(p.total == len(found) for p in pages)
+        past = volunteer_page(session, actor=coordinator, search=search, page=9, size=3)
+        assert past.number == count and past.items == pages[-1].items  # past the end: the last page
+        assert list(volunteer_names(session, actor=coordinator, search=search)) == [v.id for v in found]
+    session.exec(select(Volunteer.id)).first()
+    with statements(session) as seen:
+        volunteer_page(session, actor=coordinator, page=2, size=3)
+    assert len(seen) == 3 and len(whole) == 7
