@@ -72,8 +72,8 @@ def test_the_volunteer_record_behind_an_account_or_a_clear_error(session):
 
 def test_a_page_of_volunteers_is_the_list_s_slice_read_in_three_statements_whatever_their_number(session):
     """The volunteers page shows fifty of a district's two thousand: a count, the page's rows, their languages."""
-    from tests.safeguarding.test_contacts import statements
     from listening.volunteers import volunteer_page
+    from tests.safeguarding.test_contacts import statements
 
     coordinator = factories.coordinator(session)
     for n in range(7):
