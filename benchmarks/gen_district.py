@@ -79,7 +79,11 @@ def generate(url: str, *, scale: float = 1.0, seed: int = 16, now: datetime | No
                             conn.execute(sa.text(f"SELECT pg_get_serial_sequence('{table}', 'id')")).scalar():
                         conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                              f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"))
-            return writer.counts
+            counts = writer.counts
+        if engine.dialect.name == "postgresql":  # the planner's statistics of a bulk load: autovacuum may be off
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("ANALYZE"))
+        return counts
     finally:
         engine.dispose()
 
