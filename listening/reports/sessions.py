@@ -64,15 +64,15 @@ class SessionFigures:
 
 def session_figures(session: Session, *, actor: Account, start: date, end: date,
                     tz: ZoneInfo | None = None) -> SessionFigures:
-    """The period's figures in four aggregate queries: as many rows back as communities and topic combinations."""
+    """The period's figures in three aggregate queries: as many rows back as communities and topic combinations."""
     require_role(actor, Role.coordinator)
     days = report_period(start, end, tz)
     held = SessionLog.outcome == Outcome.held
     hours = hours_between(SessionLog.actual_start, SessionLog.actual_end, session.get_bind().dialect.name, rounded=2)
-    counts = dict(session.exec(_logs_in(select(SessionLog.outcome, sa.func.count()), days)
-                               .group_by(SessionLog.outcome)).all())
-    heard = session.exec(_logs_in(select(sa.func.count(sa.distinct(ListeningRequest.resident_id))), days)
-                         .where(held)).one()
+    # The counts and the residents heard in one pass over the period's logs (a district's year is 47,000).
+    held_count, logged, heard = session.exec(_logs_in(select(
+        sa.func.count(sa.case((held, 1))), sa.func.count(),
+        sa.func.count(sa.distinct(sa.case((held, ListeningRequest.resident_id))))), days)).one()
     change = sa.cast(SessionLog.mood_after - SessionLog.mood_before, sa.Float)
     communities = session.exec(
         _logs_in(select(Community.code, sa.func.count(), sa.func.coalesce(sa.func.sum(hours), 0),
@@ -91,8 +91,7 @@ def session_figures(session: Session, *, actor: Account, start: date, end: date,
     frame["mood_change"] = frame["mood_change"].astype("Float64")
     frame = frame.sort_values(["sessions", "community"], ascending=[False, True], kind="stable").reset_index(drop=True)
     topic_series = pd.Series(dict(topics.most_common()), dtype="int64", name="count")
-    return SessionFigures(held=counts.get(Outcome.held, 0),
-                          not_held=sum(n for outcome, n in counts.items() if outcome != Outcome.held),
+    return SessionFigures(held=held_count, not_held=logged - held_count,
                           hours=round(sum(float(h) for _code, _n, h, _m in communities), 1),
                           residents_heard=heard, topics=topic_series, by_community=frame)
 
