@@ -30,14 +30,18 @@ os.environ["DEMO_MODE"] = "0"  # the plain sign-in form, not the demo accounts
 FIRST_TARGET, RERUN_TARGET, REPORT_TARGET, EXPORT_TARGET = 1.0, 0.2, 1.0, 3.0
 COORDINATOR_PAGES = [
     ("home", "pages/coordinator_home.py"), ("triage", "pages/triage.py"), ("matching (week)", "pages/matching.py"),
-    ("volunteers", "pages/volunteers.py"), ("training", "pages/training.py"),
-    ("safeguarding", "pages/safeguarding.py"), ("sms", "pages/sms.py"), ("reports 90 days", "pages/reports.py"),
-    ("reports 365 days", "pages/reports.py"), ("audit log", "pages/audit_log.py"), ("privacy", "pages/privacy.py"),
+    ("week calendar", "pages/week_calendar.py"), ("volunteers", "pages/volunteers.py"),
+    ("applicants", "pages/applicants.py"), ("training", "pages/training.py"), ("supervision", "pages/supervision.py"),
+    ("activities", "pages/activities.py"), ("safeguarding", "pages/safeguarding.py"),
+    ("feedback", "pages/feedback.py"), ("complaints", "pages/complaints.py"), ("sms", "pages/sms.py"),
+    ("reports 90 days", "pages/reports.py"), ("reports 365 days", "pages/reports.py"),
+    ("audit log", "pages/audit_log.py"), ("privacy", "pages/privacy.py"), ("my account", "pages/my_account.py"),
 ]
 VOLUNTEER_PAGES = [
-    ("volunteer home", "pages/volunteer_home.py"), ("my hours", "pages/my_hours.py"),
+    ("volunteer home", "pages/volunteer_home.py"), ("my week", "pages/week_calendar.py"),
+    ("log session", "pages/log_session.py"), ("my hours", "pages/my_hours.py"),
     ("my training", "pages/my_training.py"), ("my availability", "pages/my_availability.py"),
-    ("log session", "pages/log_session.py"),
+    ("my account (volunteer)", "pages/my_account.py"),
 ]
 
 
@@ -84,7 +88,13 @@ def main() -> None:
 
     from listening.core import clock, db
     from listening.core.config import get_settings
-    from ui.shell import only_app_navigation
+    from listening.models import Role
+    from ui.shell import PAGES_BY_ROLE, PUBLIC_PAGES, only_app_navigation
+
+    for role, measured in ((Role.coordinator, COORDINATOR_PAGES), (Role.volunteer, VOLUNTEER_PAGES)):
+        missing = {spec.path for spec in PAGES_BY_ROLE[role] if spec not in PUBLIC_PAGES} - {p for _n, p in measured}
+        if missing:  # a page added to the navigation is measured too
+            raise SystemExit(f"bench_pages does not measure these {role.value} pages: {sorted(missing)}")
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from gen_district import DISTRICT_PASSWORD

@@ -27,6 +27,7 @@ from ui.format import label
 from ui.inert import md
 from ui.request_form import PART_OF_DAY_SHORT
 
+APPLICATIONS_PAGE = 10  # application cards shown at once, each with three buttons and a chooser
 account = shell.require(Role.coordinator)
 settings = get_settings()
 today = clock.today()
@@ -38,7 +39,8 @@ actions.show_flash()
 page_key = "applicants_page"
 try:
     with read_scope() as session:
-        waiting = applications.applications(session, actor=account, page=st.session_state.get(page_key, 1))
+        waiting = applications.applications(session, actor=account, page=st.session_state.get(page_key, 1),
+                                            size=APPLICATIONS_PAGE)
         in_vetting = vetting.in_vetting(session, actor=account, page=st.session_state.get("vetting_page", 1))
         owners = {c.id: c.name for c in rota.coordinators(session, actor=account)}
         communities = {c.id: community_name(c) for c in all_communities(session)}

@@ -9,11 +9,12 @@ from listening.feedback import followups
 from listening.models import Role
 from listening.residents import signals
 from listening.supervision import overdue
-from ui import actions, shell
+from ui import actions, pager, shell
 from ui.cache import ENTRIES, data_version
 from ui.connections import signal_list
 from ui.inert import NAME, md
 
+CARE_PAGE = 10  # volunteers to look after shown at once
 account = shell.require(Role.coordinator)
 st.title(_("Good to see you, {name}", name=md(account.display_name, max_chars=NAME)))
 
@@ -70,13 +71,22 @@ if after_visits.any:
 # machine's browser up to a second on the first one.
 shell.link("pages/reports.py", _("Requests per week, and the other figures: Reports"), icon=":material/bar_chart:")
 
+@st.cache_data(max_entries=ENTRIES, ttl=300, show_spinner=False)
+def needing_care(version: str, actor_id: int, today, _account):
+    """Cached like the figures: a district's listeners' last supervision and sessions, read until the next write."""
+    with read_scope() as session:
+        return overdue.volunteers_needing_care(session, actor=_account)
+
+
 st.subheader(_("Volunteers to look after"))
 actions.show_flash()
-with read_scope() as session:
-    needing_care = overdue.volunteers_needing_care(session, actor=account)
-if not needing_care:
+to_look_after = needing_care(data_version(), account.id, clock.today(), account)
+if not to_look_after:
     st.caption(_("Every listening volunteer has a supervisor, recent supervision and recent sessions."))
-for row in needing_care:
+else:
+    st.caption(ngettext("{n} volunteer to look after, the longest overdue first.",
+                        "{n} volunteers to look after, the longest overdue first.", len(to_look_after)))
+for row in pager.show(to_look_after, key="care_page", size=CARE_PAGE).items:  # a card and a button each
     with st.container(border=True):
         cols = st.columns([3, 1])
         reasons = []

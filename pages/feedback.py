@@ -5,12 +5,14 @@ import streamlit as st
 
 from listening.core.db import session_scope
 from listening.core.i18n import _, format_number
+from listening.core.paging import page_number
 from listening.feedback import asking, followups
 from listening.models import FollowUpOutcome, Role, utcnow
-from ui import actions, shell
+from ui import actions, pager, shell
 from ui.format import label, local_time
 from ui.inert import md
 
+CALLS_PAGE, CALLS_PAGE_KEY = 20, "feedback_calls_page"  # call cards shown at once, each with its answers
 account = shell.require(Role.coordinator)
 st.title(_("Feedback"))
 st.caption(_("After each visit held, the resident is asked two questions: did they feel listened to (1-5), and "
@@ -21,12 +23,14 @@ actions.show_flash()
 
 now = utcnow()
 with session_scope() as session:
-    calls = asking.calls_to_make(session, actor=account, now=now)
+    waiting = followups.waiting(session, actor=account)  # the counts: a district has thousands of calls waiting
+    number = page_number(int(st.session_state.get(CALLS_PAGE_KEY, 1)), waiting.calls, CALLS_PAGE)
+    calls = asking.calls_to_make(session, actor=account, limit=CALLS_PAGE, offset=(number - 1) * CALLS_PAGE, now=now)
     open_follow_ups = followups.open_follow_ups(session, actor=account, now=now)
 
 row = st.columns(2)
-row[0].metric(_("Feedback calls to make"), format_number(len(calls)))
-row[1].metric(_("Follow-ups open"), format_number(len(open_follow_ups)))
+row[0].metric(_("Feedback calls to make"), format_number(waiting.calls))
+row[1].metric(_("Follow-ups open"), format_number(waiting.follow_ups))
 
 tab_calls, tab_follow_ups = st.tabs([_("Calls to make"), _("Follow-ups")])
 
@@ -35,6 +39,7 @@ with tab_calls:
                  "questions, and record the answers."))
     if not calls:
         st.caption(_("No feedback call is waiting."))
+    pager.choose(waiting.calls, key=CALLS_PAGE_KEY, size=CALLS_PAGE)
     for call in calls:
         with st.container(border=True):
             st.markdown(f"**{md(call.resident_name)}** · {md(call.phone)} · "

@@ -9,10 +9,11 @@ from listening.core.i18n import _, format_date, format_number, ngettext
 from listening.matching import proposals
 from listening.models import RecipientKind, Role, VisitRole
 from listening.volunteers import availability
-from ui import actions, shell
+from ui import actions, pager, shell
 from ui.format import label, urgency_text, visit_time
 from ui.inert import NAME, md
 
+PROPOSALS_PAGE = 20  # proposal cards shown at once: each has its buttons, a text field and a toggle
 account = shell.require(Role.coordinator)
 st.title(_("Matching"))
 st.caption(_("The matcher serves as many residents as possible, weighted by urgency and waiting time, then keeps "
@@ -139,7 +140,7 @@ def change_match(proposal) -> None:
                     success=with_phone_calls(_("The proposal for request #{id} is changed.", id=rid)))
 
 
-for proposal in pending:
+for proposal in pager.show(pending, key="proposals_page", size=PROPOSALS_PAGE).items:  # a card and its widgets each
     rid = proposal.request_id
     with st.container(border=True):
         st.markdown(_("**{name}** · request #{id} · {when} · {mode} · {language} · {urgency} · {waiting}",

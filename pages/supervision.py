@@ -10,7 +10,7 @@ from listening.core.i18n import _, format_date
 from listening.models import Competency, LeaveReason, ObservedIn, PauseReason, Role, SupervisionKind, VolunteerStatus
 from listening.supervision import competencies, sessions
 from listening.supervision.overview import volunteer_supervision
-from listening.volunteers import lifecycle, list_volunteers
+from listening.volunteers import lifecycle, volunteer_names
 from ui import actions, shell
 from ui.format import label
 from ui.inert import NAME, md
@@ -22,12 +22,11 @@ actions.show_flash()
 
 try:
     with read_scope() as session:
-        volunteers = list_volunteers(session, actor=account)
+        names = volunteer_names(session, actor=account)
         supervisors = sessions.supervisors(session, actor=account)
 except ServiceError as error:
     shell.show_error(error)
     st.stop()
-names = {v.id: v.full_name for v in volunteers}
 supervisor_names = {a.id: a.display_name for a in supervisors}
 today = clock.today()
 

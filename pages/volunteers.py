@@ -15,16 +15,22 @@ st.title(_("Volunteers"))
 search = st.text_input(_("Search by name"), key="volunteer_search")
 
 
+PAGE_KEY = "volunteers_page"
+
+
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def listed(version: str, actor_id: int, search: str | None, _account):
-    """The volunteer list, cached until the next write (ui/cache.py)."""
+def listed(version: str, actor_id: int, search: str | None, number: int, _account):
+    """One page of the volunteer list and the chooser's names, cached until the next write (ui/cache.py)."""
     with read_scope() as session:
-        return volunteers.list_volunteers(session, actor=_account, search=search)
+        return (volunteers.volunteer_page(session, actor=_account, search=search, page=number),
+                volunteers.volunteer_names(session, actor=_account, search=search))
 
 
-rows = listed(data_version(), account.id, search or None, account)
-with read_scope() as session:  # not cached: a code lapses with time, not with a write
-    accounts = invites.account_states(session, actor=account)
+shown, names = listed(data_version(), account.id, search or None, int(st.session_state.get(PAGE_KEY, 1)), account)
+chosen_now = st.session_state.get("account_volunteer")
+with read_scope() as session:  # not cached: a code lapses with time, not with a write; only the rows shown
+    accounts = invites.account_states(session, actor=account, volunteer_ids=[
+        *(v.id for v in shown.items), *([chosen_now] if chosen_now in names else [])])
 
 
 def account_text(volunteer_id: int) -> str:
@@ -32,8 +38,8 @@ def account_text(volunteer_id: int) -> str:
     text = _(invites.STATE_LABELS[state.state])
     return f"{text} · {state.username}" if state.username else text
 
-st.caption(ngettext("{n} volunteer", "{n} volunteers", len(rows)))
-shown = pager.show(rows, key="volunteers_page")
+st.caption(ngettext("{n} volunteer", "{n} volunteers", shown.total))
+pager.choose(shown.total, key=PAGE_KEY)
 st.dataframe(
     [
         {
@@ -70,10 +76,12 @@ def issued_message(issued: invites.IssuedCode):
                              code=issued.code, until=until)]))
 
 
-if rows:
-    names = {v.id: v.full_name for v in rows}
+if names:
     chosen = st.selectbox(_("Volunteer"), list(names), key="account_volunteer", format_func=names.get,
                           placeholder=_("Choose"))
+    if chosen not in accounts:  # chosen in this very run (the rows above were read before the choice)
+        with read_scope() as session:
+            accounts.update(invites.account_states(session, actor=account, volunteer_ids=[chosen]))
     st.caption(account_text(chosen))  # beside, not in the option: an option's text stays as first drawn
     by_sms = st.radio(_("How the code reaches them"), [True, False], horizontal=True, key="code_by_sms",
                       format_func=lambda sms: _("By SMS") if sms else _("Shown here, to print or hand over"))

@@ -195,3 +195,46 @@ def ladder(session):
 def test_the_overview_counts_as_active_only_the_volunteers_who_can_be_matched(session, ladder):
     overview = reports.coordinator_overview(session, actor=ladder)
     assert (overview.active_volunteers, overview.volunteers_in_training) == (1, 3)
+
+
+def test_each_session_s_hours_in_the_export_are_its_logged_length_rounded_to_a_hundredth(session, centre):
+    """The export's hours are taken in SQL (a district's year is 47,000 rows): each is the logged length rounded to
+    0.01 h as Python would, 0 for a session not held, and their sum is the figures' hours."""
+    from listening.models import Outcome, SessionLog, Visit
+    from listening.sessions.logs import duration_hours
+
+    coordinator, _ = centre
+    start, end = today() - timedelta(days=120), today()
+    logs = session.exec(select(SessionLog, Visit.starts_at).join(Visit, Visit.id == SessionLog.visit_id)
+                        .order_by(Visit.starts_at)).all()
+    report = reports.session_report(session, actor=coordinator, start=start, end=end)
+    by_day = report.sessions.groupby("date")["hours"].apply(sorted).to_dict()
+    expected: dict = {}
+    for log, starts_at in logs:
+        day = starts_at.astimezone(reports_tz()).date()
+        if start <= day <= end:
+            hours = round(duration_hours(log.actual_start, log.actual_end), 2) if log.outcome == Outcome.held else 0
+            expected.setdefault(day, []).append(hours)
+    assert by_day == {day: sorted(hours) for day, hours in expected.items()}
+    figures = reports.session_figures(session, actor=coordinator, start=start, end=end)
+    assert figures.hours == round(report.held["hours"].sum(), 1)
+
+
+def reports_tz():
+    from listening.core.config import get_settings
+
+    return get_settings().tz
+
+
+def test_the_figures_are_three_passes_over_the_period_whatever_its_length(session, centre):
+    """Each pass joins a district's year of logs (47,000) to their requests and communities: the counts and the
+    residents heard share one."""
+    from tests.safeguarding.test_contacts import statements
+
+    coordinator, _ = centre
+    for days in (30, 365):
+        session.exec(select(Account.id)).first()  # the transaction has begun (SQLite's BEGIN is a statement)
+        with statements(session) as seen:
+            figures = reports.session_figures(session, actor=coordinator, start=today() - timedelta(days=days),
+                                              end=today())
+        assert len(seen) == 3 and figures.held + figures.not_held >= 0

@@ -29,5 +29,12 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     text_columns = [name for name in frame.columns if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name])]
     safe = frame.copy()
     for name in text_columns:
-        safe[name] = safe[name].map(neutralise)
+        column = safe[name]
+        if pd.api.types.infer_dtype(column, skipna=True) == "string":  # a year's export: one vectorised pass
+            starts = column.str.startswith(FORMULA_STARTS, na=False)
+            if starts.any():
+                column = column.astype(object).where(~starts, "'" + column.where(starts, ""))
+            safe[name] = column
+        else:  # text beside dates or numbers: cell by cell
+            safe[name] = column.map(neutralise)
     return safe.rename(columns=lambda name: neutralise(str(name)) if isinstance(name, str) else name)

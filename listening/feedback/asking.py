@@ -163,16 +163,17 @@ class FeedbackCall:
     asked_at: datetime
 
 
-def calls_to_make(session: Session, *, actor: Account, limit: int = 50,
+def calls_to_make(session: Session, *, actor: Account, limit: int = 50, offset: int = 0,
                   now: datetime | None = None) -> list[FeedbackCall]:
-    """Unanswered phone feedback, oldest first; showing the numbers is a contact view of each resident."""
+    """Unanswered phone feedback, oldest first, `limit` of them from `offset` (a page: a district has thousands
+    waiting); showing the numbers is a contact view of each resident shown."""
     require_role(actor, Role.coordinator)
     rows = session.exec(
         select(FeedbackRequest, Resident, Visit)
         .join(Resident, col(Resident.id) == col(FeedbackRequest.resident_id))
         .join(Visit, col(Visit.id) == col(FeedbackRequest.visit_id))
         .where(FeedbackRequest.channel == FeedbackChannel.phone, col(FeedbackRequest.answered_at).is_(None))
-        .order_by(col(FeedbackRequest.asked_at), col(FeedbackRequest.id)).limit(limit)
+        .order_by(col(FeedbackRequest.asked_at), col(FeedbackRequest.id)).offset(offset).limit(limit)
     ).all()
     calls = [FeedbackCall(feedback_id=f.id, resident_id=r.id, resident_name=r.display_name, phone=r.phone,
                           visit_starts_at=v.starts_at, asked_at=f.asked_at) for f, r, v in rows]

@@ -45,6 +45,10 @@ class OutboundMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
+    # Whether a coordinator's last urgent SMS failed (safeguarding/rota.py sms_problems): looked up by (urgent,
+    # to_phone), so SQLite does not walk the status index over a district's every sent message.
+    __table_args__ = (sa.Index("ix_outbound_message_urgent_to_phone", "urgent", "to_phone"),)
+
 
 class InboundMessage(SQLModel, table=True):
     __tablename__ = "inbound_message"

@@ -8,6 +8,7 @@ from datetime import date
 from statistics import median
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from listening.core.clock import local_date
@@ -57,13 +58,15 @@ def time_to_first_session(session: Session, *, actor: Account, joined_from: date
         .where(col(Volunteer.joined_on) >= joined_from, col(Volunteer.joined_on) <= joined_to))}
     if not joined:
         return FirstSessionFigures(None, 0, 0)
-    first = session.exec(select(SessionLog.volunteer_id, SessionLog.actual_start)
-                         .where(SessionLog.outcome == Outcome.held, col(SessionLog.actual_start).is_not(None))
-                         .where(col(SessionLog.volunteer_id).in_(list(joined)))
-                         .order_by(col(SessionLog.volunteer_id), col(SessionLog.actual_start))).all()
-    earliest: dict[int, date] = {}
-    for volunteer_id, started in first:
-        earliest.setdefault(volunteer_id, local_date(started))
+    # The first held session of each, aggregated in SQL (a year's joiners have tens of thousands of sessions);
+    # the earliest instant is on the earliest local day. type_coerce: min() of the UTC column read as that column.
+    first = sa.type_coerce(sa.func.min(SessionLog.actual_start), SessionLog.__table__.c.actual_start.type)
+    earliest: dict[int, date] = {
+        volunteer_id: local_date(started) for volunteer_id, started in session.exec(
+            select(SessionLog.volunteer_id, first)
+            .where(SessionLog.outcome == Outcome.held, col(SessionLog.actual_start).is_not(None))
+            .where(col(SessionLog.volunteer_id).in_(list(joined)))
+            .group_by(SessionLog.volunteer_id)).all()}
     days = [(earliest[v] - joined[v][0]).days for v in earliest]
     waiting = sum(1 for v, (_on, status) in joined.items() if v not in earliest and status != VolunteerStatus.left)
     return FirstSessionFigures(float(median(days)) if days else None, len(days), waiting)

@@ -132,10 +132,18 @@ def night_sessions(session: Session, *, now: datetime, resident_ids: list[int] |
 
 
 def one_volunteer(session: Session, *, now: datetime, resident_ids: list[int] | None = None) -> list[Signal]:
+    """Only residents with SAME_VOLUNTEER_MIN visits held in the window can show it: those with fewer logs are left
+    out in SQL, in the same pass (a count over each resident's logs, never less than their visits), so a district's
+    half-year of sessions (tens of thousands) is not read row by row for the few who came often."""
+    window = (_held(resident_ids).add_columns(ListeningRequest.wants_same_volunteer,
+                                             sa.func.count().over(partition_by=ListeningRequest.resident_id)
+                                             .label("logs"))
+              .where(col(SessionLog.actual_start) >= now - SAME_VOLUNTEER_WINDOW)).subquery()
     rows = session.exec(
-        _held(resident_ids).add_columns(ListeningRequest.wants_same_volunteer)
-        .where(col(SessionLog.actual_start) >= now - SAME_VOLUNTEER_WINDOW)
-        .order_by(col(ListeningRequest.resident_id), col(SessionLog.actual_start).desc(), col(Visit.id).desc())).all()
+        select(window.c.resident_id, window.c.id, window.c.actual_start, window.c.volunteer_id,
+               window.c.wants_same_volunteer)
+        .where(window.c.logs >= SAME_VOLUNTEER_MIN)
+        .order_by(window.c.resident_id, window.c.actual_start.desc(), window.c.id.desc())).all()
     visits: dict[int, dict[int, set[int]]] = defaultdict(dict)  # resident -> visit -> its volunteers, newest first
     asked: dict[int, bool] = {}
     for resident, visit_id, _start, volunteer_id, wants_same in rows:

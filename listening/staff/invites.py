@@ -140,15 +140,21 @@ def issue_code(session: Session, *, actor: Account, volunteer_id: int, by_sms: b
     return issued
 
 
-def account_states(session: Session, *, actor: Account, now: datetime | None = None) -> dict[int, VolunteerAccount]:
-    """Every volunteer's account state, by volunteer id, for the coordinators' list."""
+def account_states(session: Session, *, actor: Account, now: datetime | None = None,
+                   volunteer_ids: list[int] | None = None) -> dict[int, VolunteerAccount]:
+    """Every volunteer's account state (or only those of `volunteer_ids`: the page's rows), by volunteer id, for
+    the coordinators' list."""
     require_role(actor, Role.coordinator)
     now = now or utcnow()
-    rows = session.exec(select(Volunteer.id, Account).join(Account, col(Account.id) == col(Volunteer.account_id),
-                                                           isouter=True)).all()
-    live = {row.account_id: row for row in session.exec(
-        select(AccountInvite).where(col(AccountInvite.used_at).is_(None), col(AccountInvite.revoked_at).is_(None),
-                                    col(AccountInvite.expires_at) > now))}
+    query = select(Volunteer.id, Account).join(Account, col(Account.id) == col(Volunteer.account_id), isouter=True)
+    live_codes = select(AccountInvite).where(col(AccountInvite.used_at).is_(None),
+                                             col(AccountInvite.revoked_at).is_(None), col(AccountInvite.expires_at) > now)
+    if volunteer_ids is not None:
+        query = query.where(col(Volunteer.id).in_(volunteer_ids))
+        live_codes = live_codes.where(col(AccountInvite.account_id).in_(
+            select(Volunteer.account_id).where(col(Volunteer.id).in_(volunteer_ids))))
+    rows = session.exec(query).all()
+    live = {row.account_id: row for row in session.exec(live_codes)}
     states = {}
     for volunteer_id, account in rows:
         code = live.get(account.id) if account else None

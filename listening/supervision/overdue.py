@@ -67,7 +67,8 @@ class OverdueVolunteer:
         return "supervision" if self.supervision_overdue else "sessions"
 
 
-def _last_supervised(session: Session, ids: list[int]) -> dict[int, date]:
+def _last_supervised(session: Session, ids) -> dict[int, date]:
+    """`ids`: a list of volunteer ids or a select of them."""
     rows = session.exec(select(SupervisionAttendance.volunteer_id, sa.func.max(SupervisionSession.held_on))
                         .join(SupervisionSession, col(SupervisionSession.id) == col(SupervisionAttendance.session_id))
                         .where(SupervisionAttendance.attended, col(SupervisionAttendance.volunteer_id).in_(ids))
@@ -75,7 +76,7 @@ def _last_supervised(session: Session, ids: list[int]) -> dict[int, date]:
     return dict(rows)
 
 
-def _last_session(session: Session, ids: list[int]) -> dict[int, date]:
+def _last_session(session: Session, ids) -> dict[int, date]:
     rows = session.exec(select(SessionLog.volunteer_id, sa.func.max(SessionLog.actual_start))
                         .where(SessionLog.outcome == Outcome.held, col(SessionLog.actual_start).is_not(None))
                         .where(col(SessionLog.volunteer_id).in_(ids))
@@ -92,26 +93,29 @@ def _parse(value) -> datetime:
 
 def volunteers_needing_care(session: Session, *, actor: Account, now: datetime | None = None) -> list[OverdueVolunteer]:
     """Listening volunteers (active status, certified) overdue for supervision or a session, or with no supervisor;
-    the longest overdue first."""
+    the longest overdue first. The dates come from three aggregates over every active volunteer; the training
+    ladder, the dear part, is read only for the volunteers those dates (or a missing supervisor) flag."""
     require_role(actor, Role.coordinator)
     on = local_date(now or utcnow())
-    ids = list(session.exec(select(Volunteer.id).where(Volunteer.status == VolunteerStatus.active)).all())
-    listening = [s.volunteer for s in training_statuses(session, on=on, volunteer_ids=ids)
-                 if s.stage in LISTENING_STAGES]
-    ids = [v.id for v in listening]
-    if not ids:
+    active = select(Volunteer.id).where(Volunteer.status == VolunteerStatus.active)
+    joined = dict(session.exec(select(Volunteer.id, Volunteer.joined_on)
+                               .where(Volunteer.status == VolunteerStatus.active)).all())
+    if not joined:
         return []
-    supervised, listened = _last_supervised(session, ids), _last_session(session, ids)
+    supervised, listened = _last_supervised(session, active), _last_session(session, active)
     names = dict(session.exec(select(VolunteerSupervisor.volunteer_id, Account.display_name)
                               .join(Account, col(Account.id) == col(VolunteerSupervisor.supervisor_id))
-                              .where(col(VolunteerSupervisor.volunteer_id).in_(ids))).all())
-    result = []
-    for v in listening:
-        row = OverdueVolunteer(v.id, v.full_name, names.get(v.id), supervised.get(v.id), listened.get(v.id),
+                              .where(col(VolunteerSupervisor.volunteer_id).in_(active))).all())
+    flagged = [v for v, since in joined.items()
+               if (on - (supervised.get(v) or since)).days >= SUPERVISION_DAYS
+               or (on - (listened.get(v) or since)).days >= SESSION_DAYS or v not in names]
+    if not flagged:
+        return []
+    listening = [s.volunteer for s in training_statuses(session, on=on, volunteer_ids=flagged)
+                 if s.stage in LISTENING_STAGES]
+    result = [OverdueVolunteer(v.id, v.full_name, names.get(v.id), supervised.get(v.id), listened.get(v.id),
                                (on - (supervised.get(v.id) or v.joined_on)).days,
-                               (on - (listened.get(v.id) or v.joined_on)).days)
-        if row.supervision_overdue or row.session_overdue or row.supervisor is None:
-            result.append(row)
+                               (on - (listened.get(v.id) or v.joined_on)).days) for v in listening]
     return sorted(result, key=lambda r: (-max(r.supervision_days - SUPERVISION_DAYS, r.session_days - SESSION_DAYS),
                                          r.volunteer_id))
 

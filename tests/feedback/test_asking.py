@@ -202,3 +202,21 @@ def test_an_english_speaker_abroad_gets_the_same_questions_in_three_segments_at_
     [sms] = outbox(session, MessageKind.feedback_request)
     # The Chinese signature makes the whole text UCS-2 (templates.py): English cannot be one SMS.
     assert "Reply two digits, e.g. 52." in sms.body and "free" in sms.body and segment_count(sms.body) <= 3
+
+
+def test_calls_to_make_are_a_page_from_an_offset_oldest_first_and_only_the_shown_are_contact_views(session, volunteer):
+    """The feedback page shows twenty of a district's thousands of calls: `offset` and `limit` page them."""
+    from datetime import timedelta
+
+    from listening.core.clock import now as utcnow
+
+    coord = coordinator(session)
+    for n in range(3):
+        held_visit(session, who=resident(session, phone=f"+86137000012{n}0", sms=False), volunteer=volunteer,
+                   starts_at=utcnow() - timedelta(hours=30 - n))
+    every = asking.calls_to_make(session, actor=coord)
+    before = len(session.exec(select(AuditEvent).where(AuditEvent.action == "resident.contact_viewed")).all())
+    [third] = asking.calls_to_make(session, actor=coord, limit=2, offset=2)
+    assert len(every) == 3 and third == every[2]
+    viewed = session.exec(select(AuditEvent).where(AuditEvent.action == "resident.contact_viewed")).all()
+    assert len(viewed) - before <= 1  # the one resident shown

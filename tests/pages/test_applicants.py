@@ -119,3 +119,25 @@ def test_a_coordinator_adds_a_resident_who_wants_to_listen(demo, session):
     session.rollback()
     application = session.exec(select(VolunteerApplication).where(VolunteerApplication.full_name == "李秀英")).one()
     assert application.resident_id is not None and application.status == ApplicationStatus.submitted
+
+
+def test_a_district_s_queue_of_applications_is_shown_ten_cards_at_a_time(demo, session):
+    """Each waiting application is a card with three buttons and a chooser: forty of them made a rerun slow."""
+    from datetime import timedelta
+
+    from listening.models import Community, Gender
+    from listening.models import utcnow as now
+
+    community = session.exec(select(Community)).first()
+    for n in range(10):
+        session.add(VolunteerApplication(full_name=f"申请人{n}", gender=Gender.female, phone=f"+861380000{n:04d}",
+                                         community_id=community.id, consent_at=now(), code_of_conduct_seen_at=now(),
+                                         created_at=now() - timedelta(minutes=n)))
+    session.commit()
+    waiting = session.exec(select(VolunteerApplication).where(
+        VolunteerApplication.status == ApplicationStatus.submitted)).all()
+    at = open_page(session)
+    cards = [b.key for b in at.button if b.key and b.key.startswith("accept_")]
+    assert len(waiting) > 10 and len(cards) == 10
+    at.number_input(key="applicants_page").set_value(2).run()
+    assert len([b for b in at.button if b.key and b.key.startswith("accept_")]) == len(waiting) - 10

@@ -83,3 +83,32 @@ def test_the_coordinators_home_says_what_waits_after_visits(demo, session):
     assert not at.exception
     line = next(m.value for m in at.markdown if m.value.startswith("反馈跟进："))
     assert "反馈电话：" in line and "未结案投诉：1" in line and "探访被暂缓的志愿者：0" in line
+
+
+def test_a_district_of_calls_is_counted_in_full_and_shown_twenty_at_a_time(session, monkeypatch):
+    """A district has thousands of phone feedback waiting: the metric counts them all (it said 50, the old limit),
+    the page shows twenty cards, and the second page asks for the next twenty."""
+    from datetime import UTC, datetime
+
+    from listening.feedback import asking, followups
+
+    boss = coordinator(session)
+    session.commit()
+    asked_for = []
+
+    def calls(session, *, actor, limit=50, offset=0, now=None):
+        asked_for.append((limit, offset))
+        return [asking.FeedbackCall(feedback_id=1000 + n, resident_id=n, resident_name=f"居民{n}",
+                                    phone=f"+86137000{n:05d}", visit_starts_at=datetime(2026, 11, 1, 2, tzinfo=UTC),
+                                    asked_at=datetime(2026, 11, 1, 4, tzinfo=UTC)) for n in range(offset, offset + limit)]
+
+    monkeypatch.setattr(asking, "calls_to_make", calls)
+    monkeypatch.setattr(followups, "waiting", lambda session, *, actor: followups.Waiting(3, 4321, 0, 0))
+    at = open_as(boss)
+    assert not at.exception
+    assert [m.value for m in at.metric][:2] == ["4,321", "3"]
+    assert len([b for b in at.button if b.key and b.key.startswith("save_")]) == 20 and asked_for[-1] == (20, 0)
+    at.number_input(key="feedback_calls_page").set_value(2).run()
+    assert asked_for[-1] == (20, 20)
+    assert [b.key for b in at.button if b.key and b.key.startswith("save_")][0] == "save_1020"
+

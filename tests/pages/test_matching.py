@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -203,3 +203,22 @@ def test_changing_a_match_is_two_steps_with_only_the_times_that_volunteer_is_fre
     booked = session.exec(select(VisitVolunteer.volunteer_id).where(VisitVolunteer.visit_id == new.id)).all()
     assert sorted(booked) == sorted(picked[-1].volunteer_ids)
     assert new.starts_at == picked[-1].starts_at
+
+
+def test_a_district_week_of_proposals_is_shown_twenty_at_a_time_and_approve_all_still_means_all(session, demo,
+                                                                                                 monkeypatch):
+    """Each proposal is a card with two buttons, a text field and a toggle: a district's week (65 and more) made a
+    rerun take 400 ms. A page of twenty, the chooser beside it; the count and "Approve all" are the week's."""
+    from listening.models import Language, Mode
+
+    week = [proposals.Proposal(request_id=5000 + n, visit_id=9000 + n, starts_at=datetime(2026, 12, 3, 2, tzinfo=UTC),
+                               mode=Mode.phone, language=Language.mandarin, urgency=1, waiting_days=2, community=None,
+                               needs_pair=False, volunteers=(), resident_name=f"居民{n}") for n in range(45)]
+    monkeypatch.setattr(proposals, "proposals", lambda session, *, actor, week_start, now=None: week)
+    at = open_page()
+    approve = [b.key for b in at.button if b.key and b.key.startswith("approve_") and b.key != "approve_all"]
+    assert approve == [f"approve_{5000 + n}" for n in range(20)]
+    assert at.button(key="approve_all").label == "Approve all 45"
+    at.number_input(key="proposals_page").set_value(3).run()
+    approve = [b.key for b in at.button if b.key and b.key.startswith("approve_") and b.key != "approve_all"]
+    assert approve == [f"approve_{5040 + n}" for n in range(5)]

@@ -84,3 +84,20 @@ def test_the_volunteer_sees_their_supervision_record_and_milestones(session, dem
     at.button(key="prepare_certificate").click().run()
     assert not at.exception
     assert at.session_state["my_certificate"].startswith(b"%PDF-")
+
+
+def test_the_home_shows_a_district_of_overdue_volunteers_ten_at_a_time(session, demo, monkeypatch):
+    """Hundreds of volunteers to look after are a card and a button each: a page of ten, with the page chooser."""
+    from datetime import date
+
+    from listening.supervision import overdue
+
+    rows = [overdue.OverdueVolunteer(1000 + n, f"志愿者{n}", "王老师", date(2026, 10, 1), date(2026, 11, 1), 40 + n, 20)
+            for n in range(25)]
+    monkeypatch.setattr(overdue, "volunteers_needing_care", lambda session, *, actor, now=None: rows)
+    at = page(session, "pages/coordinator_home.py")
+    reminders = [b.key for b in at.button if b.key and b.key.startswith("remind_")]
+    assert reminders == [f"remind_{1000 + n}" for n in range(10)]
+    assert any(c.value.startswith("25 ") for c in at.caption)  # 25 volunteers to look after
+    at.number_input(key="care_page").set_value(3).run()
+    assert [b.key for b in at.button if b.key and b.key.startswith("remind_")] == [f"remind_{1020 + n}" for n in range(5)]

@@ -61,3 +61,36 @@ def test_the_median_days_from_joining_to_a_first_held_session(session):
     assert figures == reports.FirstSessionFigures(median_days=20.0, with_session=3, still_waiting=1)
     assert reports.time_to_first_session(session, actor=coordinator, joined_from=date(2025, 1, 1),
                                          joined_to=date(2025, 1, 31)) == reports.FirstSessionFigures(None, 0, 0)
+
+
+def test_the_first_sessions_come_back_one_row_per_volunteer_however_many_sessions_they_held(session):
+    """A year's joiners at district scale held 42,000 sessions: the first of each is found in SQL (min), so the
+    report reads a row per volunteer, and the local day of 00:30 in Shanghai (16:30 UTC before) still counts."""
+    coordinator = factories.coordinator(session)
+    tz = get_settings().tz
+    joined = date(2026, 9, 1)
+    for wait in (3, 5):
+        row = volunteer(session, joined)
+        first = datetime.combine(joined + timedelta(days=wait), time(0, 30), tzinfo=tz)
+        for k in range(6):
+            held_session(session, row, starts_at=first + timedelta(days=7 * k))
+    real = session.exec
+    fetched = []
+
+    class Rows(list):
+        def all(self):
+            return self
+
+    def spy(statement, *args, **kwargs):
+        rows = Rows(real(statement, *args, **kwargs).all())
+        fetched.append(len(rows))
+        return rows
+
+    session.exec = spy
+    try:
+        figures = reports.time_to_first_session(session, actor=coordinator, joined_from=joined,
+                                                joined_to=date(2026, 9, 30))
+    finally:
+        del session.exec
+    assert figures == reports.FirstSessionFigures(median_days=4.0, with_session=2, still_waiting=0)
+    assert fetched == [2, 2]  # the two joiners, then their two first sessions (not twelve)

@@ -131,3 +131,34 @@ def test_only_coordinators_see_signals_and_all_residents_at_once(session, people
     account, _ = factories.volunteer(session, "third", name="赵强", phone="+8613900008888")
     with pytest.raises(NotAllowed):
         signals.signals(session, actor=account, now=NOW)
+
+
+def test_only_residents_who_came_often_are_read_for_the_one_volunteer_signal(session, people):
+    """A district has tens of thousands of sessions in half a year: the residents with five visits are picked in
+    SQL, and only their sessions come back to be counted."""
+    boss, chen, zhou, resident = people
+    on_days(session, resident, chen, [40, 30, 20, 10])
+    on_days(session, resident, chen, [2], wants_same_volunteer=True)
+    for n in range(6):  # one or two sessions each: never the signal, never read
+        other = factories.resident(session, name=f"居民{n}", phone=f"+861371234100{n}",
+                                   consented_at=NOW - timedelta(days=90))
+        on_days(session, other, zhou, [3, 9][: 1 + n % 2], wants_same_volunteer=True)
+    real = session.exec
+    fetched = []
+
+    class Rows(list):
+        def all(self):
+            return self
+
+    def spy(statement, *args, **kwargs):
+        rows = Rows(real(statement, *args, **kwargs).all())
+        fetched.append(len(rows))
+        return rows
+
+    session.exec = spy
+    try:
+        found = signals.one_volunteer(session, now=NOW)
+    finally:
+        del session.exec
+    assert [(s.resident_id, s.figures["n"]) for s in found] == [(resident.id, 5)]
+    assert fetched[0] == 5  # the five sessions of the one resident who came often

@@ -352,3 +352,35 @@ def test_a_volunteer_can_ask_for_a_debrief(session, people):
     debrief = safeguarding.request_debrief(session, actor=account, session_log_id=log.id)
     assert (debrief.volunteer_id, debrief.session_log_id) == (volunteer.id, log.id)
     assert safeguarding.request_debrief(session, actor=account).id == debrief.id
+
+
+def test_heavy_load_counts_sessions_in_sql_for_the_heavy_load_volunteers_only(session, people):
+    """A district's month is 4,000 held sessions: heavy_load counts them per volunteer in SQL (it read every one as
+    an object), and only for the volunteers with heavy sessions; the counts are the same."""
+    duty, other, account, volunteer = people
+    quiet_account, quiet = factories.volunteer(session, "quiet", name="王静", phone="+8613900008888")
+    _log(session, account, volunteer, risks={"suicide"}, at=NOW - timedelta(days=3))
+    _log(session, account, volunteer, at=NOW - timedelta(days=2))
+    _log(session, account, volunteer, at=NOW - timedelta(days=40))  # before the 30 days
+    _log(session, quiet_account, quiet, at=NOW - timedelta(days=1))  # no heavy session: not looked at
+    real = session.exec
+    fetched = []
+
+    class Rows(list):
+        def all(self):
+            return self
+
+    def spy(statement, *args, **kwargs):
+        rows = Rows(real(statement, *args, **kwargs).all())
+        fetched.append(rows)
+        return rows
+
+    session.exec = spy
+    try:
+        load = sessions.heavy_load(session, actor=duty, now=NOW)
+    finally:
+        del session.exec
+    assert [(h.full_name, h.heavy_sessions, h.sessions) for h in load] == [("陈静", 1, 2)]
+    counted = [[tuple(row) for row in rows] for rows in fetched if rows and not isinstance(rows[0], int)]
+    assert [(volunteer.id, 2)] in counted  # the count: one row per heavy-load volunteer, none for 王静
+    assert not any(len(row) == 2 and row[0] == quiet.id for rows in counted for row in rows)

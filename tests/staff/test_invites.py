@@ -253,3 +253,13 @@ def test_a_password_change_needs_the_current_one_and_signs_other_browsers_out(se
     assert auth.resume(session, token=elsewhere.token, now=NOW) is None
     assert auth.authenticate(session, username="chenjing", password=NEW_PASSWORD, now=NOW)
     assert "account.password_changed" in actions(session)
+
+
+def test_the_account_states_of_a_page_s_rows_are_those_of_the_whole_list(session):
+    """The volunteers page reads the states of the rows it shows, not of a district's two thousand volunteers."""
+    coordinator = factories.coordinator(session)
+    ids = [factories.volunteer(session, f"p{n}" if n % 2 else None, name=f"志愿者{n}",
+                               phone=f"+861390001{n}234")[1].id for n in range(4)]
+    every = invites.account_states(session, actor=coordinator, now=NOW)
+    some = invites.account_states(session, actor=coordinator, now=NOW, volunteer_ids=ids[1:3])
+    assert some == {i: every[i] for i in ids[1:3]}

@@ -106,3 +106,69 @@ def test_a_volunteer_who_is_not_overdue_gets_no_reminder(session, chen):
     with pytest.raises(IllegalTransition):
         overdue.send_reminder(session, actor=coordinator, volunteer_id=volunteer.id,
                               now=local_midnight(SUPERVISED + timedelta(days=5)))
+
+
+def test_the_ladder_is_read_only_for_the_flagged_and_the_statements_do_not_grow_with_volunteers(session, chen,
+                                                                                              monkeypatch):
+    """A district has two thousand active volunteers: the dates are aggregates over all of them, the training
+    ladder (the dear part) is read for the flagged ones only, and the statements stay the same in number."""
+    from tests.safeguarding.test_contacts import statements
+
+    coordinator, volunteer = chen
+    laddered = []
+    real = overdue.training_statuses
+
+    def spy(session, *, on, volunteer_ids=None):
+        laddered.append(sorted(volunteer_ids))
+        return real(session, on=on, volunteer_ids=volunteer_ids)
+
+    monkeypatch.setattr(overdue, "training_statuses", spy)
+    day_30 = local_midnight(SUPERVISED + timedelta(days=30))
+
+    def counted() -> tuple[int, dict]:
+        session.exec(select(AuditEvent.id)).first()  # the transaction has begun (SQLite's BEGIN is a statement)
+        with statements(session) as seen:
+            found = flagged(session, coordinator, day_30)
+        return len(seen), found
+
+    few, found = counted()
+    assert list(found) == [volunteer.id] and volunteer.id in laddered[-1]  # (with the mentor: no supervisor)
+    kept_up = []
+    for n in range(4):  # listeners supervised and listening lately: not flagged, not laddered
+        other = listener(session, name=f"志愿者{n}", phone=f"+86139000020{n}1", joined=date(2026, 6, 1))
+        sessions.assign_supervisor(session, actor=coordinator, volunteer_id=other.id, supervisor_id=coordinator.id,
+                                   on=date(2026, 6, 1))
+        sessions.log_supervision(session, actor=coordinator, kind=SupervisionKind.one_to_one,
+                                 held_on=date(2026, 11, 25), supervisor_id=coordinator.id, attended=[other.id],
+                                 on=date(2026, 11, 25))
+        held_session(session, other, starts_at=local_midnight(date(2026, 11, 20)) + timedelta(hours=10))
+        kept_up.append(other.id)
+    many, found = counted()
+    assert list(found) == [volunteer.id] and volunteer.id in laddered[-1] and not set(kept_up) & set(laddered[-1])
+    assert many == few
+
+
+def test_each_volunteer_s_last_held_session_is_read_from_the_index_alone(session, chen):
+    """Over a district's 95,000 logs SQLite read the session_log table for the last held session of every active
+    volunteer (0.2 s of the home page); (volunteer_id, outcome, actual_start) answers it from the index."""
+    from sqlalchemy import event
+
+    coordinator, volunteer = chen
+    seen = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        if "max(session_log.actual_start)" in statement:
+            seen.append((statement, parameters))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        flagged(session, coordinator, local_midnight(SUPERVISED + timedelta(days=30)))
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    [(statement, parameters)] = seen
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL chooses by its statistics
+    plan = " ".join(str(row[-1]) for row in session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement, parameters))
+    assert "COVERING INDEX ix_session_log_volunteer_held" in plan, plan

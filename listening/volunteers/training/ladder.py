@@ -169,25 +169,31 @@ def _load_records(session: Session, volunteer_ids: list[int] | None) -> _Records
     return _Records(modules, {k: frozenset(v) for k, v in modes_of.items()}, completions, passed, shadows, signed)
 
 
+_ACTIVE = frozenset(ACTIVE_MODES)
+
+
 def _assess(volunteer: Volunteer, records: _Records, on: date) -> TrainingStatus:
     warn_from = on + timedelta(days=get_settings().expiry_warning_days)
     statuses = []
-    for module in records.modules:
-        dates = [d for d in records.completions[volunteer.id][module.id] if d <= on]
-        quiz_passed = any(d <= on for d in records.passed_quizzes[volunteer.id][module.id])
-        modes = records.modes_of.get(module.id, frozenset())
+    volunteer_id = volunteer.id
+    completions, quizzes = records.completions[volunteer_id], records.passed_quizzes[volunteer_id]
+    # the modules' columns read once per list, not once per volunteer (ORM attributes are slow in a loop)
+    for module, module_id, valid_months in [(m, m.id, m.valid_months) for m in records.modules]:
+        dates = [d for d in completions[module_id] if d <= on]
+        quiz_passed = any(d <= on for d in quizzes[module_id])
+        modes = records.modes_of.get(module_id, frozenset())
         if not dates:
             statuses.append(ModuleStatus(module, modes, ModuleState.missing, quiz_passed=quiz_passed))
             continue
         last = max(dates)
-        until = valid_through(last, module.valid_months)
+        until = valid_through(last, valid_months)
         state = (ModuleState.valid if until is None or until >= warn_from
                  else ModuleState.expiring if until >= on else ModuleState.expired)
         statuses.append(ModuleStatus(module, modes, state, last, until, quiz_passed))
 
     shadow_required = curriculum().shadow_sessions_required
     shadow_done = sum(1 for d in records.shadow_dates[volunteer.id] if d <= on)
-    core = [m for m in statuses if m.modes & set(ACTIVE_MODES)]
+    core = [m for m in statuses if m.modes & _ACTIVE]
     home = [m for m in statuses if Mode.home in m.modes]
     signed = records.competencies.get(volunteer.id, {})
     unsigned = [c for c in competencies.COMPETENCIES if c not in signed or signed[c] > on]
@@ -204,6 +210,7 @@ def _assess(volunteer: Volunteer, records: _Records, on: date) -> TrainingStatus
         stage = Stage.active
 
     reasons: dict[Mode, list[str]] = {}
+    not_valid = [m for m in statuses if not m.is_valid]  # once, not per mode: a district assesses thousands
     for mode in Mode:
         why: list[str] = []
         if volunteer.status != VolunteerStatus.active:
@@ -212,8 +219,8 @@ def _assess(volunteer: Volunteer, records: _Records, on: date) -> TrainingStatus
             why.append(gettext(N_("Observed sessions with a mentor: {done} of {required}."), done=shadow_done,
                                required=shadow_required))
         why.extend(gettext(N_("Competency not signed off: {competency}"), competency=label(c)) for c in unsigned)
-        for m in statuses:
-            if mode not in m.modes or m.is_valid:
+        for m in not_valid:
+            if mode not in m.modes:
                 continue
             if m.state == ModuleState.expired:
                 why.append(gettext(N_("Module expired on {date}: {title}"),
