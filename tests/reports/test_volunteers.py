@@ -11,6 +11,7 @@ from listening.core.config import get_settings
 from listening.core.errors import InvalidInput
 from listening.models import LeaveReason, VolunteerDeparture, VolunteerStatus
 from tests import factories
+from tests.rows_fetched import rows_fetched
 from tests.supervision.helpers import held_session
 
 _phones = iter(range(100, 999))
@@ -74,23 +75,8 @@ def test_the_first_sessions_come_back_one_row_per_volunteer_however_many_session
         first = datetime.combine(joined + timedelta(days=wait), time(0, 30), tzinfo=tz)
         for k in range(6):
             held_session(session, row, starts_at=first + timedelta(days=7 * k))
-    real = session.exec
-    fetched = []
-
-    class Rows(list):
-        def all(self):
-            return self
-
-    def spy(statement, *args, **kwargs):
-        rows = Rows(real(statement, *args, **kwargs).all())
-        fetched.append(len(rows))
-        return rows
-
-    session.exec = spy
-    try:
+    with rows_fetched(session) as fetched:
         figures = reports.time_to_first_session(session, actor=coordinator, joined_from=joined,
                                                 joined_to=date(2026, 9, 30))
-    finally:
-        del session.exec
     assert figures == reports.FirstSessionFigures(median_days=4.0, with_session=2, still_waiting=0)
-    assert fetched == [2, 2]  # the two joiners, then their two first sessions (not twelve)
+    assert [len(rows) for rows in fetched] == [2, 2]  # the two joiners, then their two first sessions (not twelve)

@@ -13,6 +13,7 @@ from listening.residents.signals import SignalKind
 from tests import factories
 from tests.factories.connection_factories import held_visit
 from tests.factories.session_factories import NOW, coordinator
+from tests.rows_fetched import rows_fetched
 
 TODAY = date(2026, 3, 11)  # NOW's local day
 
@@ -143,22 +144,7 @@ def test_only_residents_who_came_often_are_read_for_the_one_volunteer_signal(ses
         other = factories.resident(session, name=f"居民{n}", phone=f"+861371234100{n}",
                                    consented_at=NOW - timedelta(days=90))
         on_days(session, other, zhou, [3, 9][: 1 + n % 2], wants_same_volunteer=True)
-    real = session.exec
-    fetched = []
-
-    class Rows(list):
-        def all(self):
-            return self
-
-    def spy(statement, *args, **kwargs):
-        rows = Rows(real(statement, *args, **kwargs).all())
-        fetched.append(len(rows))
-        return rows
-
-    session.exec = spy
-    try:
+    with rows_fetched(session) as fetched:
         found = signals.one_volunteer(session, now=NOW)
-    finally:
-        del session.exec
     assert [(s.resident_id, s.figures["n"]) for s in found] == [(resident.id, 5)]
-    assert fetched[0] == 5  # the five sessions of the one resident who came often
+    assert len(fetched[0]) == 5  # the five sessions of the one resident who came often

@@ -33,6 +33,7 @@ from listening.models import (
 from listening.sessions.logs import SessionLogInput
 from tests import factories
 from tests.factories.session_factories import NOW, coordinator, resident, visit
+from tests.rows_fetched import rows_fetched
 
 pytestmark = pytest.mark.instant  # .ci/run runs this module again at the hard instants
 
@@ -363,23 +364,8 @@ def test_heavy_load_counts_sessions_in_sql_for_the_heavy_load_volunteers_only(se
     _log(session, account, volunteer, at=NOW - timedelta(days=2))
     _log(session, account, volunteer, at=NOW - timedelta(days=40))  # before the 30 days
     _log(session, quiet_account, quiet, at=NOW - timedelta(days=1))  # no heavy session: not looked at
-    real = session.exec
-    fetched = []
-
-    class Rows(list):
-        def all(self):
-            return self
-
-    def spy(statement, *args, **kwargs):
-        rows = Rows(real(statement, *args, **kwargs).all())
-        fetched.append(rows)
-        return rows
-
-    session.exec = spy
-    try:
+    with rows_fetched(session) as fetched:
         load = sessions.heavy_load(session, actor=duty, now=NOW)
-    finally:
-        del session.exec
     assert [(h.full_name, h.heavy_sessions, h.sessions) for h in load] == [("陈静", 1, 2)]
     counted = [[tuple(row) for row in rows] for rows in fetched if rows and not isinstance(rows[0], int)]
     assert [(volunteer.id, 2)] in counted  # the count: one row per heavy-load volunteer, none for 王静
