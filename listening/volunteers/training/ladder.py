@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from sqlmodel import Session, col, select
 
@@ -106,8 +107,35 @@ class TrainingStatus:
     shadow_done: int
     shadow_required: int
     competencies_missing: list[Competency]
-    modes: set[Mode]
-    reasons: dict[Mode, list[str]]  # translated in the locale current when computed; empty list = allowed
+    modes: set[Mode]  # the modes whose `reasons` are empty, decided without writing the reasons
+
+    @cached_property
+    def reasons(self) -> dict[Mode, list[str]]:
+        """Mode -> why the volunteer may not take it (an empty list: allowed), translated in the locale current
+        when first read. Written only when read: a district's home and matching need `modes` for thousands of
+        volunteers, and a few pages the sentences for one."""
+        reasons: dict[Mode, list[str]] = {}
+        not_valid = [m for m in self.modules if not m.is_valid]
+        for mode in Mode:
+            why: list[str] = []
+            if self.volunteer.status != VolunteerStatus.active:
+                why.append(gettext(N_("The volunteer's status is {status}."), status=label(self.volunteer.status)))
+            if self.shadow_done < self.shadow_required:
+                why.append(gettext(N_("Observed sessions with a mentor: {done} of {required}."),
+                                   done=self.shadow_done, required=self.shadow_required))
+            why.extend(gettext(N_("Competency not signed off: {competency}"), competency=label(c))
+                       for c in self.competencies_missing)
+            for m in not_valid:
+                if mode not in m.modes:
+                    continue
+                if m.state == ModuleState.expired:
+                    why.append(gettext(N_("Module expired on {date}: {title}"),
+                                       date=format_date(m.valid_through + timedelta(days=1)),
+                                       title=module_title(m.module)))
+                else:
+                    why.append(gettext(N_("Module not completed: {title}"), title=module_title(m.module)))
+            reasons[mode] = why
+        return reasons
 
     def _of(self, *modes: Mode) -> list[ModuleStatus]:
         return [m for m in self.modules if m.modes & set(modes)]
@@ -209,29 +237,13 @@ def _assess(volunteer: Volunteer, records: _Records, on: date) -> TrainingStatus
     else:
         stage = Stage.active
 
-    reasons: dict[Mode, list[str]] = {}
-    not_valid = [m for m in statuses if not m.is_valid]  # once, not per mode: a district assesses thousands
-    for mode in Mode:
-        why: list[str] = []
-        if volunteer.status != VolunteerStatus.active:
-            why.append(gettext(N_("The volunteer's status is {status}."), status=label(volunteer.status)))
-        if shadow_done < shadow_required:
-            why.append(gettext(N_("Observed sessions with a mentor: {done} of {required}."), done=shadow_done,
-                               required=shadow_required))
-        why.extend(gettext(N_("Competency not signed off: {competency}"), competency=label(c)) for c in unsigned)
-        for m in not_valid:
-            if mode not in m.modes:
-                continue
-            if m.state == ModuleState.expired:
-                why.append(gettext(N_("Module expired on {date}: {title}"),
-                                   date=format_date(m.valid_through + timedelta(days=1)),
-                                   title=module_title(m.module)))
-            else:
-                why.append(gettext(N_("Module not completed: {title}"), title=module_title(m.module)))
-        reasons[mode] = why
-    modes = {mode for mode, why in reasons.items() if not why}
+    # A mode is open when nothing in `TrainingStatus.reasons` would stand against it (the same rules, kept in step
+    # by tests/volunteers/test_training.py).
+    ready = volunteer.status == VolunteerStatus.active and shadow_done >= shadow_required and not unsigned
+    blocked = {mode for m in statuses if not m.is_valid for mode in m.modes}
+    modes = {mode for mode in Mode if ready and mode not in blocked}
     return TrainingStatus(volunteer=volunteer, on=on, stage=stage, modules=statuses, shadow_done=shadow_done,
-                          shadow_required=shadow_required, competencies_missing=unsigned, modes=modes, reasons=reasons)
+                          shadow_required=shadow_required, competencies_missing=unsigned, modes=modes)
 
 
 def training_statuses(session: Session, *, on: date, volunteer_ids: list[int] | None = None) -> list[TrainingStatus]:
