@@ -24,6 +24,18 @@ def figures(version: str, actor_id: int, start, end, _account):
                 sessions.hour_totals(session, actor=_account, start=start, end=end))
 
 
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def after_sessions(version: str, actor_id: int, start, end, _account):
+    """The rest of the period's figures (connections, feedback, volunteers joining and leaving), cached like
+    `figures`: a year of them is five aggregates, and a click that changes nothing should not run them again."""
+    with read_scope() as session:
+        return (reports.connection_figures(session, actor=_account, start=start, end=end),
+                outcomes.feedback_figures(session, actor=_account, start=start, end=end),
+                outcomes.feedback_by_month(session, actor=_account, start=start, end=end),
+                reports.attrition(session, actor=_account, start=start, end=end),
+                reports.time_to_first_session(session, actor=_account, joined_from=start, joined_to=end))
+
+
 @st.cache_data(max_entries=ENTRIES, ttl=300, show_spinner=False)
 def weekly(version: str, actor_id: int, today, _account):
     """Requests per week of the last 12, until the next write (the week moves on with the clock alone)."""
@@ -40,7 +52,9 @@ start = columns[0].date_input(_("From"), value=clock.today() - timedelta(days=90
 end = columns[1].date_input(_("To"), value=clock.today(), key="report_end")
 
 try:
-    found, hours = figures(data_version(), account.id, start, end, account)
+    version = data_version()
+    found, hours = figures(version, account.id, start, end, account)
+    connected, heard, monthly, leavers, first = after_sessions(version, account.id, start, end, account)
 except ServiceError as error:
     shell.show_error(error)
     st.stop()
@@ -52,7 +66,7 @@ row[2].metric(_("Residents heard"), format_number(found.residents_heard))
 row[3].metric(_("Not held (no-show or no answer)"), format_number(found.not_held))
 
 st.subheader(_("Requests per week"))
-by_week = weekly(data_version(), account.id, clock.today(), account).copy()  # the cached frame is shared
+by_week = weekly(version, account.id, clock.today(), account).copy()  # the cached frame is shared
 if by_week.empty:
     st.caption(_("No requests in the last 12 weeks."))
 else:
@@ -85,8 +99,6 @@ hours_frame = pd.DataFrame(
 st.dataframe(hours_frame, hide_index=True, width="stretch")
 
 st.subheader(_("Back to real people: residents connected to community activities"))
-with read_scope() as session:
-    connected = reports.connection_figures(session, actor=account, start=start, end=end)
 row = st.columns(3)
 row[0].metric(_("Residents given an activity"), format_number(connected.residents_suggested))
 row[1].metric(_("Residents who went"), format_number(connected.residents_connected),
@@ -132,9 +144,6 @@ if "report_xlsx" in st.session_state:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="download_xlsx")
 
 st.subheader(_("After being heard: feedback, complaints and scam reports"))
-with read_scope() as session:
-    heard = outcomes.feedback_figures(session, actor=account, start=start, end=end)
-    monthly = outcomes.feedback_by_month(session, actor=account, start=start, end=end)
 row = st.columns(4)
 row[0].metric(_("Feedback answers"), format_number(heard.answers),
               help=_("Low scores: {low}; said someone asked for money or private contact: {yes}.",
@@ -158,18 +167,15 @@ else:
                                   "average_score": _("Average score (1-5)")}), hide_index=True, width="stretch")
 
 st.subheader(_("Volunteers joining and leaving"))
-with read_scope() as session:
-    left = reports.attrition(session, actor=account, start=start, end=end)
-    first = reports.time_to_first_session(session, actor=account, joined_from=start, joined_to=end)
 row = st.columns(3)
-row[0].metric(_("Volunteers who left"), format_number(int(left["left"].sum())))
+row[0].metric(_("Volunteers who left"), format_number(int(leavers["left"].sum())))
 row[1].metric(_("Median days from joining to a first session"),
               "–" if first.median_days is None else format_number(first.median_days),
               help=_("Volunteers who joined in the period and have held a session: {n}.", n=first.with_session))
 row[2].metric(_("Joined, no session yet"), format_number(first.still_waiting))
-if not left.empty:
-    st.dataframe(left.assign(month=left["month"].map(lambda m: format_date(m, "yyyy-MM")),
-                             reason=left["reason"].map(lambda r: label(LeaveReason(r))))
+if not leavers.empty:
+    st.dataframe(leavers.assign(month=leavers["month"].map(lambda m: format_date(m, "yyyy-MM")),
+                                reason=leavers["reason"].map(lambda r: label(LeaveReason(r))))
                  .rename(columns={"month": _("Month"), "reason": _("Reason"), "left": _("Left")}),
                  hide_index=True, width="stretch")
 
