@@ -21,7 +21,7 @@ from api.routes import routes  # noqa: E402
 from ui.shell import only_app_navigation  # noqa: E402
 from ui.warm import freeze_what_is_loaded, preload  # noqa: E402
 
-only_app_navigation()
+only_app_navigation()  # every page runs inside app.py (sign-in shell, error boundary), even on the first run
 preload()  # no visitor waits for a page's imports after a restart
-freeze_what_is_loaded()  # nor for the collector to scan them after every run  # every page runs inside app.py (sign-in shell, error boundary), even on the first run
+freeze_what_is_loaded()  # nor for the collector to scan them after every run
 app = st.App("app.py", routes=routes(), middleware=[Middleware(SecurityHeaders)])

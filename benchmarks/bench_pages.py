@@ -2,7 +2,8 @@
 
     python benchmarks/bench_pages.py --database-url sqlite:///data/district.db [--reports-loads 50]
 
-Streamlit's AppTest in one warm process (a warm-up pass over every page first). For each page: the first render
+Streamlit's AppTest in one warm process, started as serve.py starts the app (imports preloaded, then frozen out of
+the collector's sight), with a warm-up pass over every page first. For each page: the first render
 with Streamlit's caches emptied (so what a coordinator waits for after someone else's write), a rerun (a click
 that changes nothing), and the SQL statements each of those ran (an SQLAlchemy event listener on the engine).
 Then the process's memory (RSS) over `--reports-loads` openings of Reports, alternating 90 and 365 days. Prints
@@ -90,6 +91,7 @@ def main() -> None:
     from listening.core.config import get_settings
     from listening.models import Role
     from ui.shell import PAGES_BY_ROLE, PUBLIC_PAGES, only_app_navigation
+    from ui.warm import freeze_what_is_loaded, preload
 
     for role, measured in ((Role.coordinator, COORDINATOR_PAGES), (Role.volunteer, VOLUNTEER_PAGES)):
         missing = {spec.path for spec in PAGES_BY_ROLE[role] if spec not in PUBLIC_PAGES} - {p for _n, p in measured}
@@ -109,6 +111,10 @@ def main() -> None:
         original_init(self, *a, **k)
 
     PagesManager.__init__ = init
+    # As serve.py starts the app: every page's imports loaded, then frozen out of the full collection Streamlit
+    # runs after every script run.
+    preload()
+    freeze_what_is_loaded()
 
     def sign_in(username: str) -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
