@@ -8,7 +8,8 @@ has its heartbeat, `--messages` due SMS are committed at once. The fake records 
 it; the table shows the most requests in any sliding 1-second window (by arrival, and by the fake's
 date_created, which is after its latency), throughput from first to last arrival (and as % of the limit),
 duplicates and lost messages (both must be 0), and the longest the fake's own process was kept from running
-(on a loaded machine it then stamps the requests that waited as arriving together). The workers run niced
+(on a loaded machine it then stamps the requests that waited as arriving together), and the longest garbage
+collection in the fake's process (kept off during a cell, so it should read 0). The workers run niced
 (WORKER_NICENESS), so that on a small machine the fake, which stands for another company's servers, is not the one
 kept waiting.
 """
@@ -16,6 +17,7 @@ kept waiting.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import subprocess
@@ -28,6 +30,7 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import sqlalchemy as sa
 
@@ -63,12 +66,42 @@ class Cell:
     wall: float
     codes: list[int]
     stall: float  # the longest the fake's process went without running (it stamps arrivals late, together)
+    collector: float  # the longest garbage collection in the fake's process during the cell
 
 
 def busiest_window(stamps: list[float]) -> int:
     """The most stamps in any half-open window [t, t + 1 s); the busiest one starts at a stamp."""
     stamps = sorted(stamps)
     return max((bisect_left(stamps, t + 1.0) - i for i, t in enumerate(stamps)), default=0)
+
+
+class CollectorPauses:
+    """The fake runs in this process, so a full collection here (tens of ms over the bench's imports) keeps it
+    from stamping arrivals, which then bunch. During a cell what is already loaded is frozen out of the
+    collector's reach and the collector is switched off; it runs again, and thaws, after the cell. The gc
+    callback measures any collection that still happens, so the table shows it."""
+
+    def __init__(self) -> None:
+        self.longest, self._started = 0.0, 0.0
+
+    def _watch(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.longest = max(self.longest, time.perf_counter() - self._started)
+
+    def __enter__(self) -> Self:
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+        gc.callbacks.append(self._watch)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        gc.callbacks.remove(self._watch)
+        gc.enable()
+        gc.unfreeze()
+        gc.collect()
 
 
 class StallWatch(threading.Thread):
@@ -90,7 +123,7 @@ def run_cell(engine: sa.Engine, url: str, *, messages: int, rate: float, workers
         for table in (OutboundMessage, WorkerHeartbeat, SmsSendSlot):
             session.execute(sa.delete(table))
         session.commit()
-    with FakeTwilio(latency_seconds=latency) as fake:
+    with CollectorPauses() as pauses, FakeTwilio(latency_seconds=latency) as fake:
         env = dict(os.environ, DATABASE_URL=url, TWILIO_ACCOUNT_SID=fake.account_sid,
                    TWILIO_AUTH_TOKEN=fake.auth_token, TWILIO_FROM=fake.from_number, TWILIO_BASE_URL=fake.base_url,
                    SMS_RATE_PER_SECOND=str(rate), QUIET_HOURS="00:00-00:00")
@@ -145,6 +178,7 @@ def run_cell(engine: sa.Engine, url: str, *, messages: int, rate: float, workers
         wall=wall,
         codes=codes,
         stall=watch.longest,
+        collector=pauses.longest,
     )
 
 
@@ -161,7 +195,7 @@ def run_matrix(backend: str, url: str, args: argparse.Namespace) -> bool:
     engine = make_engine(url)
     print(f"\n{backend}: {args.messages} messages per cell, limit {args.rate:.0f}/s")
     print(f"{'latency':>8} {'workers':>7} {'busiest 1 s':>11} {'(created)':>9} {'msg/s':>6} {'% limit':>7} "
-          f"{'dup':>4} {'lost':>4} {'wall s':>6} {'stall ms':>8}")
+          f"{'dup':>4} {'lost':>4} {'wall s':>6} {'stall ms':>8} {'gc ms':>5}")
     ok = True
     try:
         for latency_ms in args.latencies:
@@ -173,7 +207,7 @@ def run_matrix(backend: str, url: str, args: argparse.Namespace) -> bool:
                         and cell.duplicates == 0 and cell.lost == 0 and not any(cell.codes))
                 ok &= good
                 print(f"{latency_ms:>6} ms {workers:>7} {cell.busiest_arrival:>11} {cell.busiest_created:>9} "
-                      f"{cell.throughput:>6.1f} {share:>6.1f}% {cell.duplicates:>4} {cell.lost:>4} {cell.wall:>6.1f} {cell.stall * 1000:>8.0f}"
+                      f"{cell.throughput:>6.1f} {share:>6.1f}% {cell.duplicates:>4} {cell.lost:>4} {cell.wall:>6.1f} {cell.stall * 1000:>8.0f} {cell.collector * 1000:>5.0f}"
                       f"{'' if good else '  MISSED'}", flush=True)
     finally:
         engine.dispose()
