@@ -13,6 +13,7 @@ from listening.models import (
     AvailabilityRule,
     CompletionMethod,
     DutyShift,
+    LeaveReason,
     Gender,
     Language,
     Mode,
@@ -20,6 +21,7 @@ from listening.models import (
     ShadowSession,
     TrainingCompletion,
     Volunteer,
+    VolunteerDeparture,
     VolunteerLanguage,
     VolunteerStatus,
 )
@@ -48,7 +50,9 @@ def people(writer: Writer, rng: random.Random, n: dict, communities: list[int], 
         stage = "home" if v == 1 else rng.choices(["applicant", "training", "active", "home"],
                                                   weights=[4, 8, 52, 36])[0]
         stages.append(stage)
-        joined = today - timedelta(days=rng.randint(60, DAYS) if stage in ("active", "home") else rng.randint(3, 59))
+        # The programme is older than the two years of requests: its first listeners joined up to half a year before.
+        joined = today - timedelta(days=rng.randint(60, DAYS + 180) if stage in ("active", "home")
+                                   else rng.randint(3, 59))
         volunteers.append({"id": v, "account_id": account_id, "full_name": name,
                            "gender": Gender.female if rng.random() < 0.68 else Gender.male, "phone": phone(60000 + v),
                            "community_id": rng.choice(communities),
@@ -93,8 +97,19 @@ def people(writer: Writer, rng: random.Random, n: dict, communities: list[int], 
                 leave = today + timedelta(days=rng.randint(-30, 30))
                 exceptions.append({"id": len(exceptions) + 1, "volunteer_id": v, "starts_at": at(leave, 0, tz),
                                    "ends_at": at(leave + timedelta(days=rng.randint(1, 10)), 0, tz), "reason": ""})
+    # Some listeners have left over the two years (the Reports' joining and leaving): they serve until that day.
+    departures, writer.left_on = [], {}
+    for row, stage in zip(volunteers, stages, strict=True):
+        served = (today - row["joined_on"]).days
+        if stage in ("active", "home") and row["id"] > 1 and served > 200 and rng.random() < 0.07:
+            left_on = row["joined_on"] + timedelta(days=rng.randint(150, served - 1))
+            row["status"] = VolunteerStatus.left
+            writer.left_on[row["id"]] = left_on
+            departures.append({"id": len(departures) + 1, "volunteer_id": row["id"], "left_on": left_on,
+                               "reason": rng.choice(list(LeaveReason)), "recorded_by": 1})
     writer.add(Account, accounts)
     writer.add(Volunteer, volunteers)
+    writer.add(VolunteerDeparture, departures)
     writer.add(VolunteerLanguage, languages)
     writer.add(TrainingCompletion, completions)
     writer.add(ShadowSession, shadows)

@@ -70,6 +70,20 @@ def requests(writer: Writer, rng: random.Random, n: dict, *, now, today, tz):
                          "sent_at": due if sent else None, "created_at": due - timedelta(days=1), "updated_at": due})
         return outbound[-1]
 
+    def serving(volunteer: int, day) -> bool:
+        """Had joined and finished training and shadowing (about 80 days, as people.py writes them) by that day,
+        and had not left: two years back, a district's listeners are fewer than today's."""
+        left_on = writer.left_on.get(volunteer)
+        return (writer.volunteers[volunteer - 1]["joined_on"] + timedelta(days=80) <= day
+                and (left_on is None or day < left_on))
+
+    def listener(pool: list[int], day) -> int:
+        for _ in range(20):
+            volunteer = rng.choice(pool)
+            if serving(volunteer, day):
+                return volunteer
+        return min(pool, key=lambda v: (not serving(v, day), writer.volunteers[v - 1]["joined_on"]))
+
     visit_id = log_id = 0
     monday = today - timedelta(days=today.weekday())
     total = n["requests"]
@@ -102,7 +116,7 @@ def requests(writer: Writer, rng: random.Random, n: dict, *, now, today, tz):
             open_residents.add(resident_id)
             if rng.random() < 0.08:  # matching proposed a visit this week, not yet approved
                 pool = writer.pools.get((language, mode)) or writer.pools[(Language.mandarin, Mode.phone)]
-                volunteer = rng.choice(pool)
+                volunteer = listener(pool, today)
                 starts = at(monday + timedelta(days=rng.randint(0, 6)), rng.choice([10, 15, 19]), tz)
                 if (volunteer, starts) not in live_slots:
                     live_slots.add((volunteer, starts))
@@ -121,11 +135,11 @@ def requests(writer: Writer, rng: random.Random, n: dict, *, now, today, tz):
             event(created + timedelta(days=1), coordinator, "request.cancelled", "listening_request", q)
             continue
         pool = writer.pools.get((language, mode)) or writer.pools[(Language.mandarin, Mode.phone)]
-        volunteer = rng.choice(pool)
         if age_days < 16:
             day = today + timedelta(days=rng.randint(1, 10))
         else:
             day = (created + timedelta(days=rng.randint(2, 6))).astimezone(tz).date()
+        volunteer = listener(pool, day)
         starts = at(day, rng.choice([10, 15, 19]), tz)
         upcoming = starts > now
         if upcoming:
