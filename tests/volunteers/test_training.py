@@ -391,14 +391,3 @@ def test_the_demo_has_volunteers_at_every_stage(session):
     eligible = training.eligible_modes(session, on=clock.today())
     assert sum(1 for modes in eligible.values() if Mode.home in modes) >= 3
 
-
-def test_the_modes_open_are_exactly_those_without_a_reason_on_every_day_of_a_year(session):
-    # `modes` is decided without writing the reasons (a district's home reads it for thousands of volunteers):
-    # the demo's volunteers at every stage, with modules expiring, on days across a year, agree with the reasons.
-    from listening.demo import seed_demo
-
-    seed_demo(session)
-    today = clock.today()
-    for days in range(-200, 200, 7):
-        for status in training.training_statuses(session, on=today + timedelta(days=days)):
-            assert status.modes == {mode for mode, why in status.reasons.items() if not why}, (status.volunteer.id, days)

@@ -19,6 +19,7 @@ back down the ladder for the modes they unlock; settings.expiry_warning_days bef
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -96,6 +97,14 @@ class ModuleStatus:
         return self.state in (ModuleState.valid, ModuleState.expiring)
 
 
+def _as_is(value):
+    return value
+
+
+# How a value in a reason is written: the rest (counts) as they are.
+_WRITTEN = {"status": label, "competency": label, "date": format_date, "title": module_title}
+
+
 @dataclass
 class TrainingStatus:
     """Where one volunteer stands on one day, and why."""
@@ -107,35 +116,38 @@ class TrainingStatus:
     shadow_done: int
     shadow_required: int
     competencies_missing: list[Competency]
-    modes: set[Mode]  # the modes whose `reasons` are empty, decided without writing the reasons
+
+    def _obstacles(self, mode: Mode) -> Iterator[tuple[str, dict]]:
+        """What stands against the mode, as message ids and their values, not yet written out: `modes` needs only
+        whether there is one (for thousands of volunteers on a district's home and in matching), `reasons` the
+        sentences (for the few a page explains)."""
+        if self.volunteer.status != VolunteerStatus.active:
+            yield N_("The volunteer's status is {status}."), {"status": self.volunteer.status}
+        if self.shadow_done < self.shadow_required:
+            yield (N_("Observed sessions with a mentor: {done} of {required}."),
+                   {"done": self.shadow_done, "required": self.shadow_required})
+        for competency in self.competencies_missing:
+            yield N_("Competency not signed off: {competency}"), {"competency": competency}
+        for m in self.modules:
+            if m.is_valid or mode not in m.modes:
+                continue
+            if m.state == ModuleState.expired:
+                yield N_("Module expired on {date}: {title}"), {"date": m.valid_through + timedelta(days=1),
+                                                                "title": m.module}
+            else:
+                yield N_("Module not completed: {title}"), {"title": m.module}
+
+    @cached_property
+    def modes(self) -> set[Mode]:
+        """The modes the volunteer may take on the day."""
+        return {mode for mode in Mode if next(self._obstacles(mode), None) is None}
 
     @cached_property
     def reasons(self) -> dict[Mode, list[str]]:
         """Mode -> why the volunteer may not take it (an empty list: allowed), translated in the locale current
-        when first read. Written only when read: a district's home and matching need `modes` for thousands of
-        volunteers, and a few pages the sentences for one."""
-        reasons: dict[Mode, list[str]] = {}
-        not_valid = [m for m in self.modules if not m.is_valid]
-        for mode in Mode:
-            why: list[str] = []
-            if self.volunteer.status != VolunteerStatus.active:
-                why.append(gettext(N_("The volunteer's status is {status}."), status=label(self.volunteer.status)))
-            if self.shadow_done < self.shadow_required:
-                why.append(gettext(N_("Observed sessions with a mentor: {done} of {required}."),
-                                   done=self.shadow_done, required=self.shadow_required))
-            why.extend(gettext(N_("Competency not signed off: {competency}"), competency=label(c))
-                       for c in self.competencies_missing)
-            for m in not_valid:
-                if mode not in m.modes:
-                    continue
-                if m.state == ModuleState.expired:
-                    why.append(gettext(N_("Module expired on {date}: {title}"),
-                                       date=format_date(m.valid_through + timedelta(days=1)),
-                                       title=module_title(m.module)))
-                else:
-                    why.append(gettext(N_("Module not completed: {title}"), title=module_title(m.module)))
-            reasons[mode] = why
-        return reasons
+        when first read."""
+        return {mode: [gettext(text, **{name: _WRITTEN.get(name, _as_is)(value) for name, value in values.items()})
+                       for text, values in self._obstacles(mode)] for mode in Mode}
 
     def _of(self, *modes: Mode) -> list[ModuleStatus]:
         return [m for m in self.modules if m.modes & set(modes)]
@@ -237,13 +249,8 @@ def _assess(volunteer: Volunteer, records: _Records, on: date) -> TrainingStatus
     else:
         stage = Stage.active
 
-    # A mode is open when nothing in `TrainingStatus.reasons` would stand against it (the same rules, kept in step
-    # by tests/volunteers/test_training.py).
-    ready = volunteer.status == VolunteerStatus.active and shadow_done >= shadow_required and not unsigned
-    blocked = {mode for m in statuses if not m.is_valid for mode in m.modes}
-    modes = {mode for mode in Mode if ready and mode not in blocked}
     return TrainingStatus(volunteer=volunteer, on=on, stage=stage, modules=statuses, shadow_done=shadow_done,
-                          shadow_required=shadow_required, competencies_missing=unsigned, modes=modes)
+                          shadow_required=shadow_required, competencies_missing=unsigned)
 
 
 def training_statuses(session: Session, *, on: date, volunteer_ids: list[int] | None = None) -> list[TrainingStatus]:
