@@ -71,6 +71,9 @@ class ListeningRequest(SQLModel, table=True):
             sqlite_where=sa.text(OPEN_UNIQUE_WHERE),
             postgresql_where=sa.text(OPEN_UNIQUE_WHERE),
         ),
+        # The oldest request of a status (the home's "oldest wait"): without it the planner walks the created_at
+        # index from two years back past every request that is no longer new.
+        sa.Index("ix_listening_request_status_created", "status", "created_at"),
     )
 
 
