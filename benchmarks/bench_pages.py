@@ -4,9 +4,9 @@
 
 Streamlit's AppTest in one warm process, started as serve.py starts the app (imports preloaded, then frozen out of
 the collector's sight; each script compiled once, as the served Runtime does), with a warm-up pass over every page
-first. For each page: the first render
-with Streamlit's caches emptied (so what a coordinator waits for after someone else's write), a rerun (a click
-that changes nothing), each the median of SAMPLES, and the SQL statements each of those ran (an SQLAlchemy event listener on the engine).
+first. For each page: the first render with Streamlit's caches emptied (so what a coordinator waits for after
+someone else's write), a rerun (a click that changes nothing), each the median of SAMPLES, and the SQL statements
+each of those ran (an SQLAlchemy event listener on the engine).
 Then the process's memory (RSS) over `--reports-loads` openings of Reports, alternating 90 and 365 days. Prints
 a markdown table. Targets: first render < 1 s, rerun < 200 ms, a year of reports < 1 s, a year's Excel export
 < 3 s, memory flat after warm-up. Timings are wall clock: on a shared machine they are noisy, statement counts

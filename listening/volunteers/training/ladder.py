@@ -97,11 +97,7 @@ class ModuleStatus:
         return self.state in (ModuleState.valid, ModuleState.expiring)
 
 
-def _as_is(value):
-    return value
-
-
-# How a value in a reason is written: the rest (counts) as they are.
+# How a value in a reason is written; the others (counts) go in as they are.
 _WRITTEN = {"status": label, "competency": label, "date": format_date, "title": module_title}
 
 
@@ -146,7 +142,8 @@ class TrainingStatus:
     def reasons(self) -> dict[Mode, list[str]]:
         """Mode -> why the volunteer may not take it (an empty list: allowed), translated in the locale current
         when first read."""
-        return {mode: [gettext(text, **{name: _WRITTEN.get(name, _as_is)(value) for name, value in values.items()})
+        return {mode: [gettext(text, **{name: _WRITTEN[name](value) if name in _WRITTEN else value
+                                        for name, value in values.items()})
                        for text, values in self._obstacles(mode)] for mode in Mode}
 
     def _of(self, *modes: Mode) -> list[ModuleStatus]:
